@@ -1,0 +1,142 @@
+"""The web application: ``create_app()`` wires settings, database, middleware and routers."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import app.models  # noqa: F401 - registers every table
+from app.db import make_engine, make_session_factory
+from app.errors import AppError
+from app.middleware import BodyTooLarge, RequestContextMiddleware
+from app.routers import health
+from app.routers.api import v1
+from app.routers.common import render
+from app.routers.pages import account, admin, auth, home, orgs, sso
+from app.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+STATUS_TITLES = {
+    400: "That request could not be understood",
+    401: "Please sign in",
+    403: "You do not have access to this page",
+    404: "We could not find that page",
+    405: "That action is not allowed here",
+    409: "That clashes with something already there",
+    413: "That was too much to send",
+    422: "Something in the form needs fixing",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "too_many_requests",
+}
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the application; tests pass their own settings and engine."""
+    settings = settings or get_settings()
+    settings.validate_for_startup()
+    application = FastAPI(
+        title="Laurel API",
+        version="1",
+        description="Professional learning and Open Badges 3.0 micro-credentials for educators.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    application.state.settings = settings
+    application.state.engine = engine or make_engine(settings.database_url)
+    application.state.session_factory = make_session_factory(application.state.engine)
+    application.add_middleware(
+        RequestContextMiddleware,
+        max_form_bytes=settings.max_form_bytes,
+        max_upload_bytes=settings.max_upload_request_bytes,
+        hsts=settings.secure_cookies,
+    )
+    _add_error_handlers(application)
+    for router in (
+        health.router,
+        v1.router,
+        home.router,
+        auth.router,
+        sso.router,
+        account.router,
+        orgs.router,
+        admin.router,
+    ):
+        application.include_router(router)
+    application.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
+    return application
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, status: int, code: str, detail: str) -> Response:
+    if _wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+    if status == 401:
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/signin?next={target}", status_code=303)
+    title = STATUS_TITLES.get(status, "Something went wrong")
+    return render(request, "errors/error.html", status, title=title, message=detail, status=status)
+
+
+def _add_error_handlers(application: FastAPI) -> None:
+    @application.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        response = _error_response(request, exc.status_code, exc.code, exc.detail)
+        if hasattr(exc, "retry_after"):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @application.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        if isinstance(exc.__cause__, BodyTooLarge):
+            status = 413
+        detail = {
+            404: "There is nothing at this address. Check the link, or start from the home page.",
+            405: "This address does not accept that kind of request.",
+            413: "The request is larger than Laurel accepts.",
+        }.get(status, str(exc.detail))
+        return _error_response(request, status, ERROR_CODES.get(status, "error"), detail)
+
+    @application.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err.get('loc', ()) if p != 'body')}: {err.get('msg')}"
+            for err in exc.errors()
+        )
+        if _wants_json(request):
+            return JSONResponse({"error": "invalid_request", "detail": problems}, status_code=422)
+        return _error_response(
+            request, 400, "bad_request", f"The form was incomplete or malformed ({problems})."
+        )
+
+    @application.exception_handler(Exception)
+    async def unexpected(request: Request, _exc: Exception) -> Response:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return _error_response(
+            request,
+            500,
+            "internal_error",
+            "An unexpected error happened. It has been logged; please try again later.",
+        )

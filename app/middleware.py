@@ -1,0 +1,134 @@
+"""ASGI middleware: request ids, access logs, security headers and request body limits."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.logging import request_id_var
+
+log = logging.getLogger("laurel.request")
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self' https: http:; frame-ancestors 'none'"
+)
+
+
+class BodyTooLarge(Exception):
+    """The client sent more bytes than allowed for this kind of request."""
+
+
+class RequestContextMiddleware:
+    """Tags each request with an id, logs it, adds security headers and caps body size."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_form_bytes: int, max_upload_bytes: int, hsts: bool
+    ) -> None:
+        self.app = app
+        self.max_form_bytes = max_form_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        limit = self._limit(headers.get(b"content-type", b""))
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                self._add_headers(MutableHeaders(scope=message), request_id)
+            await send(message)
+
+        try:
+            if int(headers.get(b"content-length", b"0") or 0) > limit:
+                await _too_large(scope, send_wrapper, limit)
+            else:
+                await self.app(scope, _limited(receive, limit), send_wrapper)
+        except BodyTooLarge:
+            await _too_large(scope, send_wrapper, limit)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status["code"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            request_id_var.reset(token)
+
+    def _limit(self, content_type: bytes) -> int:
+        return (
+            self.max_upload_bytes
+            if content_type.startswith(b"multipart/form-data")
+            else self.max_form_bytes
+        )
+
+    def _add_headers(self, headers: MutableHeaders, request_id: str) -> None:
+        headers["X-Request-ID"] = request_id
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if self.hsts:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    seen = {"bytes": 0}
+
+    async def wrapped() -> Message:
+        message = await receive()
+        if message["type"] == "http.request":
+            seen["bytes"] += len(message.get("body", b""))
+            if seen["bytes"] > limit:
+                raise BodyTooLarge
+        return message
+
+    return wrapped
+
+
+async def _too_large(scope: Scope, send: Any, limit: int) -> None:
+    kib = limit // 1024
+    if scope["path"].startswith("/api/"):
+        body = (
+            f'{{"error": "payload_too_large", "detail": "The request body is larger than '
+            f'{kib} KiB."}}'
+        ).encode()
+        content_type = b"application/json"
+    else:
+        body = (
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Too large - Laurel"
+            "</title></head><body><main><h1>That was too much to send</h1><p>The form you "
+            f"sent is larger than {kib} KiB. Shorten it and try again.</p><p><a href='/'>Go "
+            "to Laurel's home page</a></p></main></body></html>"
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,81 @@
+"""JSON API, version 1: the caller, organizations and members (personal access tokens)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from app.errors import Forbidden
+from app.models import Organization, User
+from app.routers.common import TransactionalRoute
+from app.schemas.core import (
+    InvitationCreate,
+    InvitationRead,
+    MemberRead,
+    MembershipRead,
+    MeRead,
+    OrganizationRead,
+    RoleUpdate,
+)
+from app.security import policy
+from app.security.access import ApiToken, AppSettings, Db
+from app.services import organizations
+
+router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["core"])
+AccountReader = Annotated[User, Depends(ApiToken("account:read"))]
+OrgReader = Annotated[User, Depends(ApiToken("orgs:read"))]
+OrgAdmin = Annotated[User, Depends(ApiToken("orgs:admin"))]
+
+
+def _org_for(db: Db, user: User, slug: str) -> Organization:
+    org = organizations.get_by_slug(db, slug)
+    if not policy.is_member(user, org.id):
+        raise Forbidden(f"You are not a member of {org.name}.")
+    return org
+
+
+@router.get("/me", response_model=MeRead)
+def me(user: AccountReader) -> MeRead:
+    """The token's owner and their memberships."""
+    return MeRead.from_user(user)
+
+
+@router.get("/orgs", response_model=list[MembershipRead])
+def my_organizations(user: OrgReader) -> list[MembershipRead]:
+    """Organizations the caller belongs to, with the caller's role."""
+    return [MembershipRead.from_membership(m) for m in policy.organizations_of(user)]
+
+
+@router.get("/orgs/{slug}", response_model=OrganizationRead)
+def organization(db: Db, user: OrgReader, slug: str) -> OrganizationRead:
+    """One organization the caller belongs to."""
+    return OrganizationRead.model_validate(_org_for(db, user, slug))
+
+
+@router.get("/orgs/{slug}/members", response_model=list[MemberRead])
+def members(db: Db, user: OrgReader, slug: str) -> list[MemberRead]:
+    """Members (coaches and admins only)."""
+    org = _org_for(db, user, slug)
+    return [MemberRead.from_membership(m) for m in organizations.list_members(db, user, org)]
+
+
+@router.post("/orgs/{slug}/invitations", response_model=InvitationRead, status_code=201)
+def invite(
+    db: Db, settings: AppSettings, user: OrgAdmin, slug: str, body: InvitationCreate
+) -> InvitationRead:
+    """Invite someone by e-mail (administrators)."""
+    org = _org_for(db, user, slug)
+    invitation = organizations.invite(db, settings, org, user, email=body.email, role=body.role)
+    return InvitationRead.model_validate(invitation)
+
+
+@router.patch("/orgs/{slug}/members/{membership_id}", response_model=MemberRead)
+def change_role(
+    db: Db, user: OrgAdmin, slug: str, membership_id: uuid.UUID, body: RoleUpdate
+) -> MemberRead:
+    """Change a member's role (administrators)."""
+    org = _org_for(db, user, slug)
+    membership = organizations.change_role(db, org, user, membership_id, body.role)
+    return MemberRead.from_membership(membership)

@@ -1,0 +1,173 @@
+"""Shared HTTP plumbing: the transactional route class, templates, flashes and redirects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from app.errors import AppError
+from app.security import csrf
+from app.security.scopes import SCOPES
+from app.services import mail, throttle
+from app.settings import Settings, project_path
+
+log = logging.getLogger(__name__)
+
+templates = Jinja2Templates(directory=str(project_path("templates")))
+FLASH_COOKIE = "laurel_flash"
+NEW_CSRF = "new_csrf_cookie"
+
+
+class TransactionalRoute(APIRoute):
+    """One database session per request: committed before the response is sent, or rolled back.
+
+    A response with an error status rolls back too, so a form re-rendered with a message never
+    leaves half-written rows (unless a service marked a write to keep, such as a failed login).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            db: Session = request.app.state.session_factory()
+            request.state.db = db
+            try:
+                response = await handler(request)
+                await run_in_threadpool(_finish, db, response.status_code)
+            except Exception:
+                await run_in_threadpool(_abort, db)
+                raise
+            finally:
+                await run_in_threadpool(db.close)
+            _after_commit(request, db, response)
+            return response
+
+        return run
+
+
+def _finish(db: Session, status: int) -> None:
+    if status < 400:
+        db.commit()
+        return
+    _abort(db)
+
+
+def _abort(db: Session) -> None:
+    keep = db.info.pop(throttle.PERSIST_ON_ERROR, False)
+    if keep:
+        db.commit()
+    else:
+        db.rollback()
+        db.info.pop(mail.OUTBOX_DIRTY, None)
+
+
+def _after_commit(request: Request, db: Session, response: Response) -> None:
+    settings: Settings = request.app.state.settings
+    new_cookie = getattr(request.state, NEW_CSRF, None)
+    if new_cookie:
+        response.set_cookie(
+            csrf.CSRF_COOKIE,
+            new_cookie,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+    if db.info.pop(mail.OUTBOX_DIRTY, False) and settings.mail_drain_after_request:
+        factory = request.app.state.session_factory
+        response.background = BackgroundTask(mail.drain_outbox, factory, settings)
+
+
+def csrf_token(request: Request) -> str:
+    """The form token for this browser, creating its CSRF cookie when missing."""
+    settings: Settings = request.app.state.settings
+    cookie = request.cookies.get(csrf.CSRF_COOKIE) or getattr(request.state, NEW_CSRF, None)
+    if not cookie:
+        cookie = csrf.new_cookie_value()
+        setattr(request.state, NEW_CSRF, cookie)
+    return csrf.form_token(settings.secret, cookie)
+
+
+def _flash_serializer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.settings.secret, salt="laurel-flash")
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page with the signed-in user, CSRF token and any flash message."""
+    context.setdefault("user", getattr(request.state, "user", None))
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    flash = None
+    raw_flash = request.cookies.get(FLASH_COOKIE)
+    if raw_flash:
+        try:
+            flash = _flash_serializer(request).loads(raw_flash)
+        except BadSignature:
+            flash = None
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"csrf_token": csrf_token(request), "flash": flash, "scopes": SCOPES, **context},
+        status_code=status_code,
+    )
+    if raw_flash:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def redirect(request: Request, url: str, message: str | None = None) -> RedirectResponse:
+    """A 303 redirect after a successful form, optionally carrying a one-time message."""
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        settings: Settings = request.app.state.settings
+        response.set_cookie(
+            FLASH_COOKIE,
+            _flash_serializer(request).dumps(message),
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+    return response
+
+
+def form_error(
+    request: Request, template: str, error: AppError, values: dict[str, Any], **context: Any
+) -> HTMLResponse:
+    """Re-render a form with the error beside its field (or at the top), in the right status."""
+    errors = {error.field or "_form": error.detail}
+    safe_values = {k: v for k, v in values.items() if "password" not in k and k != "client_secret"}
+    return render(
+        request,
+        template,
+        status_code=error.status_code,
+        errors=errors,
+        values=safe_values,
+        **context,
+    )
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """A local path to continue to after sign-in; anything else becomes ``default``."""
+    if not url:
+        return default
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+        return default
+    return url
+
+
+def client_ip(request: Request) -> str:
+    """The client's address as seen by the server (the proxy sets it via --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"

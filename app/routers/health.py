@@ -1,0 +1,29 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.routers.common import TransactionalRoute
+from app.security.access import Db, public
+
+router = APIRouter(route_class=TransactionalRoute, tags=["operations"])
+
+
+@router.get("/healthz", dependencies=[Depends(public)])
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", dependencies=[Depends(public)], response_model=None)
+def readyz(db: Db) -> JSONResponse | dict[str, str]:
+    """The process can reach its database."""
+    try:
+        db.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return {"status": "ok", "database": "ok"}

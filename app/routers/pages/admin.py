@@ -1,0 +1,66 @@
+"""Pages: platform administration (organizations)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import AppError, Invalid
+from app.models import OrgKind, Role, User
+from app.routers.common import TransactionalRoute, redirect, render
+from app.security.access import Db, platform_admin, verify_csrf
+from app.services import organizations
+
+router = APIRouter(
+    prefix="/admin", route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)]
+)
+Text = Annotated[str, Form()]
+PlatformAdmin = Annotated[User, Depends(platform_admin)]
+
+
+def _page(request: Request, db: Db, status: int = 200, **extra: object) -> Response:
+    return render(
+        request,
+        "admin/organizations.html",
+        status,
+        organizations=organizations.list_organizations(db),
+        kinds=list(OrgKind),
+        **extra,
+    )
+
+
+@router.get("/organizations", dependencies=[Depends(platform_admin)], response_class=HTMLResponse)
+def list_page(request: Request, db: Db) -> Response:
+    """Every organization, and a form to add one."""
+    return _page(request, db)
+
+
+@router.post("/organizations", response_class=HTMLResponse)
+def create(
+    request: Request,
+    db: Db,
+    admin: PlatformAdmin,
+    slug: Text = "",
+    name: Text = "",
+    kind: Text = "district",
+    url: Text = "",
+    email: Text = "",
+) -> Response:
+    """Create an organization; the creating platform admin becomes its first admin."""
+    values = {"slug": slug, "name": name, "kind": kind, "url": url, "email": email}
+    try:
+        try:
+            org_kind = OrgKind(kind)
+        except ValueError as exc:
+            raise Invalid("Choose district, agency or university.", field="kind") from exc
+        org = organizations.create_organization(
+            db, admin, slug=slug, name=name, kind=org_kind, url=url, email=email
+        )
+        organizations.add_member(db, org, admin, Role.ADMIN)
+    except AppError as exc:
+        return _page(
+            request, db, exc.status_code, errors={exc.field or "_form": exc.detail}, values=values
+        )
+    return redirect(request, f"/orgs/{org.slug}/members", f"{org.name} is created.")

@@ -1,0 +1,200 @@
+"""Pages: sign-up, e-mail verification, sign-in, sign-out and password reset."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.errors import AppError
+from app.models import User
+from app.routers.common import (
+    TransactionalRoute,
+    client_ip,
+    form_error,
+    redirect,
+    render,
+    safe_next,
+)
+from app.security.access import (
+    SESSION_COOKIE,
+    AppSettings,
+    Db,
+    MaybeUser,
+    public,
+    signed_in,
+    verify_csrf,
+)
+from app.services import accounts
+from app.services.sessions import end_all_sessions, end_session, start_session
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+Text = Annotated[str, Form()]
+
+
+def sign_in_response(
+    request: Request, settings: AppSettings, db: Db, user_id: object, next_url: str
+) -> RedirectResponse:
+    """Start a session for the user and redirect, setting the session cookie."""
+    user = db.get_one(User, user_id)
+    raw = start_session(
+        db, settings, user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+    )
+    response = redirect(request, safe_next(next_url), f"Welcome, {user.display_name}.")
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        max_age=settings.session_max_age_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.get("/signup", dependencies=[Depends(public)], response_class=HTMLResponse)
+def signup_page(request: Request) -> Response:
+    """The sign-up form."""
+    return render(request, "auth/signup.html")
+
+
+@router.post("/signup", dependencies=[Depends(public)], response_class=HTMLResponse)
+def signup_submit(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    email: Text = "",
+    display_name: Text = "",
+    password: Text = "",
+) -> Response:
+    """Create the account and ask the person to confirm their e-mail."""
+    values = {"email": email, "display_name": display_name}
+    try:
+        user = accounts.sign_up(
+            db, settings, email=email, display_name=display_name, password=password
+        )
+    except AppError as exc:
+        return form_error(request, "auth/signup.html", exc, values)
+    return render(request, "auth/check_email.html", email=user.email, status_code=201)
+
+
+@router.get("/verify-email", dependencies=[Depends(public)], response_class=HTMLResponse)
+def verify_email(request: Request, db: Db, token: str = "") -> Response:
+    """Open the link from the verification e-mail."""
+    try:
+        user = accounts.verify_email(db, token)
+    except AppError as exc:
+        return render(request, "auth/link_problem.html", exc.status_code, message=exc.detail)
+    return redirect(request, "/signin", f"Thanks, {user.email} is confirmed. You can sign in now.")
+
+
+@router.post("/verify-email/resend", dependencies=[Depends(public)], response_class=HTMLResponse)
+def resend_verification(
+    request: Request, db: Db, settings: AppSettings, email: Text = ""
+) -> Response:
+    """Send a new verification link."""
+    try:
+        accounts.resend_verification(db, settings, email)
+    except AppError as exc:
+        return form_error(request, "auth/signin.html", exc, {"email": email})
+    return render(request, "auth/check_email.html", email=email.strip().lower())
+
+
+@router.get("/signin", dependencies=[Depends(public)], response_class=HTMLResponse)
+def signin_page(request: Request, user: MaybeUser, next: str = "/") -> Response:
+    """The sign-in form (password, or single sign-on through the person's organization)."""
+    if user is not None:
+        return redirect(request, safe_next(next))
+    return render(request, "auth/signin.html", next=safe_next(next))
+
+
+@router.post("/signin", dependencies=[Depends(public)], response_class=HTMLResponse)
+def signin_submit(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    email: Text = "",
+    password: Text = "",
+    next: Text = "/",
+) -> Response:
+    """Check the password and start a session."""
+    try:
+        user = accounts.authenticate(
+            db, settings, email=email, password=password, ip=client_ip(request)
+        )
+    except AppError as exc:
+        response = form_error(
+            request,
+            "auth/signin.html",
+            exc,
+            {"email": email},
+            next=safe_next(next),
+            unverified=exc.code == "email_unverified",
+        )
+        if hasattr(exc, "retry_after"):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return sign_in_response(request, settings, db, user.id, next)
+
+
+@router.post("/signout", dependencies=[Depends(signed_in)])
+def signout(request: Request, db: Db) -> Response:
+    """End this browser's session."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        end_session(db, raw)
+    response = redirect(request, "/", "You are signed out.")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/signout/everywhere", dependencies=[Depends(signed_in)])
+def signout_everywhere(request: Request, db: Db, user: MaybeUser) -> Response:
+    """End every session of this account, on every device."""
+    assert user is not None
+    end_all_sessions(db, user.id)
+    response = redirect(request, "/", "You are signed out on every device.")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/password/forgot", dependencies=[Depends(public)], response_class=HTMLResponse)
+def forgot_page(request: Request) -> Response:
+    """Ask for a password reset link."""
+    return render(request, "auth/forgot.html")
+
+
+@router.post("/password/forgot", dependencies=[Depends(public)], response_class=HTMLResponse)
+def forgot_submit(request: Request, db: Db, settings: AppSettings, email: Text = "") -> Response:
+    """Send the reset link if the account exists (the page says the same either way)."""
+    try:
+        accounts.request_password_reset(db, settings, email)
+    except AppError as exc:
+        return form_error(request, "auth/forgot.html", exc, {"email": email})
+    return render(request, "auth/forgot_sent.html", email=email.strip().lower())
+
+
+@router.get("/password/reset", dependencies=[Depends(public)], response_class=HTMLResponse)
+def reset_page(request: Request, db: Db, token: str = "") -> Response:
+    """The form for a new password, if the link can still be used."""
+    try:
+        accounts.check_reset_token(db, token)
+    except AppError as exc:
+        return render(request, "auth/link_problem.html", exc.status_code, message=exc.detail)
+    return render(request, "auth/reset.html", token=token)
+
+
+@router.post("/password/reset", dependencies=[Depends(public)], response_class=HTMLResponse)
+def reset_submit(request: Request, db: Db, token: Text = "", password: Text = "") -> Response:
+    """Set the new password; every existing session ends."""
+    try:
+        accounts.reset_password(db, token, password)
+    except AppError as exc:
+        if exc.field:
+            return form_error(request, "auth/reset.html", exc, {}, token=token)
+        return render(request, "auth/link_problem.html", exc.status_code, message=exc.detail)
+    response = redirect(request, "/signin", "Your password is changed. Sign in with it now.")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,28 @@
+"""Pages: the landing page and each role's dashboard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.routers.common import TransactionalRoute, render
+from app.security import policy
+from app.security.access import MaybeUser, public
+
+router = APIRouter(route_class=TransactionalRoute)
+
+
+@router.get("/", dependencies=[Depends(public)], response_class=HTMLResponse)
+def home(request: Request, user: MaybeUser) -> Response:
+    """The landing page for visitors; the dashboard for people who are signed in."""
+    if user is None:
+        return render(request, "home/landing.html")
+    memberships = policy.organizations_of(user)
+    roles = {m.role.value for m in memberships}
+    return render(
+        request,
+        "home/dashboard.html",
+        memberships=memberships,
+        roles=roles,
+        is_platform_admin=user.is_platform_admin,
+    )

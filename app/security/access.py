@@ -1,0 +1,134 @@
+"""Who may call a route. Every route depends on exactly one of these (a test checks it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.errors import Forbidden, Unauthorized
+from app.models import AccessToken, Organization, Role, User
+from app.security import csrf, policy
+from app.services import access_tokens, organizations
+from app.services.sessions import load_session
+from app.settings import Settings
+
+SESSION_COOKIE = "laurel_session"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def get_db(request: Request) -> Session:
+    """The request's database session (opened and committed by the route class)."""
+    db: Session = request.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    """The application's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+Db = Annotated[Session, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def optional_user(request: Request, db: Db) -> User | None:
+    """The signed-in user for a browser request, or None."""
+    if hasattr(request.state, "user"):
+        cached: User | None = request.state.user
+        return cached
+    raw = request.cookies.get(SESSION_COOKIE)
+    found = load_session(db, raw) if raw else None
+    user = found.user if found else None
+    request.state.user = user
+    return user
+
+
+MaybeUser = Annotated[User | None, Depends(optional_user)]
+
+
+async def verify_csrf(request: Request, settings: AppSettings) -> None:
+    """Refuse state-changing browser requests without a valid CSRF token."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    submitted = request.headers.get(csrf.CSRF_HEADER)
+    if not submitted and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        value = (await request.form()).get(csrf.CSRF_FIELD)
+        submitted = value if isinstance(value, str) else None
+    if not csrf.is_valid(settings.secret, request.cookies.get(csrf.CSRF_COOKIE), submitted):
+        raise Forbidden(
+            "This form has expired or did not come from Laurel. Reload the page and try again.",
+            code="csrf_failed",
+        )
+
+
+def public(user: MaybeUser) -> None:
+    """Anyone may call this route, signed in or not (the user, if any, is loaded for the page)."""
+
+
+def signed_in(user: MaybeUser) -> User:
+    """The caller must be signed in."""
+    if user is None:
+        raise Unauthorized("Sign in to continue.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(signed_in)]
+
+
+def platform_admin(user: CurrentUser) -> User:
+    """The caller must be a platform administrator."""
+    if not policy.can_manage_organizations(user):
+        raise Forbidden("Only platform administrators can do this.")
+    return user
+
+
+@dataclass(frozen=True)
+class OrgContext:
+    """The organization named in the path and the caller's role in it."""
+
+    org: Organization
+    user: User
+    role: Role
+
+
+class OrgRole:
+    """The caller must hold at least ``minimum`` in the organization named by ``{slug}``."""
+
+    def __init__(self, minimum: Role) -> None:
+        self.minimum = minimum
+
+    def __call__(self, slug: str, user: CurrentUser, db: Db) -> OrgContext:
+        org = organizations.get_by_slug(db, slug)
+        role = policy.role_in(user, org.id)
+        if role is None:
+            raise Forbidden(f"You are not a member of {org.name}.")
+        if not policy.has_role(user, org.id, self.minimum):
+            raise Forbidden(f"This needs the {self.minimum.value} role in {org.name}.")
+        return OrgContext(org=org, user=user, role=role)
+
+
+class ApiToken:
+    """The caller must present a personal access token (Bearer) carrying ``scope``."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def __call__(self, request: Request, db: Db) -> User:
+        header = request.headers.get("authorization", "")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw:
+            raise Unauthorized("Send a personal access token as 'Authorization: Bearer <token>'.")
+        token: AccessToken | None = access_tokens.authenticate_token(db, raw.strip())
+        if token is None:
+            raise Unauthorized("This access token is unknown, expired or revoked.")
+        if self.scope not in token.scopes:
+            raise Forbidden(f"This access token lacks the '{self.scope}' scope.")
+        request.state.user = token.user
+        return token.user
+
+
+ACCESS_DEPENDENCIES: tuple[Any, ...] = (public, signed_in, platform_admin, OrgRole, ApiToken)

@@ -1,0 +1,7 @@
+"""Scopes a personal access token can carry, with what each allows."""
+
+SCOPES: dict[str, str] = {
+    "account:read": "Read your own profile and memberships",
+    "orgs:read": "Read organizations you belong to and, as coach or admin, their members",
+    "orgs:admin": "Invite members and change roles where you are an administrator",
+}

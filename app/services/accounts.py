@@ -1,0 +1,254 @@
+"""Accounts: sign-up, e-mail verification, sign-in, password reset and e-mail change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Conflict, Invalid, Unauthorized
+from app.models import EmailToken, TokenPurpose, User
+from app.security import passwords
+from app.security.tokens import new_token, token_hash
+from app.services import audit, mail, throttle
+from app.services.sessions import end_all_sessions
+from app.settings import Settings
+
+MAX_NAME_LENGTH = 120
+
+
+def normalize_email(raw: str, *, field: str = "email") -> str:
+    """Check an e-mail address's syntax and return it lower-cased; Invalid if it is not one."""
+    candidate = raw.strip()
+    if not candidate:
+        raise Invalid("Enter your e-mail address.", field=field)
+    if len(candidate) > 320:
+        raise Invalid("That e-mail address is too long.", field=field)
+    try:
+        checked = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise Invalid(f"That is not a valid e-mail address: {exc}", field=field) from exc
+    return checked.normalized.lower()
+
+
+def clean_display_name(raw: str) -> str:
+    """A trimmed, non-empty display name of sensible length."""
+    name = " ".join(raw.split())
+    if not name:
+        raise Invalid("Enter your name.", field="display_name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise Invalid(f"Use at most {MAX_NAME_LENGTH} characters.", field="display_name")
+    return name
+
+
+def find_by_email(db: Session, email: str) -> User | None:
+    """The account with this (normalized) e-mail, if any."""
+    return db.scalar(select(User).where(User.email == email))
+
+
+def sign_up(
+    db: Session, settings: Settings, *, email: str, display_name: str, password: str
+) -> User:
+    """Create an unverified account and e-mail a verification link."""
+    address = normalize_email(email)
+    name = clean_display_name(display_name)
+    passwords.check_password_rules(password, email=address)
+    if find_by_email(db, address) is not None:
+        raise Conflict(
+            "An account with this e-mail address already exists. Sign in or reset your password.",
+            field="email",
+        )
+    user = User(email=address, display_name=name, password_hash=passwords.hash_password(password))
+    db.add(user)
+    db.flush()
+    send_verification(db, settings, user)
+    audit.record(db, "account.created", actor_id=user.id, target_type="user", target_id=user.id)
+    return user
+
+
+def _issue_token(
+    db: Session, user: User, purpose: TokenPurpose, max_age: int, new_email: str | None = None
+) -> str:
+    raw = new_token()
+    db.add(
+        EmailToken(
+            token_hash=token_hash(raw),
+            user_id=user.id,
+            purpose=purpose,
+            new_email=new_email,
+            expires_at=utcnow() + timedelta(seconds=max_age),
+        )
+    )
+    return raw
+
+
+def _use_token(db: Session, raw: str, purpose: TokenPurpose) -> EmailToken:
+    """Consume a one-time token exactly once (an atomic update guards against double use)."""
+    found = db.scalar(
+        select(EmailToken).where(
+            EmailToken.token_hash == token_hash(raw), EmailToken.purpose == purpose
+        )
+    )
+    if found is None:
+        raise Invalid("This link is not valid. Check that you copied all of it, or ask again.")
+    if found.used_at is not None:
+        raise Invalid("This link has already been used. Ask for a new one if you still need it.")
+    if found.expires_at <= utcnow():
+        raise Invalid("This link has expired. Ask for a new one.")
+    used = db.execute(
+        update(EmailToken)
+        .where(EmailToken.id == found.id, EmailToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount  # type: ignore[attr-defined]
+    if not used:
+        raise Invalid("This link has already been used. Ask for a new one if you still need it.")
+    return found
+
+
+def send_verification(db: Session, settings: Settings, user: User) -> None:
+    """E-mail a link that proves the person owns the address."""
+    raw = _issue_token(db, user, TokenPurpose.VERIFY_EMAIL, settings.email_token_max_age_seconds)
+    link = f"{settings.base_url}/verify-email?token={raw}"
+    mail.queue_email(db, settings, user.email, "verify_email", user=user, link=link)
+
+
+def resend_verification(db: Session, settings: Settings, email: str) -> None:
+    """Send a new verification link if an unverified account has this address (silently not)."""
+    user = find_by_email(db, normalize_email(email))
+    if user is not None and not user.is_verified:
+        send_verification(db, settings, user)
+
+
+def verify_email(db: Session, raw: str) -> User:
+    """Mark the address verified by a one-time link."""
+    token = _use_token(db, raw, TokenPurpose.VERIFY_EMAIL)
+    user = token.user
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record(
+        db, "account.email_verified", actor_id=user.id, target_type="user", target_id=user.id
+    )
+    return user
+
+
+def authenticate(db: Session, settings: Settings, *, email: str, password: str, ip: str) -> User:
+    """Check e-mail and password, with throttling; raise with a clear reason on failure."""
+    address = email.strip().lower()
+    if not address or not password:
+        raise Invalid("Enter your e-mail address and password.")
+    throttle.check_allowed(db, settings, address, ip)
+    user = find_by_email(db, address)
+    if user is None or not passwords.verify_password(user.password_hash, password):
+        throttle.record_failure(db, address, ip)
+        raise Unauthorized("That e-mail and password do not match an account.")
+    if not user.is_active:
+        raise Unauthorized("This account has been deactivated. Contact your administrator.")
+    if not user.is_verified:
+        raise Unauthorized(
+            "Confirm your e-mail address first: open the link we sent you, or ask for a new one.",
+            code="email_unverified",
+        )
+    throttle.clear_failures(db, address)
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def request_password_reset(db: Session, settings: Settings, email: str) -> None:
+    """E-mail a reset link when the account exists; the answer is the same either way."""
+    user = find_by_email(db, normalize_email(email))
+    if user is None or not user.is_active:
+        return
+    raw = _issue_token(
+        db, user, TokenPurpose.RESET_PASSWORD, settings.password_reset_max_age_seconds
+    )
+    link = f"{settings.base_url}/password/reset?token={raw}"
+    mail.queue_email(db, settings, user.email, "reset_password", user=user, link=link)
+
+
+def check_reset_token(db: Session, raw: str) -> None:
+    """Raise Invalid when a reset link cannot be used (without consuming it)."""
+    found = db.scalar(select(EmailToken).where(EmailToken.token_hash == token_hash(raw)))
+    if found is None or found.purpose != TokenPurpose.RESET_PASSWORD:
+        raise Invalid("This link is not valid. Check that you copied all of it, or ask again.")
+    if found.used_at is not None:
+        raise Invalid("This link has already been used. Ask for a new one if you still need it.")
+    if found.expires_at <= utcnow():
+        raise Invalid("This link has expired. Ask for a new one.")
+
+
+def reset_password(db: Session, raw: str, new_password: str) -> User:
+    """Set a new password by a one-time link, verify the address, and sign out everywhere."""
+    check_reset_token(db, raw)
+    user = db.scalar(
+        select(User)
+        .join(EmailToken, EmailToken.user_id == User.id)
+        .where(EmailToken.token_hash == token_hash(raw))
+    )
+    assert user is not None
+    passwords.check_password_rules(new_password, email=user.email)
+    _use_token(db, raw, TokenPurpose.RESET_PASSWORD)
+    user.password_hash = passwords.hash_password(new_password)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    end_all_sessions(db, user.id)
+    audit.record(
+        db, "account.password_reset", actor_id=user.id, target_type="user", target_id=user.id
+    )
+    return user
+
+
+def change_password(db: Session, user: User, *, current: str, new: str) -> None:
+    """Change the password after checking the current one; other sessions end."""
+    if user.password_hash and not passwords.verify_password(user.password_hash, current):
+        raise Invalid("Your current password is not correct.", field="current_password")
+    passwords.check_password_rules(new, email=user.email)
+    user.password_hash = passwords.hash_password(new)
+    audit.record(
+        db, "account.password_changed", actor_id=user.id, target_type="user", target_id=user.id
+    )
+
+
+def request_email_change(
+    db: Session, settings: Settings, user: User, *, new_email: str, password: str
+) -> str:
+    """Send a confirmation link to the new address; the change happens when it is opened."""
+    address = normalize_email(new_email, field="new_email")
+    if user.password_hash and not passwords.verify_password(user.password_hash, password):
+        raise Invalid("Your password is not correct.", field="password")
+    if address == user.email:
+        raise Invalid("That is already your e-mail address.", field="new_email")
+    if find_by_email(db, address) is not None:
+        raise Conflict("Another account already uses that e-mail address.", field="new_email")
+    raw = _issue_token(
+        db, user, TokenPurpose.CHANGE_EMAIL, settings.email_token_max_age_seconds, address
+    )
+    link = f"{settings.base_url}/account/email/confirm?token={raw}"
+    mail.queue_email(db, settings, address, "change_email", user=user, link=link)
+    return address
+
+
+def confirm_email_change(db: Session, settings: Settings, raw: str) -> User:
+    """Switch to the new, now verified, address and tell the old one."""
+    token = _use_token(db, raw, TokenPurpose.CHANGE_EMAIL)
+    user, address = token.user, token.new_email
+    assert address is not None
+    if find_by_email(db, address) is not None:
+        raise Conflict("Another account already uses that e-mail address.")
+    old = user.email
+    user.email = address
+    user.email_verified_at = utcnow()
+    mail.queue_email(db, settings, old, "email_changed", user=user, new_email=address)
+    audit.record(
+        db,
+        "account.email_changed",
+        actor_id=user.id,
+        target_type="user",
+        target_id=user.id,
+        old=old,
+        new=address,
+    )
+    return user

@@ -1,0 +1,139 @@
+"""E-mail: messages are queued in the outbox inside the transaction and sent after commit."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import sys
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any, Protocol
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import utcnow
+from app.models import OutboxMessage, OutboxStatus
+from app.settings import Settings, project_path
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+STALE_CLAIM = timedelta(minutes=10)
+OUTBOX_DIRTY = "outbox_dirty"
+
+_emails = Environment(
+    loader=FileSystemLoader(project_path("templates") / "emails"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def queue_email(
+    db: Session, settings: Settings, to: str, template: str, **context: Any
+) -> OutboxMessage:
+    """Render ``templates/emails/<template>.txt`` (first line is the subject) and queue it."""
+    context.setdefault("base_url", settings.base_url)
+    subject, _, body = _emails.get_template(f"{template}.txt").render(**context).partition("\n")
+    message = OutboxMessage(
+        to_address=to, subject=subject.strip(), body_text=body.strip() + "\n", body_html=None
+    )
+    db.add(message)
+    db.info[OUTBOX_DIRTY] = True
+    return message
+
+
+class MailBackend(Protocol):
+    """Something that delivers one message or raises."""
+
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class ConsoleBackend:
+    """Development backend: writes each message to standard error instead of sending it."""
+
+    def send(self, message: EmailMessage) -> None:
+        sys.stderr.write(f"\n----- e-mail -----\n{message}\n------------------\n")
+
+
+class SmtpBackend:
+    """Delivers through an SMTP server (optionally STARTTLS and login)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds) as smtp:
+            if s.smtp_starttls:
+                smtp.starttls()
+            if s.smtp_username and s.smtp_password:
+                smtp.login(s.smtp_username, s.smtp_password.get_secret_value())
+            smtp.send_message(message)
+
+
+def backend_for(settings: Settings) -> MailBackend:
+    """The backend the settings choose."""
+    return SmtpBackend(settings) if settings.mail_backend == "smtp" else ConsoleBackend()
+
+
+def drain_outbox(
+    session_factory: sessionmaker[Session], settings: Settings, *, limit: int = 100
+) -> int:
+    """Send pending messages; safe with many processes (each row is claimed once). Returns sent."""
+    backend = backend_for(settings)
+    sent = 0
+    with session_factory() as db:
+        candidates = db.scalars(
+            select(OutboxMessage.id)
+            .where(_sendable())
+            .order_by(OutboxMessage.created_at)
+            .limit(limit)
+        ).all()
+    for message_id in candidates:
+        with session_factory() as db:
+            claimed = db.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, _sendable())
+                .values(status=OutboxStatus.SENDING, claimed_at=utcnow())
+            ).rowcount  # type: ignore[attr-defined]
+            db.commit()
+            if not claimed:
+                continue
+            message = db.get_one(OutboxMessage, message_id)
+            sent += _deliver(db, backend, settings, message)
+    return sent
+
+
+def _sendable() -> Any:
+    stale = utcnow() - STALE_CLAIM
+    return (OutboxMessage.status == OutboxStatus.PENDING) | (
+        (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < stale)
+    )
+
+
+def _deliver(db: Session, backend: MailBackend, settings: Settings, message: OutboxMessage) -> int:
+    email = EmailMessage()
+    email["From"] = settings.mail_from
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain="laurel.local")
+    email.set_content(message.body_text)
+    message.attempts += 1
+    try:
+        backend.send(email)
+    except (OSError, smtplib.SMTPException) as exc:
+        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        message.status = (
+            OutboxStatus.FAILED if message.attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
+        )
+        log.warning("mail delivery failed", extra={"outbox_id": str(message.id)})
+        db.commit()
+        return 0
+    message.status = OutboxStatus.SENT
+    message.sent_at = utcnow()
+    db.commit()
+    return 1

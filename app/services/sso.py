@@ -1,0 +1,279 @@
+"""Single sign-on with OpenID Connect (authorization code + PKCE via Authlib)."""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from authlib.deprecate import AuthlibDeprecationWarning
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from joserfc import jwt
+from joserfc.errors import BadSignatureError, InvalidClaimError, JoseError, MissingClaimError
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Invalid, NotFound
+from app.models import OidcIdentity, OidcProvider, Organization, Role, User
+from app.security.tokens import SecretBox, new_token
+from app.services import audit
+from app.services.accounts import find_by_email, normalize_email
+from app.services.organizations import add_member
+from app.settings import Settings
+
+with warnings.catch_warnings():  # Authlib prefers the httpx2 fork; we use httpx, as pinned.
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.base_client.errors import OAuthError
+    from authlib.integrations.httpx_client import OAuth2Client
+
+STATE_MAX_AGE = 600
+ID_TOKEN_ALGORITHMS = ["RS256", "ES256", "PS256"]
+
+
+@dataclass(frozen=True)
+class SsoStart:
+    """Where to send the browser, and the signed state to keep in a short-lived cookie."""
+
+    authorization_url: str
+    state_cookie: str
+
+
+def _box(settings: Settings) -> SecretBox:
+    return SecretBox(settings.secret, "oidc-client-secret")
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret, salt="laurel-sso-state")
+
+
+def redirect_uri(settings: Settings) -> str:
+    """The callback URL to register with the provider."""
+    return f"{settings.base_url}/sso/callback"
+
+
+def provider_for(db: Session, org: Organization) -> OidcProvider | None:
+    """The organization's provider configuration, if any."""
+    return db.scalar(select(OidcProvider).where(OidcProvider.organization_id == org.id))
+
+
+def configure_provider(
+    db: Session,
+    settings: Settings,
+    org: Organization,
+    actor: User,
+    *,
+    label: str,
+    issuer_url: str,
+    client_id: str,
+    client_secret: str,
+    enabled: bool,
+) -> OidcProvider:
+    """Create or update the organization's provider (admins); the secret is stored encrypted."""
+    issuer = _check_url(settings, issuer_url.strip().rstrip("/"), field="issuer_url")
+    if not client_id.strip():
+        raise Invalid("Enter the client ID the provider gave you.", field="client_id")
+    provider = provider_for(db, org)
+    if provider is None:
+        if not client_secret:
+            raise Invalid("Enter the client secret the provider gave you.", field="client_secret")
+        provider = OidcProvider(organization_id=org.id, client_secret_encrypted="")
+        db.add(provider)
+    provider.label = label.strip() or org.name
+    provider.issuer_url = issuer
+    provider.client_id = client_id.strip()
+    provider.enabled = enabled
+    if client_secret:
+        provider.client_secret_encrypted = _box(settings).encrypt(client_secret)
+    db.flush()
+    audit.record(
+        db,
+        "sso.configured",
+        actor_id=actor.id,
+        organization_id=org.id,
+        target_type="oidc_provider",
+        target_id=provider.id,
+        issuer=issuer,
+    )
+    return provider
+
+
+def _check_url(settings: Settings, url: str, *, field: str | None = None) -> str:
+    parts = urlsplit(url)
+    allowed = {"https"} | ({"http"} if settings.oidc_allow_insecure_http else set())
+    if parts.scheme not in allowed or not parts.netloc:
+        raise Invalid("The provider address must be an https:// URL.", field=field)
+    return url
+
+
+def _get_json(settings: Settings, url: str) -> dict[str, Any]:
+    _check_url(settings, url)
+    try:
+        response = httpx.get(url, timeout=settings.oidc_http_timeout_seconds)
+        response.raise_for_status()
+        data = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise Invalid(f"The sign-in provider could not be reached ({type(exc).__name__}).") from exc
+    if not isinstance(data, dict):
+        raise Invalid("The sign-in provider answered with something other than a JSON object.")
+    return data
+
+
+def _discover(settings: Settings, provider: OidcProvider) -> dict[str, Any]:
+    meta = _get_json(settings, f"{provider.issuer_url}/.well-known/openid-configuration")
+    if meta.get("issuer") != provider.issuer_url:
+        raise Invalid("The sign-in provider's discovery document names a different issuer.")
+    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        if not isinstance(meta.get(key), str):
+            raise Invalid(f"The sign-in provider's discovery document lacks {key}.")
+    return meta
+
+
+def _client(settings: Settings, provider: OidcProvider) -> OAuth2Client:
+    return OAuth2Client(
+        client_id=provider.client_id,
+        client_secret=_box(settings).decrypt(provider.client_secret_encrypted),
+        scope="openid email profile",
+        redirect_uri=redirect_uri(settings),
+        code_challenge_method="S256",
+        timeout=settings.oidc_http_timeout_seconds,
+    )
+
+
+def start_sign_in(db: Session, settings: Settings, org: Organization, next_url: str) -> SsoStart:
+    """Build the provider's authorization URL with state, nonce and a PKCE challenge."""
+    provider = provider_for(db, org)
+    if provider is None or not provider.enabled:
+        raise NotFound(f"{org.name} has not set up single sign-on.")
+    meta = _discover(settings, provider)
+    state, nonce, verifier = new_token(), new_token(), new_token(48)
+    with _client(settings, provider) as client:
+        url, _ = client.create_authorization_url(
+            meta["authorization_endpoint"], state=state, nonce=nonce, code_verifier=verifier
+        )
+    cookie = _serializer(settings).dumps(
+        {"p": str(provider.id), "s": state, "n": nonce, "v": verifier, "next": next_url}
+    )
+    return SsoStart(authorization_url=url, state_cookie=cookie)
+
+
+def _load_state(settings: Settings, cookie: str | None, state: str | None) -> dict[str, str]:
+    if not cookie:
+        raise Invalid("Your sign-in took too long or cookies are blocked. Start again.")
+    try:
+        data: dict[str, str] = _serializer(settings).loads(cookie, max_age=STATE_MAX_AGE)
+    except BadSignature as exc:
+        raise Invalid("Your sign-in took too long or was tampered with. Start again.") from exc
+    if not state or state != data["s"]:
+        raise Invalid("The sign-in answer does not match the request we sent. Start again.")
+    return data
+
+
+def verify_id_token(
+    id_token: str, jwks: dict[str, Any], *, issuer: str, client_id: str, nonce: str
+) -> dict[str, Any]:
+    """Check the ID token's signature and claims; raise Invalid naming what is wrong."""
+    try:
+        keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+        token = jwt.decode(id_token, keys, algorithms=ID_TOKEN_ALGORITHMS)
+        jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": client_id},
+            sub={"essential": True},
+            exp={"essential": True},
+            nonce={"essential": True, "value": nonce},
+        ).validate(token.claims)
+    except BadSignatureError as exc:
+        raise Invalid(
+            "The provider's identity token has a bad signature; sign-in refused."
+        ) from exc
+    except (InvalidClaimError, MissingClaimError) as exc:
+        claim = getattr(exc, "claim", "")
+        reason = "wrong audience" if claim == "aud" else f"bad '{claim}' claim"
+        raise Invalid(f"The provider's identity token is not for Laurel ({reason}).") from exc
+    except (JoseError, ValueError) as exc:
+        raise Invalid(f"The provider's identity token could not be read ({exc}).") from exc
+    return dict(token.claims)
+
+
+def complete_sign_in(
+    db: Session, settings: Settings, *, cookie: str | None, params: dict[str, str]
+) -> tuple[User, str]:
+    """Finish the code flow, verify the ID token and return the linked user and next URL."""
+    if params.get("error"):
+        description = params.get("error_description") or params["error"]
+        raise Invalid(f"The sign-in provider refused: {description}")
+    data = _load_state(settings, cookie, params.get("state"))
+    provider = db.get(OidcProvider, uuid.UUID(data["p"]))
+    if provider is None or not provider.enabled:
+        raise NotFound("This organization's single sign-on is no longer available.")
+    meta = _discover(settings, provider)
+    try:
+        with _client(settings, provider) as client:
+            token = client.fetch_token(
+                meta["token_endpoint"], code=params.get("code", ""), code_verifier=data["v"]
+            )
+    except (OAuthError, httpx.HTTPError, ValueError) as exc:
+        raise Invalid(f"The sign-in provider did not accept the sign-in ({exc}).") from exc
+    if "id_token" not in token:
+        raise Invalid("The sign-in provider did not send an identity token.")
+    jwks = _get_json(settings, meta["jwks_uri"])
+    claims = verify_id_token(
+        token["id_token"],
+        jwks,
+        issuer=provider.issuer_url,
+        client_id=provider.client_id,
+        nonce=data["n"],
+    )
+    return _link_account(db, provider, claims), data.get("next") or "/"
+
+
+def _link_account(db: Session, provider: OidcProvider, claims: dict[str, Any]) -> User:
+    subject = str(claims["sub"])
+    identity = db.scalar(
+        select(OidcIdentity).where(
+            OidcIdentity.provider_id == provider.id, OidcIdentity.subject == subject
+        )
+    )
+    if identity is not None:
+        user = db.get_one(User, identity.user_id)
+    else:
+        user = _user_by_verified_email(db, claims)
+        db.add(OidcIdentity(provider_id=provider.id, subject=subject, user_id=user.id))
+    if not user.is_active:
+        raise Invalid("This account has been deactivated. Contact your administrator.")
+    if not any(m.organization_id == provider.organization_id for m in user.memberships):
+        add_member(db, provider.organization, user, Role.TEACHER)
+    audit.record(
+        db,
+        "account.sso_sign_in",
+        actor_id=user.id,
+        organization_id=provider.organization_id,
+        target_type="user",
+        target_id=user.id,
+    )
+    return user
+
+
+def _user_by_verified_email(db: Session, claims: dict[str, Any]) -> User:
+    if not claims.get("email"):
+        raise Invalid("The provider did not share your e-mail address, so we cannot sign you in.")
+    if claims.get("email_verified") is not True:
+        raise Invalid(
+            "Your provider has not verified your e-mail address, so Laurel cannot link it to "
+            "an account. Verify it with your provider, or sign in with a password."
+        )
+    email = normalize_email(str(claims["email"]))
+    user = find_by_email(db, email)
+    if user is None:
+        name = str(claims.get("name") or email.split("@")[0])[:120]
+        user = User(email=email, display_name=name, password_hash=None)
+        db.add(user)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.flush()
+    return user

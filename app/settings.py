@@ -1,0 +1,138 @@
+"""Settings read once from the environment (prefix ``LAUREL_``) and passed down."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "placeholder", "dev"}
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """Raised when the configuration cannot be used (e.g. production with a placeholder secret)."""
+
+
+class Settings(BaseSettings):
+    """Every setting Laurel reads; documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="LAUREL_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    base_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    secret_key: SecretStr | None = None
+
+    # Mail
+    mail_backend: Literal["console", "smtp"] = "console"
+    mail_from: str = "Laurel <no-reply@laurel.example>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_drain_after_request: bool = True
+
+    # Uploads and request bodies
+    upload_dir: Path | None = None
+    upload_max_file_bytes: int = 25 * 1024 * 1024
+    upload_max_files: int = 10
+    max_form_bytes: int = 64 * 1024
+    max_upload_request_bytes: int = 110 * 1024 * 1024
+
+    # Sessions and sign-in
+    session_max_age_seconds: int = 14 * 24 * 3600
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 30
+    login_failure_window_seconds: int = 15 * 60
+    email_token_max_age_seconds: int = 24 * 3600
+    password_reset_max_age_seconds: int = 3600
+    invitation_max_age_seconds: int = 14 * 24 * 3600
+
+    # Single sign-on (OpenID Connect); providers themselves are configured per organization.
+    oidc_allow_insecure_http: bool = False
+    oidc_http_timeout_seconds: float = 10.0
+
+    # Logging
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Server (laurel serve)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'laurel.db'}"
+        if self.upload_dir is None:
+            self.upload_dir = self.data_dir / "uploads"
+        self.base_url = self.base_url.rstrip("/")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        """True when running for real users."""
+        return self.environment == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry the Secure flag whenever the public URL is HTTPS."""
+        return urlsplit(self.base_url).scheme == "https"
+
+    @cached_property
+    def secret(self) -> str:
+        """The signing secret; generated once into the data directory outside production."""
+        configured = self.secret_key.get_secret_value() if self.secret_key else ""
+        if configured and configured.lower() not in PLACEHOLDER_SECRETS:
+            if self.is_production and len(configured) < MIN_SECRET_LENGTH:
+                raise SettingsError(
+                    f"LAUREL_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters."
+                )
+            return configured
+        if self.is_production:
+            raise SettingsError(
+                "LAUREL_SECRET_KEY is missing or a placeholder; refusing to start in production."
+            )
+        return _development_secret(self.data_dir)
+
+    def validate_for_startup(self) -> None:
+        """Fail early (before serving) on settings that cannot work."""
+        _ = self.secret
+        if self.is_production and not self.base_url.startswith("https://"):
+            raise SettingsError("LAUREL_BASE_URL must be an https:// URL in production.")
+
+
+def _development_secret(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def project_path(name: str) -> Path:
+    """Locate a bundled directory (templates, migrations) in a checkout or an installed wheel."""
+    package_dir = Path(__file__).resolve().parent
+    installed = package_dir / name
+    return installed if installed.exists() else package_dir.parent / name
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+__all__ = ["Settings", "SettingsError", "get_settings", "project_path"]
