@@ -68,6 +68,7 @@ def _abort(db: Session) -> None:
     if keep:
         db.commit()
     else:
+        db.expunge_all()  # keep loaded values readable for the error page, without expiring them
         db.rollback()
         db.info.pop(mail.OUTBOX_DIRTY, None)
 

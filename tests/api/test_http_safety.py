@@ -1,0 +1,105 @@
+"""CSRF, oversized bodies, error pages and security headers."""
+
+from __future__ import annotations
+
+from fastapi import Depends
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from app.models import User
+from app.security.access import public
+from tests.support import PASSWORD, WebClient, make_user
+
+
+def test_form_without_csrf_token_is_refused(web: WebClient, db) -> None:
+    response = web.post(
+        "/signup",
+        {"email": "nia@school.org", "display_name": "Nia", "password": PASSWORD},
+        with_csrf=False,
+    )
+    assert response.status_code == 403
+    assert "did not come from Laurel" in response.text
+    assert db.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_forged_csrf_token_is_refused(web: WebClient, db) -> None:
+    make_user(db, "ada@school.org")
+    web.csrf_token()
+    response = web.post(
+        "/signin", {"email": "ada@school.org", "password": PASSWORD, "csrf_token": "0" * 64}
+    )
+    assert response.status_code == 403
+
+
+def test_csrf_token_of_another_browser_is_refused(web: WebClient, web2: WebClient, db) -> None:
+    make_user(db, "ada@school.org")
+    other_token = web2.csrf_token()
+    web.csrf_token()
+    response = web.post(
+        "/signin", {"email": "ada@school.org", "password": PASSWORD, "csrf_token": other_token}
+    )
+    assert response.status_code == 403
+
+
+def test_oversized_form_is_refused_with_a_page(web: WebClient, settings) -> None:
+    response = web.post("/signup", {"display_name": "x" * (settings.max_form_bytes + 10)})
+    assert response.status_code == 413
+    assert "larger than" in response.text
+
+
+def test_oversized_api_body_gets_the_json_error_shape(web: WebClient, settings) -> None:
+    response = web.client.post(
+        "/api/v1/orgs/x/invitations",
+        content=b"{" + b" " * (settings.max_form_bytes + 10) + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+
+
+def test_unknown_page_is_a_friendly_404(web: WebClient) -> None:
+    response = web.get("/no/such/page")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.text
+    assert "<main" in response.text
+
+
+def test_unknown_api_path_uses_the_error_shape(web: WebClient) -> None:
+    response = web.get("/api/v1/nothing")
+    assert response.status_code == 404
+    assert set(response.json()) == {"error", "detail"}
+
+
+def test_unexpected_error_is_a_500_page_without_internals(app) -> None:
+    @app.get("/boom", dependencies=[Depends(public)])
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "secret internal detail" not in response.text
+
+
+def test_security_headers_and_request_id(web: WebClient) -> None:
+    response = web.get("/", headers={"X-Request-ID": "trace-123"})
+    assert response.headers["x-request-id"] == "trace-123"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_session_and_csrf_cookies_are_httponly_and_lax(web: WebClient, db) -> None:
+    make_user(db, "ada@school.org")
+    page = web.get("/signin")
+    assert "httponly" in page.headers["set-cookie"].lower()
+    response = web.sign_in("ada@school.org")
+    cookie = next(h for h in response.headers.get_list("set-cookie") if "laurel_session" in h)
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    assert "secure" not in cookie.lower()  # plain http base URL in tests
+
+
+def test_health_and_readiness(web: WebClient) -> None:
+    assert web.get("/healthz").json() == {"status": "ok"}
+    assert web.get("/readyz").json() == {"status": "ok", "database": "ok"}
