@@ -35,10 +35,12 @@ def admin_web(web: WebClient, db) -> WebClient:
 def test_token_is_shown_once_and_stored_hashed(admin_web: WebClient, db) -> None:
     raw = create_token(admin_web, ["account:read"])
     row = db.scalar(select(AccessToken))
-    assert row.token_hash != raw and raw not in row.token_hash
+    assert row.token_hash != raw
+    assert raw not in row.token_hash
     assert row.prefix == raw[:10]
     account = admin_web.get("/account")
-    assert raw not in account.text and row.prefix in account.text
+    assert raw not in account.text
+    assert row.prefix in account.text
 
     me = admin_web.client.get("/api/v1/me", headers=bearer(raw))
     assert me.status_code == 200
@@ -102,23 +104,27 @@ def test_admin_manages_members_through_the_api(admin_web: WebClient, db) -> None
         json={"role": "coach"},
         headers=bearer(raw),
     )
-    assert changed.status_code == 200 and changed.json()["role"] == "coach"
+    assert changed.status_code == 200
+    assert changed.json()["role"] == "coach"
 
     invited = client.post(
         "/api/v1/orgs/riverbend/invitations",
         json={"email": "new@school.org", "role": "teacher"},
         headers=bearer(raw),
     )
-    assert invited.status_code == 201 and invited.json()["email"] == "new@school.org"
+    assert invited.status_code == 201
+    assert invited.json()["email"] == "new@school.org"
 
     bad = client.post(
         "/api/v1/orgs/riverbend/invitations",
         json={"email": "new@school.org", "role": "wizard"},
         headers=bearer(raw),
     )
-    assert bad.status_code == 422 and bad.json()["error"] == "invalid_request"
+    assert bad.status_code == 422
+    assert bad.json()["error"] == "invalid_request"
     unknown = client.get("/api/v1/orgs/atlantis/members", headers=bearer(raw))
-    assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "not_found"
 
 
 def test_teacher_token_cannot_list_members_or_change_roles(web: WebClient, db) -> None:

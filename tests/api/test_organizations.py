@@ -25,9 +25,11 @@ def test_admin_invites_a_teacher_who_accepts(web: WebClient, web2: WebClient, db
     assert web2.post(link).status_code == 303
     db.expire_all()
     membership = db.scalar(select(Membership).where(Membership.user_id == invitee.id))
-    assert membership is not None and membership.role == Role.COACH
+    assert membership is not None
+    assert membership.role == Role.COACH
     again = web2.post(link)
-    assert again.status_code == 422 and "already been accepted" in again.text
+    assert again.status_code == 422
+    assert "already been accepted" in again.text
 
 
 def test_invitation_for_someone_else_cannot_be_accepted(web: WebClient, web2: WebClient, db):
@@ -50,9 +52,11 @@ def test_invite_rejects_bad_email_and_existing_members(web: WebClient, db) -> No
     make_user(db, "member@school.org", org=org)
     web.sign_in("boss@school.org")
     bad = web.post("/orgs/riverbend/invitations", {"email": "nope", "role": "teacher"})
-    assert bad.status_code == 422 and "not a valid e-mail" in bad.text
+    assert bad.status_code == 422
+    assert "not a valid e-mail" in bad.text
     dup = web.post("/orgs/riverbend/invitations", {"email": "member@school.org", "role": "coach"})
-    assert dup.status_code == 409 and "already a member" in dup.text
+    assert dup.status_code == 409
+    assert "already a member" in dup.text
     role = web.post("/orgs/riverbend/invitations", {"email": "x@school.org", "role": "owner"})
     assert role.status_code == 422
     db.expire_all()
@@ -70,7 +74,8 @@ def test_admin_changes_a_role_and_it_is_audited(web: WebClient, db) -> None:
     db.expire_all()
     assert db.get(Membership, membership.id).role == Role.COACH
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "member.role_changed"))
-    assert event.actor_id == boss.id and event.detail == {"old": "teacher", "new": "coach"}
+    assert event.actor_id == boss.id
+    assert event.detail == {"old": "teacher", "new": "coach"}
 
 
 def test_last_admin_cannot_be_demoted_or_removed(web: WebClient, db) -> None:
@@ -79,7 +84,8 @@ def test_last_admin_cannot_be_demoted_or_removed(web: WebClient, db) -> None:
     membership = db.scalar(select(Membership).where(Membership.user_id == boss.id))
     web.sign_in("boss@school.org")
     demote = web.post(f"/orgs/riverbend/members/{membership.id}/role", {"role": "teacher"})
-    assert demote.status_code == 409 and "at least one administrator" in demote.text
+    assert demote.status_code == 409
+    assert "at least one administrator" in demote.text
     remove = web.post(f"/orgs/riverbend/members/{membership.id}/remove")
     assert remove.status_code == 409
     db.expire_all()
@@ -110,7 +116,8 @@ def test_platform_admin_creates_an_organization(web: WebClient, db) -> None:
     make_user(db, "root@laurel.org", platform_admin=True)
     web.sign_in("root@laurel.org")
     bad = web.post("/admin/organizations", {"slug": "Bad Slug!", "name": "X", "kind": "district"})
-    assert bad.status_code == 422 and "lower-case letters" in bad.text
+    assert bad.status_code == 422
+    assert "lower-case letters" in bad.text
     ok = web.post(
         "/admin/organizations",
         {"slug": "hillview", "name": "Hillview Schools", "kind": "district"},
@@ -132,7 +139,8 @@ def test_sso_settings_store_the_secret_encrypted(web: WebClient, db) -> None:
         "/orgs/riverbend/settings/sso",
         {"issuer_url": "ftp://x", "client_id": "abc", "client_secret": "s3cret", "enabled": "1"},
     )
-    assert bad.status_code == 422 and "https://" in bad.text
+    assert bad.status_code == 422
+    assert "https://" in bad.text
     ok = web.post(
         "/orgs/riverbend/settings/sso",
         {
@@ -148,4 +156,5 @@ def test_sso_settings_store_the_secret_encrypted(web: WebClient, db) -> None:
     assert provider.client_id == "abc"
     assert "s3cret" not in provider.client_secret_encrypted
     page = web.get("/orgs/riverbend/settings/sso")
-    assert "s3cret" not in page.text and "https://id.example.org" in page.text
+    assert "s3cret" not in page.text
+    assert "https://id.example.org" in page.text
