@@ -1,0 +1,53 @@
+# Laurel: `make run` serves the demo, `make test` runs every check. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HASH   := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+RUNTIME_STAMP := $(VENV)/.runtime-$(HASH)
+DEV_STAMP     := $(VENV)/.dev-$(HASH)
+
+.PHONY: run test install install-dev lint typecheck check-imports pytest clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
+install: $(RUNTIME_STAMP)
+
+install-dev: $(DEV_STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+		if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+			npm ci --no-audit --no-fund --loglevel=error; fi; \
+	else echo "npm not found: browser accessibility checks will be skipped"; fi
+
+run: install
+	$(BIN)/laurel migrate
+	$(BIN)/laurel seed-demo
+	@echo "Serving Laurel on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(BIN)/laurel serve
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy app badges
+
+check-imports: install-dev
+	$(BIN)/lint-imports
+
+pytest: install-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck check-imports pytest
+
+clean:
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

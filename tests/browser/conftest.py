@@ -1,0 +1,102 @@
+"""Browser fixtures: a real Laurel server on a free port and Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import migrate
+from app.db import make_engine, make_session_factory
+from app.main import create_app
+from app.models import OutboxMessage
+from app.settings import Settings
+from tests.conftest import unavailable
+from tests.fake_oidc import ServerThread, free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@dataclass
+class LiveServer:
+    """A running Laurel and a way to read its database."""
+
+    url: str
+    sessions: sessionmaker[Session]
+
+    def mail_link(self, to: str) -> str:
+        """The first link in the newest e-mail queued for an address."""
+        with self.sessions() as db:
+            message = db.scalars(
+                select(OutboxMessage).where(OutboxMessage.to_address == to)
+                .order_by(OutboxMessage.created_at.desc())
+            ).first()
+        assert message is not None, f"no mail to {to}"
+        return next(w for w in message.body_text.split() if w.startswith(self.url))
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("live")
+    url_db = f"sqlite:///{data_dir / 'laurel.db'}"
+    migrate.upgrade(url_db)
+    port = free_port()
+    settings = Settings(
+        environment="test", base_url=f"http://127.0.0.1:{port}", data_dir=data_dir,
+        database_url=url_db, secret_key="browser-test-secret-0123456789abcdef",  # type: ignore[arg-type]
+        mail_backend="console", mail_drain_after_request=False,
+    )
+    engine = make_engine(url_db)
+    with ServerThread(create_app(settings, engine=engine), port):
+        yield LiveServer(url=settings.base_url, sessions=make_session_factory(engine))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+    if not AXE.exists():
+        unavailable("axe-core missing: run npm ci")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(bypass_csp=True)  # lets the test inject axe-core
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def assert_accessible(page: Any) -> None:
+    """Run axe-core on the page and fail with a readable list of WCAG 2.1 A/AA violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_TAGS,
+    )
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+    assert problems == [], f"{page.url}: " + "; ".join(problems)
