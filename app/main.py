@@ -69,17 +69,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         hsts=settings.secure_cookies,
     )
     _add_error_handlers(application)
-    for router in (
-        health.router,
-        v1.router,
-        home.router,
-        auth.router,
-        sso.router,
-        account.router,
-        orgs.router,
-        admin.router,
-    ):
-        application.include_router(router)
+    application.include_router(health.router)
+    application.include_router(v1.router)
+    pages = (home.router, auth.router, sso.router, account.router, orgs.router, admin.router)
+    for page_router in pages:
+        application.include_router(page_router, include_in_schema=False)
     application.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
     return application
 

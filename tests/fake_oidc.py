@@ -50,23 +50,28 @@ class FakeProvider:
     issuer: str = ""
 
     def discovery(self, _request: Request) -> JSONResponse:
-        return JSONResponse({
-            "issuer": self.issuer,
-            "authorization_endpoint": f"{self.issuer}/authorize",
-            "token_endpoint": f"{self.issuer}/token",
-            "jwks_uri": f"{self.issuer}/jwks",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-        })
+        return JSONResponse(
+            {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{self.issuer}/authorize",
+                "token_endpoint": f"{self.issuer}/token",
+                "jwks_uri": f"{self.issuer}/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
 
     def authorize(self, request: Request) -> RedirectResponse:
         q = request.query_params
         assert q["client_id"] == self.client_id
         assert q["code_challenge_method"] == "S256"
         code = secrets.token_urlsafe(16)
-        self.codes[code] = {"nonce": q["nonce"], "challenge": q["code_challenge"],
-                            "redirect_uri": q["redirect_uri"]}
+        self.codes[code] = {
+            "nonce": q["nonce"],
+            "challenge": q["code_challenge"],
+            "redirect_uri": q["redirect_uri"],
+        }
         return RedirectResponse(
             f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q['state']})}", 302
         )
@@ -82,17 +87,27 @@ class FakeProvider:
         digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
         if grant is None or digest.rstrip(b"=").decode() != grant["challenge"]:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
-        return JSONResponse({
-            "access_token": secrets.token_urlsafe(16), "token_type": "Bearer",
-            "expires_in": 300, "id_token": self.id_token(grant["nonce"]),
-        })
+        return JSONResponse(
+            {
+                "access_token": secrets.token_urlsafe(16),
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "id_token": self.id_token(grant["nonce"]),
+            }
+        )
 
     def id_token(self, nonce: str) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
-            "iss": self.issuer, "sub": self.subject, "aud": self.audience or self.client_id,
-            "iat": now, "exp": now + 300, "nonce": nonce, "email": self.email,
-            "email_verified": self.email_verified, "name": self.name,
+            "iss": self.issuer,
+            "sub": self.subject,
+            "aud": self.audience or self.client_id,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": nonce,
+            "email": self.email,
+            "email_verified": self.email_verified,
+            "name": self.name,
         }
         key = self.wrong_key if self.sign_with_wrong_key else self.key
         return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
@@ -103,20 +118,23 @@ class FakeProvider:
         return JSONResponse({"keys": [public]})
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/.well-known/openid-configuration", self.discovery),
-            Route("/authorize", self.authorize),
-            Route("/token", self.token, methods=["POST"]),
-            Route("/jwks", self.jwks),
-        ])
+        return Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", self.discovery),
+                Route("/authorize", self.authorize),
+                Route("/token", self.token, methods=["POST"]),
+                Route("/jwks", self.jwks),
+            ]
+        )
 
 
 class ServerThread:
     """Runs an ASGI app with uvicorn in a background thread until stopped."""
 
     def __init__(self, app: Any, port: int) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="off")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -115,3 +115,18 @@ class RoleUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
+
+
+#: Error responses every API route may give, documented with the one error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorRead, "description": description}
+    for status, description in {
+        401: "No, unknown, expired or revoked access token",
+        403: "The token lacks the scope, or the caller's role does not allow it",
+        404: "No such resource",
+        409: "Conflicts with the current state",
+        413: "Request body too large",
+        422: "The request breaks a rule or does not match the schema",
+        429: "Too many requests",
+    }.items()
+}

@@ -30,12 +30,23 @@ def test_migrate_seed_twice_and_create_admin(tmp_path, monkeypatch) -> None:
         teacher = db.scalar(select(User).where(User.email == "teacher@riverbend.example"))
         assert verify_password(teacher.password_hash, "laurel-demo-teacher")
 
-    weak = runner.invoke(cli, ["create-admin", "--email", "op@laurel.org", "--name", "Op",
-                               "--password", "short"])
+    weak = runner.invoke(
+        cli, ["create-admin", "--email", "op@laurel.org", "--name", "Op", "--password", "short"]
+    )
     assert weak.exit_code == 1
     assert "at least 10 characters" in weak.output
-    made = runner.invoke(cli, ["create-admin", "--email", "op@laurel.org", "--name", "Op",
-                               "--password", "operator-passphrase"])
+    made = runner.invoke(
+        cli,
+        [
+            "create-admin",
+            "--email",
+            "op@laurel.org",
+            "--name",
+            "Op",
+            "--password",
+            "operator-passphrase",
+        ],
+    )
     assert made.exit_code == 0, made.output
     with Session(engine) as db:
         assert db.scalar(select(User).where(User.email == "op@laurel.org")).is_platform_admin

@@ -60,8 +60,14 @@ def test_failed_request_queues_no_mail(web: WebClient, db, smtp) -> None:
 def test_unreachable_smtp_server_keeps_the_message_for_a_retry(db, settings, session_factory):
     settings.mail_backend = "smtp"
     settings.smtp_host, settings.smtp_port = "127.0.0.1", free_port()  # nobody listens
-    mail.queue_email(db, settings, "x@school.org", "email_changed",
-                     user=type("U", (), {"display_name": "X"})(), new_email="y@school.org")
+    mail.queue_email(
+        db,
+        settings,
+        "x@school.org",
+        "email_changed",
+        user=type("U", (), {"display_name": "X"})(),
+        new_email="y@school.org",
+    )
     db.commit()
     assert mail.drain_outbox(session_factory, settings) == 0
     db.expire_all()
@@ -73,10 +79,19 @@ def test_unreachable_smtp_server_keeps_the_message_for_a_retry(db, settings, ses
 
 def test_each_message_is_sent_once_even_when_drained_twice(db, settings, session_factory, smtp):
     for n in range(3):
-        mail.queue_email(db, settings, f"p{n}@school.org", "email_changed",
-                         user=type("U", (), {"display_name": "P"})(), new_email="z@school.org")
+        mail.queue_email(
+            db,
+            settings,
+            f"p{n}@school.org",
+            "email_changed",
+            user=type("U", (), {"display_name": "P"})(),
+            new_email="z@school.org",
+        )
     db.commit()
     assert mail.drain_outbox(session_factory, settings) == 3
     assert mail.drain_outbox(session_factory, settings) == 0
-    assert sorted(m["To"] for m in smtp.messages) == ["p0@school.org", "p1@school.org",
-                                                       "p2@school.org"]
+    assert sorted(m["To"] for m in smtp.messages) == [
+        "p0@school.org",
+        "p1@school.org",
+        "p2@school.org",
+    ]

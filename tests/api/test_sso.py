@@ -30,8 +30,15 @@ def org_with_sso(db, settings, provider: FakeProvider):
     org = make_org(db)
     admin = make_user(db, "boss@riverbend.org", org=org, role=Role.ADMIN)
     sso.configure_provider(
-        db, settings, org, admin, label="Riverbend Google", issuer_url=provider.issuer,
-        client_id=provider.client_id, client_secret=provider.client_secret, enabled=True,
+        db,
+        settings,
+        org,
+        admin,
+        label="Riverbend Google",
+        issuer_url=provider.issuer,
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
+        enabled=True,
     )
     db.commit()
     # reset switches a previous test may have flipped

@@ -23,8 +23,14 @@ from tests.fake_oidc import ServerThread, free_port
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -40,7 +46,8 @@ class LiveServer:
         """The first link in the newest e-mail queued for an address."""
         with self.sessions() as db:
             message = db.scalars(
-                select(OutboxMessage).where(OutboxMessage.to_address == to)
+                select(OutboxMessage)
+                .where(OutboxMessage.to_address == to)
                 .order_by(OutboxMessage.created_at.desc())
             ).first()
         assert message is not None, f"no mail to {to}"
@@ -54,9 +61,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     migrate.upgrade(url_db)
     port = free_port()
     settings = Settings(
-        environment="test", base_url=f"http://127.0.0.1:{port}", data_dir=data_dir,
-        database_url=url_db, secret_key="browser-test-secret-0123456789abcdef",  # type: ignore[arg-type]
-        mail_backend="console", mail_drain_after_request=False,
+        environment="test",
+        base_url=f"http://127.0.0.1:{port}",
+        data_dir=data_dir,
+        database_url=url_db,
+        secret_key="browser-test-secret-0123456789abcdef",  # type: ignore[arg-type]
+        mail_backend="console",
+        mail_drain_after_request=False,
     )
     engine = make_engine(url_db)
     with ServerThread(create_app(settings, engine=engine), port):

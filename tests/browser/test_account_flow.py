@@ -62,8 +62,13 @@ def test_every_page_passes_axe(page, live_server: LiveServer) -> None:
         admin = db.scalar(select(User).where(User.email == "admin@riverbend.example"))
         admin.is_platform_admin = True
         db.commit()
-    for path in ("/signin", "/password/forgot", "/password/reset?token=nope", "/no-such-page",
-                 "/invitations/not-a-token"):
+    for path in (
+        "/signin",
+        "/password/forgot",
+        "/password/reset?token=nope",
+        "/no-such-page",
+        "/invitations/not-a-token",
+    ):
         page.goto(base + path)
         assert_accessible(page)
 
@@ -73,8 +78,12 @@ def test_every_page_passes_axe(page, live_server: LiveServer) -> None:
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("heading", name=re.compile("Hello")).wait_for()
     assert_accessible(page)
-    for path in ("/orgs/riverbend/members", "/orgs/riverbend/settings/sso",
-                 "/admin/organizations", "/account"):
+    for path in (
+        "/orgs/riverbend/members",
+        "/orgs/riverbend/settings/sso",
+        "/admin/organizations",
+        "/account",
+    ):
         page.goto(base + path)
         assert_accessible(page)
 

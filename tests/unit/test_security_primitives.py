@@ -54,8 +54,12 @@ def _user(role: Role | None, platform_admin: bool = False) -> tuple[User, uuid.U
 
 @pytest.mark.parametrize(
     ("role", "minimum", "allowed"),
-    [(Role.TEACHER, Role.COACH, False), (Role.COACH, Role.COACH, True),
-     (Role.ADMIN, Role.COACH, True), (None, Role.TEACHER, False)],
+    [
+        (Role.TEACHER, Role.COACH, False),
+        (Role.COACH, Role.COACH, True),
+        (Role.ADMIN, Role.COACH, True),
+        (None, Role.TEACHER, False),
+    ],
 )
 def test_role_ranks(role, minimum, allowed) -> None:
     user, org_id = _user(role)

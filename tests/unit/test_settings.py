@@ -8,23 +8,32 @@ from app.settings import Settings, SettingsError
 
 
 def test_production_refuses_a_missing_secret(tmp_path) -> None:
-    settings = Settings(environment="production", data_dir=tmp_path,
-                        base_url="https://laurel.example.org")
+    settings = Settings(
+        environment="production", data_dir=tmp_path, base_url="https://laurel.example.org"
+    )
     with pytest.raises(SettingsError, match="missing or a placeholder"):
         settings.validate_for_startup()
 
 
 @pytest.mark.parametrize("secret", ["change-me", "secret", "short-but-not-placeholder"])
 def test_production_refuses_placeholder_or_short_secrets(tmp_path, secret) -> None:
-    settings = Settings(environment="production", data_dir=tmp_path, secret_key=secret,
-                        base_url="https://laurel.example.org")
+    settings = Settings(
+        environment="production",
+        data_dir=tmp_path,
+        secret_key=secret,
+        base_url="https://laurel.example.org",
+    )
     with pytest.raises(SettingsError):
         settings.validate_for_startup()
 
 
 def test_production_requires_https(tmp_path) -> None:
-    settings = Settings(environment="production", data_dir=tmp_path, secret_key="k" * 40,
-                        base_url="http://laurel.example.org")
+    settings = Settings(
+        environment="production",
+        data_dir=tmp_path,
+        secret_key="k" * 40,
+        base_url="http://laurel.example.org",
+    )
     with pytest.raises(SettingsError, match="https"):
         settings.validate_for_startup()
 

@@ -11,6 +11,7 @@ from app.errors import Forbidden
 from app.models import Organization, User
 from app.routers.common import TransactionalRoute
 from app.schemas.core import (
+    ERROR_RESPONSES,
     InvitationCreate,
     InvitationRead,
     MemberRead,
@@ -23,7 +24,9 @@ from app.security import policy
 from app.security.access import ApiToken, AppSettings, Db
 from app.services import organizations
 
-router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute, tags=["core"])
+router = APIRouter(
+    prefix="/api/v1", route_class=TransactionalRoute, tags=["core"], responses=ERROR_RESPONSES
+)
 AccountReader = Annotated[User, Depends(ApiToken("account:read"))]
 OrgReader = Annotated[User, Depends(ApiToken("orgs:read"))]
 OrgAdmin = Annotated[User, Depends(ApiToken("orgs:admin"))]

@@ -1,0 +1,44 @@
+"""Property-based API testing: whatever schemathesis sends, the API never answers 500 and its
+answers conform to its own OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from app.models import Role
+from tests.support import WebClient, make_org, make_user
+
+
+def admin_token(web: WebClient, db) -> str:
+    org = make_org(db)
+    make_user(db, "boss@school.org", org=org, role=Role.ADMIN)
+    make_user(db, "t@school.org", org=org)
+    web.sign_in("boss@school.org")
+    response = web.post(
+        "/account/tokens",
+        {"name": "fuzz", "scopes": ["account:read", "orgs:read", "orgs:admin"]},
+    )
+    return re.search(r'value="(lrl_[^"]+)"', response.text).group(1)
+
+
+def test_api_never_fails_unexpectedly(app, web: WebClient, db) -> None:
+    headers = {"Authorization": f"Bearer {admin_token(web, db)}"}
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 6
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        def check(case) -> None:
+            response = case.call(headers=headers)
+            assert response.status_code < 500, (case.method, case.path, response.text)
+            case.validate_response(response)
+
+        check()
