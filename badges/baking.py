@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import struct
@@ -117,7 +118,8 @@ def _parse_svg(svg: bytes) -> Any:
     try:
         root = fromstring(svg, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise BakingError(f"SVG refused: {type(exc).__name__} (DTDs and entities are not allowed)") from exc
+        name = type(exc).__name__
+        raise BakingError(f"SVG refused: {name} (DTDs and entities are not allowed)") from exc
     except Exception as exc:  # ElementTree.ParseError and friends
         raise BakingError(f"SVG is not well-formed XML: {exc}") from exc
     if root.tag != "{http://www.w3.org/2000/svg}svg":
@@ -136,10 +138,8 @@ def _root_tag_span(svg: bytes) -> tuple[int, int]:
             raise StopIteration
 
     parser.StartElementHandler = on_start
-    try:
+    with contextlib.suppress(StopIteration):
         parser.Parse(svg, True)
-    except StopIteration:
-        pass
     if not start:
         raise BakingError("SVG has no root element")
     pos, quote = start[0], 0

@@ -104,7 +104,9 @@ def verify_data_integrity(document: dict[str, Any], resolver: KeyResolver) -> Pr
     return ProofResult(False, "; ".join(failures))
 
 
-def _verify_one(document: dict[str, Any], proof: dict[str, Any], resolver: KeyResolver) -> ProofResult:
+def _verify_one(
+    document: dict[str, Any], proof: dict[str, Any], resolver: KeyResolver
+) -> ProofResult:
     legacy = _check_suite(proof)
     if proof.get("proofPurpose") != "assertionMethod":
         raise ProofError(f"proof purpose is {proof.get('proofPurpose')!r}, not assertionMethod")

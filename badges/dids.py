@@ -81,7 +81,9 @@ def did_web_url(did: str) -> str:
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 
 
-def verification_method(controller: str, key: KeyPair, fragment: str | None = None) -> dict[str, Any]:
+def verification_method(
+    controller: str, key: KeyPair, fragment: str | None = None
+) -> dict[str, Any]:
     """A verification method entry: Multikey for Ed25519, JsonWebKey otherwise."""
     vm_id = key.id or f"{controller}#{fragment or _default_fragment(key)}"
     if key.type == "ed25519":
@@ -112,7 +114,7 @@ def did_document(
     if not cur:
         raise KeyMaterialError("a DID document needs at least one current key")
     return {
-        "@context": DID_CONTEXTS + [JWK_CONTEXT]
+        "@context": [*DID_CONTEXTS, JWK_CONTEXT]
         if any(m["type"] == "JsonWebKey" for m in cur + old) else DID_CONTEXTS,
         "id": did,
         "verificationMethod": cur + old,

@@ -145,8 +145,11 @@ class KeyPair:
         if isinstance(self.private_key, ed25519.Ed25519PrivateKey):
             raw = self.private_key.private_bytes_raw()
             return {**public_jwk(self.public_key), "d": b64url(raw)}
-        algo = RSAAlgorithm if self.type == "rsa" else ECAlgorithm
-        jwk: dict[str, Any] = json.loads(algo.to_jwk(self.private_key))
+        if isinstance(self.private_key, rsa.RSAPrivateKey):
+            text = RSAAlgorithm.to_jwk(self.private_key)
+        else:
+            text = ECAlgorithm.to_jwk(self.private_key)
+        jwk: dict[str, Any] = json.loads(text)
         return jwk
 
     def to_json(self) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def load_context(url: str) -> dict[str, Any]:
     return data
 
 
-def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+def document_loader(url: str, _options: dict[str, Any] | None = None) -> dict[str, Any]:
     """pyld document loader: bundled contexts only, never the network."""
     return {
         "contentType": "application/ld+json",

@@ -199,7 +199,7 @@ class EndorsementCredential(_Credential):
     type: list[str] = Field(
         default_factory=lambda: ["VerifiableCredential", "EndorsementCredential"]
     )
-    name: str  # type: ignore[assignment]
+    name: str
     credential_subject: EndorsementSubject = Field(alias="credentialSubject")
     credential_schema: list[CredentialSchema] = Field(
         default_factory=lambda: [CredentialSchema(id=ENDORSEMENT_SCHEMA)],

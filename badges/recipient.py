@@ -34,13 +34,15 @@ def email_identity(email: str, salt: str | None = None) -> IdentityObject:
     salt = salt if salt is not None else secrets.token_hex(16)
     return IdentityObject(
         hashed=True,
-        identityHash=hash_identity(normalize_email(email), salt),
-        identityType="emailAddress",
+        identity_hash=hash_identity(normalize_email(email), salt),
+        identity_type="emailAddress",
         salt=salt,
     )
 
 
-def identity_matches(identity: dict[str, Any], value: str, identity_type: str | None = None) -> bool:
+def identity_matches(
+    identity: dict[str, Any], value: str, identity_type: str | None = None
+) -> bool:
     """True if an IdentityObject (dict) identifies ``value`` (tries as given and normalized)."""
     if identity_type and identity.get("identityType") != identity_type:
         return False
@@ -58,7 +60,9 @@ def identity_matches(identity: dict[str, Any], value: str, identity_type: str | 
     return any(hmac.compare_digest(stored_norm, h) for h in hashes)
 
 
-def subject_matches(credential: dict[str, Any], value: str, identity_type: str | None = None) -> bool:
+def subject_matches(
+    credential: dict[str, Any], value: str, identity_type: str | None = None
+) -> bool:
     """True if the credential's subject is ``value`` (its ``id`` or one of its identifiers)."""
     subject = credential.get("credentialSubject")
     subjects = subject if isinstance(subject, list) else [subject]

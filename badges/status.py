@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,7 +63,7 @@ class StatusList:
         text = encoded[1:] if encoded.startswith("u") else encoded
         try:
             packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            with gzip.GzipFile(fileobj=_Bounded(packed)) as fh:
+            with gzip.GzipFile(fileobj=io.BytesIO(packed)) as fh:
                 raw = fh.read(MAX_BITS // 8 + 1)
         except (ValueError, OSError, EOFError) as exc:
             raise StatusError(f"encodedList is not base64url GZIP data: {exc}") from exc
@@ -71,19 +72,6 @@ class StatusList:
         if len(raw) * 8 < MIN_BITS:
             raise StatusError(f"status list has {len(raw) * 8} bits, fewer than {MIN_BITS}")
         return cls(len(raw) * 8, raw)
-
-
-class _Bounded:
-    """A minimal read-only file over bytes for gzip (bounded decompression)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data, self._pos = data, 0
-
-    def read(self, n: int = -1) -> bytes:
-        end = len(self._data) if n < 0 else self._pos + n
-        chunk = self._data[self._pos:end]
-        self._pos += len(chunk)
-        return chunk
 
 
 def random_index(size: int, taken: set[int]) -> int:

@@ -110,13 +110,17 @@ def _revocation_list(entry: dict[str, Any], credential: dict[str, Any], fetch: F
     doc = fetch(url)
     if not isinstance(doc, dict):
         raise StatusError(f"{url} is not a revocation list")
+    owner = doc.get("issuer")
+    owner = owner.get("id") if isinstance(owner, dict) else owner
+    if owner not in (None, _issuer(credential)):
+        raise StatusError(f"revocation list at {url} belongs to {owner}, not the issuer")
     listed = doc.get("revokedCredential", doc.get("revokedCredentials", []))
     if not isinstance(listed, list):
         raise StatusError(f"{url} has no revokedCredential array")
     for item in listed:
-        if isinstance(item, dict) and item.get("id") == credential.get("id"):
-            if item.get("revoked", True) is not False:
-                reason = item.get("revocationReason")
-                why = f": {reason}" if reason else ""
-                return Check("status", False, f"revoked (listed in {url}){why}", state="revoked")
+        listed_here = isinstance(item, dict) and item.get("id") == credential.get("id")
+        if listed_here and item.get("revoked", True) is not False:
+            reason = item.get("revocationReason")
+            why = f": {reason}" if reason else ""
+            return Check("status", False, f"revoked (listed in {url}){why}", state="revoked")
     return Check("status", True, f"not listed as revoked in {url}", state="active")

@@ -46,12 +46,12 @@ def verify(
     try:
         _verify_into(result, credential, resolver or DocumentKeyResolver(), status_fetcher,
                      clock, recipient, strict_schema, 0)
-    except Exception as exc:  # noqa: BLE001 - the contract is: malformed input never raises
+    except Exception as exc:  # the contract: malformed input never raises
         result.add(Check("format", False, f"unexpected error while verifying: {exc!r}"))
     return result
 
 
-def _verify_into(  # noqa: PLR0913
+def _verify_into(
     result: VerificationResult,
     raw: Input,
     resolver: KeyResolver,
@@ -125,7 +125,9 @@ def _proof_checks(
     return proof.key if proof.valid else None
 
 
-def _jwt_checks(result: VerificationResult, token: str, resolver: KeyResolver) -> ResolvedKey | None:
+def _jwt_checks(
+    result: VerificationResult, token: str, resolver: KeyResolver
+) -> ResolvedKey | None:
     try:
         decoded, key = verify_jwt_signature(token, resolver)
     except BadgeError as exc:
@@ -182,7 +184,9 @@ def _issuer_id(cred: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _issuer_check(result: VerificationResult, cred: dict[str, Any], key: ResolvedKey | None) -> None:
+def _issuer_check(
+    result: VerificationResult, cred: dict[str, Any], key: ResolvedKey | None
+) -> None:
     issuer = _issuer_id(cred)
     if key is None:
         result.add(Check("issuer", None, "no verified key to bind to the issuer"))
@@ -240,7 +244,7 @@ def _endorsement_items(cred: dict[str, Any]) -> list[Any]:
     return items
 
 
-def _endorsements(  # noqa: PLR0913
+def _endorsements(
     result: VerificationResult,
     cred: dict[str, Any],
     resolver: KeyResolver,
