@@ -49,6 +49,12 @@ def private_multikey_decode(value: str) -> ed25519.Ed25519PrivateKey:
     return ed25519.Ed25519PrivateKey.from_private_bytes(_multibase(value, _ED25519_PRIV))
 
 
+def private_multikey_encode(private_key: ed25519.Ed25519PrivateKey) -> str:
+    """Ed25519 private key (seed) in Multikey form (prefix 0x8026)."""
+    raw = private_key.private_bytes_raw()
+    return "z" + base58.b58encode(_ED25519_PRIV + raw).decode("ascii")
+
+
 def _multibase(value: str, prefix: bytes) -> bytes:
     if not value.startswith("z"):
         raise KeyMaterialError("multibase value must be base58btc ('z' prefix)")

@@ -100,8 +100,6 @@ def _verified_list(doc: Any, url: str, issuer: str, resolver: KeyResolver) -> di
         raise StatusError(f"{url} is not a credential")
     if _issuer(vc) != issuer or controller != issuer:
         raise StatusError(f"status list at {url} is not signed by the issuer {issuer}")
-    if vc.get("id") not in (None, url):
-        raise StatusError(f"status list id {vc.get('id')!r} does not match {url}")
     return vc
 
 
