@@ -20,6 +20,8 @@ from badges.errors import CanonicalizationError, UnknownContextError
 from badges.loader import document_loader
 
 _MEMO_SIZE = 4096
+# Relative IRIs are resolved against this base, then refused (like jsonld.js "safe mode").
+RELATIVE_BASE = "https://relative-iri.invalid/"
 
 
 def _ctx_key(local_ctx: Any) -> Any:
@@ -31,11 +33,16 @@ def _ctx_key(local_ctx: Any) -> Any:
     return ("id", id(local_ctx))
 
 
+def _refuse_dropped(term: Any) -> None:
+    """Safe mode: a term the contexts do not define would be silently left unsigned."""
+    raise CanonicalizationError(f"undefined term {term!r} (not in any @context)")
+
+
 class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     """A pyld processor that remembers processed contexts across documents."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(on_property_dropped=_refuse_dropped)
         self._memo: OrderedDict[Any, tuple[Any, Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -83,18 +90,26 @@ def _options() -> dict[str, Any]:
         "algorithm": "URDNA2015",
         "format": "application/n-quads",
         "documentLoader": document_loader,
+        "base": RELATIVE_BASE,
     }
 
 
 def canonicalize(document: dict[str, Any], *, cached: bool = True) -> str:
-    """Return the RDFC-1.0 canonical N-Quads of a JSON-LD document (offline)."""
-    processor = _PROCESSOR if cached else jsonld.JsonLdProcessor()
+    """Return the RDFC-1.0 canonical N-Quads of a JSON-LD document (offline, safe mode).
+
+    Undefined terms and relative IRIs (e.g. a type missing from the contexts) are errors,
+    since pyld would otherwise drop or rebase them and leave them outside the signature.
+    """
+    processor = _PROCESSOR if cached else jsonld.JsonLdProcessor(
+        on_property_dropped=_refuse_dropped)
     try:
         result: str = processor.normalize(document, _options())
     except jsonld.JsonLdError as exc:
         raise CanonicalizationError(_reason(exc)) from exc
     except UnknownContextError as exc:
         raise CanonicalizationError(str(exc)) from exc
+    if "<" + RELATIVE_BASE in result:
+        raise CanonicalizationError("relative IRI reference (an undefined @type or @id?)")
     return result
 
 
@@ -103,7 +118,7 @@ def _reason(exc: BaseException) -> str:
     messages = []
     cur: BaseException | None = exc
     while cur is not None:
-        if isinstance(cur, UnknownContextError):
+        if isinstance(cur, UnknownContextError | CanonicalizationError):
             return str(cur)
         msg = getattr(cur, "message", None) or str(cur)
         messages.append(str(msg).splitlines()[0])
