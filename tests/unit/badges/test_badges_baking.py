@@ -71,7 +71,7 @@ def test_png_errors() -> None:
         unbake_png(PNG[:30])
     corrupt = bytearray(bake_png(PNG, {"a": 1}))
     corrupt[-20] ^= 0xFF
-    with pytest.raises(BakingError, match="CRC|truncated"):
+    with pytest.raises(BakingError, match=r"CRC|truncated"):
         unbake_png(bytes(corrupt))
     with pytest.raises(BakingError, match="no iTXt"):
         unbake_png(PNG)

@@ -41,7 +41,8 @@ def test_did_key_document_matches_digital_bazaar_sample() -> None:
     vm = doc["verificationMethod"][0]
     assert vm["id"] == ("did:key:z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5"
                         "#z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5")
-    assert vm["type"] == "Multikey" and doc["assertionMethod"] == [vm["id"]]
+    assert vm["type"] == "Multikey"
+    assert doc["assertionMethod"] == [vm["id"]]
     jwk = public_jwk(multikey_decode(vm["publicKeyMultibase"]))
     jwt_header_key = "HkN3FWybJDdky1j2C4oe7EJIEmNwD9LWSZbxNNGgMbA"  # ob3.jwt's header jwk
     assert jwk["x"] == jwt_header_key
@@ -80,7 +81,8 @@ def test_did_document_forms() -> None:
     for key in (ed, rsa, old):
         assert key.id is not None
         resolved = resolver.resolve_method(key.id)
-        assert resolved.controller == did and "assertionMethod" in resolved.purposes
+        assert resolved.controller == did
+        assert "assertionMethod" in resolved.purposes
         assert same_key(resolved.public_key, key.public_key)
     with pytest.raises(KeyMaterialError):
         did_document(did, [])
@@ -89,11 +91,13 @@ def test_did_document_forms() -> None:
 def test_jwks_and_issuer_keys() -> None:
     key = KeyPair.generate("p256", "https://laurel.example/keys#1")
     doc = jwks([key])
-    assert doc["keys"][0]["alg"] == "ES256" and doc["keys"][0]["kid"] == key.id
+    assert doc["keys"][0]["alg"] == "ES256"
+    assert doc["keys"][0]["kid"] == key.id
     assert "d" not in doc["keys"][0]
     fetch = FileFetcher(docs={"https://laurel.example/.well-known/jwks.json": doc})
     keys = DocumentKeyResolver(fetch).issuer_keys("https://laurel.example/issuers/1")
-    assert len(keys) == 1 and same_key(keys[0].public_key, key.public_key)
+    assert len(keys) == 1
+    assert same_key(keys[0].public_key, key.public_key)
 
 
 def test_digital_bazaar_did_web_and_jwks_resolve(db_resolver: DocumentKeyResolver) -> None:
@@ -122,7 +126,8 @@ def test_key_file_round_trip(tmp_path, key_type: str) -> None:  # type: ignore[n
     save_key_file(key, path)
     assert path.stat().st_mode & 0o777 == 0o600
     back = load_key_file(path)
-    assert back.type == key_type and back.id == key.id
+    assert back.type == key_type
+    assert back.id == key.id
     assert same_key(back.public_key, key.public_key)
 
 

@@ -20,7 +20,8 @@ junk = st.one_of(
     st.text(max_size=300),
     st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.integers(), max_size=5),
     st.builds(lambda s: b"\x89PNG\r\n\x1a\n" + s, st.binary(max_size=200)),
-    st.builds(lambda s: "eyJ" + s + ".eyJ" + s + "." + s, st.from_regex(r"\A[A-Za-z0-9_-]{0,30}\Z")),
+    st.builds(lambda s: "eyJ" + s + ".eyJ" + s + "." + s,
+              st.from_regex(r"\A[A-Za-z0-9_-]{0,30}\Z")),
 )
 
 
@@ -29,17 +30,20 @@ junk = st.one_of(
 def test_junk_never_raises(value: Any) -> None:
     result = verify(value)
     assert not result.valid
-    assert result.checks and all(c.message for c in result.checks)
+    assert result.checks
+    assert all(c.message for c in result.checks)
 
 
 @pytest.mark.parametrize("value", [
-    "", "{", "[]", "null", b"\xff\xfe", "a.b.c", {"type": "x"}, {"@context": 5, "type": ["VerifiableCredential", "OpenBadgeCredential"]},
+    "", "{", "[]", "null", b"\xff\xfe", "a.b.c", {"type": "x"},
+    {"@context": 5, "type": ["VerifiableCredential", "OpenBadgeCredential"]},
     b"<svg xmlns='http://www.w3.org/2000/svg'/>",
 ])
 def test_malformed_inputs_fail_with_format(value: Any) -> None:
     result = verify(value)
     assert not result.valid
-    assert result.failed and result.failed[0] in ("format", "proof")
+    assert result.failed
+    assert result.failed[0] in ("format", "proof")
 
 
 def test_structure_mutations_of_a_real_credential_never_raise() -> None:
@@ -60,7 +64,7 @@ def test_recipient_hash_rule() -> None:
     assert ours["identityHash"] == hash_identity("ann@example.com", "s1")
     assert identity_matches(ours, "ANN@example.com")
     theirs = {"hashed": True, "identityType": "emailAddress", "salt": "s",
-              "identityHash": hash_identity("Ann@Example.com", "s").upper().replace("SHA256", "sha256")}
+              "identityHash": hash_identity("Ann@Example.com", "s").upper()}
     assert identity_matches(theirs, "Ann@Example.com")  # not lower-cased by its issuer
     assert not identity_matches(theirs, "bob@example.com")
     assert not identity_matches(theirs, "Ann@Example.com", identity_type="url")

@@ -22,19 +22,23 @@ def test_bit_zero_is_most_significant_bit_of_byte_zero() -> None:
     assert text.startswith("u")
     raw = gzip.decompress(base64.urlsafe_b64decode(text[1:] + "=="))
     assert len(raw) * 8 == MIN_BITS
-    assert raw[0] == 0x80 and raw[1] == 0x40
+    assert raw[0] == 0x80
+    assert raw[1] == 0x40
 
 
 def test_decodes_published_lists() -> None:
     edtech = load(EDTECH / "validator-bitstring-status-list-credential.json")
     bits = StatusList.decode(edtech["credentialSubject"]["encodedList"])
-    assert bits.get(23) and not bits.get(22) and not bits.get(24)
+    assert bits.get(23)
+    assert not bits.get(22)
+    assert not bits.get(24)
     db = load(DB / "web" / "status" / "1.json")
     assert StatusList.decode(db["credentialSubject"]["encodedList"]).get(42)
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.sets(st.integers(0, MIN_BITS - 1), max_size=64), st.sampled_from([MIN_BITS, 2 * MIN_BITS]))
+@given(st.sets(st.integers(0, MIN_BITS - 1), max_size=64),
+       st.sampled_from([MIN_BITS, 2 * MIN_BITS]))
 def test_round_trip(indexes: set[int], size: int) -> None:
     bits = StatusList(size)
     for i in indexes:
