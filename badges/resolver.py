@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -72,7 +75,7 @@ class DocumentKeyResolver:
         base, _, frag = method_id.partition("#")
         if base.startswith("did:key:"):
             mid = method_id if frag else f"{base}#{base.removeprefix('did:key:')}"
-            return _find(_methods(resolve_did_key(base)), mid, "did:key")
+            return _find(_did_key_methods(base), mid, "did:key")
         if base.startswith("did:web:"):
             return _find(_methods(self._document(did_web_url(base))), method_id, "did:web")
         if base.startswith("https://") and frag:
@@ -91,7 +94,7 @@ class DocumentKeyResolver:
     def issuer_keys(self, issuer_id: str) -> list[ResolvedKey]:
         """See :class:`KeyResolver`."""
         if issuer_id.startswith("did:key:"):
-            return list(_methods(resolve_did_key(issuer_id)).values())
+            return list(_did_key_methods(issuer_id.split("#", 1)[0]).values())
         if issuer_id.startswith("did:web:"):
             return list(_methods(self._document(did_web_url(issuer_id))).values())
         if issuer_id.startswith("https://"):
@@ -112,7 +115,34 @@ class DocumentKeyResolver:
         return doc
 
 
+_MEMO: OrderedDict[int, tuple[dict[str, Any], dict[str, ResolvedKey]]] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+
+
 def _methods(doc: dict[str, Any]) -> dict[str, ResolvedKey]:
+    """Verification methods of a document, memoized on the document object.
+
+    Entries hold a reference to the document, so an ``id()`` is never reused while cached;
+    a fetcher that returns a new object (for example after a key rotation) is re-parsed.
+    """
+    with _MEMO_LOCK:
+        hit = _MEMO.get(id(doc))
+    if hit is not None and hit[0] is doc:
+        return hit[1]
+    methods = _parse_methods(doc)
+    with _MEMO_LOCK:
+        _MEMO[id(doc)] = (doc, methods)
+        if len(_MEMO) > 256:
+            _MEMO.popitem(last=False)
+    return methods
+
+
+@lru_cache(maxsize=1024)
+def _did_key_methods(did: str) -> dict[str, ResolvedKey]:
+    return _parse_methods(resolve_did_key(did))
+
+
+def _parse_methods(doc: dict[str, Any]) -> dict[str, ResolvedKey]:
     """Verification methods of a DID/controller document, by absolute id."""
     did = str(doc.get("id", ""))
     purposes: dict[str, set[str]] = {}

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.api_jws import PyJWS
 from jwt.exceptions import DecodeError, InvalidTokenError
 
@@ -97,8 +98,12 @@ class DecodedJwt:
 
 def decode_unverified(token: str) -> DecodedJwt:
     """Parse a VC-JWT without checking the signature (raise FormatError if malformed)."""
+    return _decode(token.strip())[0]
+
+
+def _decode(token: str) -> tuple[DecodedJwt, bytes]:
     try:
-        parts = _JWS.decode_complete(token.strip(), options={"verify_signature": False})
+        parts = _JWS.decode_complete(token, options={"verify_signature": False})
         payload = json.loads(parts["payload"])
     except (InvalidTokenError, ValueError, RecursionError) as exc:
         raise FormatError(f"not a valid JWS: {exc}") from exc
@@ -106,20 +111,36 @@ def decode_unverified(token: str) -> DecodedJwt:
         raise FormatError("JWT payload is not a JSON object")
     legacy = isinstance(payload.get("vc"), dict)
     credential = payload["vc"] if legacy else payload
-    return DecodedJwt(parts["header"], payload, credential, legacy)
+    return DecodedJwt(parts["header"], payload, credential, legacy), parts["signature"]
+
+
+_KEY_TYPES: dict[str, type] = {
+    "RS256": rsa.RSAPublicKey, "ES256": ec.EllipticCurvePublicKey,
+    "EdDSA": ed25519.Ed25519PublicKey,
+}
 
 
 def verify_jwt_signature(token: str, resolver: KeyResolver) -> tuple[DecodedJwt, ResolvedKey]:
-    """Check the JWS signature; return the decoded token and the key that signed it."""
-    decoded = decode_unverified(token)
-    alg = decoded.header.get("alg")
+    """Check the JWS signature; return the decoded token and the key that signed it.
+
+    The token is parsed once; the signature is then checked with PyJWT's algorithm for the
+    header ``alg``, which must match the resolved key's type (no algorithm confusion).
+    """
+    token = token.strip()
+    decoded, signature = _decode(token)
+    alg = str(decoded.header.get("alg"))
     if alg not in ALGORITHMS:
         raise ProofError(f"JWS algorithm {alg!r} is not accepted")
     key = _signing_key(decoded, resolver)
-    try:
-        _JWS.decode_complete(token.strip(), key.public_key, algorithms=[str(alg)])
-    except InvalidTokenError as exc:
-        raise ProofError(f"JWS signature is invalid: {exc}") from exc
+    if not isinstance(key.public_key, _KEY_TYPES[alg]):
+        raise ProofError(f"{alg} does not match the type of key {key.id}")
+    if isinstance(key.public_key, ec.EllipticCurvePublicKey) and \
+            key.public_key.curve.name != "secp256r1":
+        raise ProofError("ES256 needs a P-256 key")
+    algorithm = _JWS.get_algorithm_by_name(alg)
+    signing_input = token.rsplit(".", 1)[0].encode("ascii")
+    if not algorithm.verify(signing_input, algorithm.prepare_key(key.public_key), signature):
+        raise ProofError("JWS signature is invalid")
     return decoded, key
 
 
