@@ -21,6 +21,7 @@ from badges.models import (
     now_utc,
 )
 from badges.recipient import email_identity
+from badges.status import StatusList, status_list_credential
 from badges.vcjwt import sign_jwt
 
 ProofFormat = Literal["di", "jwt"]
@@ -98,3 +99,17 @@ def issue(
     if proof_format == "jwt":
         return sign_jwt(data, key, verification_method)
     return sign_data_integrity(data, key, verification_method, created)
+
+
+def issue_status_list(
+    list_url: str,
+    issuer: str,
+    bits: StatusList,
+    key: KeyPair,
+    *,
+    purpose: str = "revocation",
+    proof_format: ProofFormat = "di",
+) -> dict[str, Any] | str:
+    """A signed ``BitstringStatusListCredential`` for ``bits``, served at ``list_url``."""
+    return issue(status_list_credential(list_url, issuer, bits, purpose), key,
+                 proof_format=proof_format)

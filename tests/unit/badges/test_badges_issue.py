@@ -276,3 +276,17 @@ def test_rotated_key_keeps_verifying(unsigned: dict[str, Any], clock: Any) -> No
     fetch = FileFetcher(docs={"https://laurel.example/.well-known/did.json": gone})
     assert "issuer" in verify(signed, resolver=DocumentKeyResolver(fetch), clock=clock).errors[
         0].code or not verify(signed, resolver=DocumentKeyResolver(fetch), clock=clock).valid
+
+
+@pytest.mark.parametrize("fmt", ["di", "jwt"])
+def test_signed_status_list_credential(fmt: str, unsigned: dict[str, Any], ed_key: KeyPair,
+                                       issuer_did: str) -> None:
+    from badges import issue_status_list
+
+    url = "https://laurel.example/status/9"
+    bits = StatusList()
+    bits.set(77)
+    list_vc = issue_status_list(url, issuer_did, bits, ed_key, proof_format=fmt)  # type: ignore[arg-type]
+    held = issue(unsigned | {"credentialStatus": status_entry(url, 77)}, ed_key)
+    result = verify(held, status_fetcher=FileFetcher(docs={url: list_vc}), clock=lambda: NOW)
+    assert result.failed == ["status"]
