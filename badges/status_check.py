@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from badges.dataintegrity import verify_data_integrity
@@ -22,14 +23,16 @@ def _unknown(message: str) -> Check:
 
 
 def check_status(
-    credential: dict[str, Any], fetch: Fetcher | None, resolver: KeyResolver
+    credential: dict[str, Any], fetch: Fetcher | None, resolver: KeyResolver,
+    now: datetime | None = None,
 ) -> Check:
-    """The ``status`` check. Unreachable or unverifiable lists give ``passed=None``."""
+    """The ``status`` check. Unreachable, unverifiable or expired lists give ``passed=None``."""
     raw = credential.get("credentialStatus")
     if raw is None:
         return Check("status", True, "the credential has no status entry", state="active")
     entries = raw if isinstance(raw, list) else [raw]
-    results = [_check_entry(e, credential, fetch, resolver) for e in entries]
+    when = now or datetime.now(UTC)
+    results = [_check_entry(e, credential, fetch, resolver, when) for e in entries]
     for wanted in (False, None):
         for result in results:
             if result.passed is wanted:
@@ -38,7 +41,8 @@ def check_status(
 
 
 def _check_entry(
-    entry: Any, credential: dict[str, Any], fetch: Fetcher | None, resolver: KeyResolver
+    entry: Any, credential: dict[str, Any], fetch: Fetcher | None, resolver: KeyResolver,
+    now: datetime,
 ) -> Check:
     if not isinstance(entry, dict):
         return _unknown("credentialStatus entry is not an object")
@@ -47,7 +51,7 @@ def _check_entry(
         return _unknown(f"{kind} not checked: no status fetcher (offline)")
     try:
         if kind in BITSTRING_TYPES:
-            return _bitstring(entry, str(kind), _issuer(credential), fetch, resolver)
+            return _bitstring(entry, str(kind), _issuer(credential), fetch, resolver, now)
         if kind == REVOCATION_LIST:
             return _revocation_list(entry, credential, fetch)
     except BadgeError as exc:
@@ -61,7 +65,8 @@ def _issuer(doc: dict[str, Any]) -> str:
 
 
 def _bitstring(
-    entry: dict[str, Any], kind: str, issuer: str, fetch: Fetcher, resolver: KeyResolver
+    entry: dict[str, Any], kind: str, issuer: str, fetch: Fetcher, resolver: KeyResolver,
+    now: datetime,
 ) -> Check:
     url = str(entry.get("statusListCredential", ""))
     purpose = str(entry.get("statusPurpose", ""))
@@ -71,7 +76,10 @@ def _bitstring(
         raise StatusError("statusListIndex is not an integer") from exc
     if purpose not in _STATES:
         raise StatusError(f"unsupported status purpose {purpose!r}")
+    if str(entry.get("statusSize", 1)) != "1":
+        raise StatusError("multi-bit status entries (statusSize > 1) are not supported")
     list_vc = _verified_list(fetch(url), url, issuer, resolver)
+    _check_list_window(list_vc, url, now)
     subject = list_vc.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("type") != BITSTRING_TYPES[kind]:
         raise StatusError(f"{url} is not a {BITSTRING_TYPES[kind]} credential")
@@ -101,6 +109,21 @@ def _verified_list(doc: Any, url: str, issuer: str, resolver: KeyResolver) -> di
     if _issuer(vc) != issuer or controller != issuer:
         raise StatusError(f"status list at {url} is not signed by the issuer {issuer}")
     return vc
+
+
+def _check_list_window(list_vc: dict[str, Any], url: str, now: datetime) -> None:
+    for field, late in (("validFrom", False), ("validUntil", True)):
+        value = list_vc.get(field)
+        if value is None:
+            continue
+        try:
+            when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise StatusError(f"status list {url} has an invalid {field}") from exc
+        if when.tzinfo is None:
+            raise StatusError(f"status list {url} has a {field} without a time zone")
+        if (now > when) if late else (now < when):
+            raise StatusError(f"status list {url} is outside its validity period ({field})")
 
 
 def _revocation_list(entry: dict[str, Any], credential: dict[str, Any], fetch: Fetcher) -> Check:

@@ -159,8 +159,9 @@ def _signing_key(decoded: DecodedJwt, resolver: KeyResolver) -> ResolvedKey:
     if ":" in kid:
         return resolver.resolve_method(kid)
     issuer = _issuer_id(decoded.credential)
+    wanted = {kid, f"{issuer}{kid}" if kid.startswith("#") else f"{issuer}#{kid}"}
     for key in resolver.issuer_keys(issuer):
-        if key.id in (kid, f"{issuer}#{kid}"):
+        if key.id in wanted:
             return key
     raise ResolutionError(f"kid {kid!r} is not among the keys of {issuer}")
 

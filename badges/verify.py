@@ -71,8 +71,9 @@ def _verify_into(
     result.legacy = result.legacy or VC_V1 in _contexts(cred)
     _schema_check(result, cred, strict)
     _issuer_check(result, cred, key)
-    _dates_checks(result, cred, clock())
-    result.add(check_status(cred, fetch, resolver))
+    now = clock()
+    _dates_checks(result, cred, now)
+    result.add(check_status(cred, fetch, resolver, now))
     if recipient is not None:
         ok = subject_matches(cred, recipient)
         result.add(Check("recipient", ok, "recipient matches" if ok else
@@ -85,12 +86,11 @@ def _parse(result: VerificationResult, raw: Input) -> dict[str, Any] | str | Non
     """Turn the input into a credential dict or a JWS string, recording the ``format`` check."""
     try:
         if isinstance(raw, bytes):
-            is_image = raw.startswith(PNG_SIGNATURE) or raw.lstrip()[:4] in (b"<svg", b"<?xm")
-            if is_image:
+            if raw.startswith(PNG_SIGNATURE) or raw.lstrip()[:1] == b"<":
                 result.format = "png" if raw.startswith(PNG_SIGNATURE) else "svg"
                 raw = unbake(raw)
             else:
-                raw = raw.decode("utf-8")
+                raw = raw.decode("utf-8-sig")
         if isinstance(raw, str):
             text = raw.strip()
             if looks_like_jws(text):

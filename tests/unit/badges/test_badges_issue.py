@@ -290,3 +290,25 @@ def test_signed_status_list_credential(fmt: str, unsigned: dict[str, Any], ed_ke
     held = issue(unsigned | {"credentialStatus": status_entry(url, 77)}, ed_key)
     result = verify(held, status_fetcher=FileFetcher(docs={url: list_vc}), clock=lambda: NOW)
     assert result.failed == ["status"]
+
+
+@pytest.mark.parametrize("problem", ["expired list", "multi-bit", "wrong purpose"])
+def test_unusable_status_lists_give_unknown(problem: str, unsigned: dict[str, Any],
+                                            ed_key: KeyPair, issuer_did: str) -> None:
+    url = "https://laurel.example/status/5"
+    unsigned_list = status_list_credential(url, issuer_did, StatusList(), "revocation",
+                                           NOW - timedelta(days=10))
+    entry = status_entry(url, 3)
+    if problem == "expired list":
+        unsigned_list["validUntil"] = "2026-11-20T00:00:00Z"
+    elif problem == "multi-bit":
+        entry["statusSize"] = 2
+    else:
+        entry["statusPurpose"] = "suspension"
+    fetch = FileFetcher(docs={url: sign_data_integrity(unsigned_list, ed_key)})
+    result = verify(issue(unsigned | {"credentialStatus": entry}, ed_key),
+                    status_fetcher=fetch, clock=lambda: NOW)
+    status = result.check("status")
+    assert status is not None
+    assert status.passed is None
+    assert status.state == "unknown"
