@@ -41,25 +41,35 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 @pytest.mark.parametrize(("key_type", "fmt"), [("ed25519", "di"), ("ed25519", "jwt"),
                                                ("rsa", "jwt"), ("p256", "jwt")])
-def test_keygen_sign_verify(tmp_path: Path, unsigned: dict[str, Any], key_type: str,
-                            fmt: str) -> None:
+def test_keygen_sign_verify(tmp_path: Path, unsigned: dict[str, Any], key_type: str, fmt: str,
+                            capsys: pytest.CaptureFixture[str]) -> None:
     key = tmp_path / "key.json"
-    assert run("keygen", "--type", key_type, "--out", str(key)).returncode == 0
+    assert main(["keygen", "--type", key_type, "--out", str(key)]) == 0
     data = json.loads(key.read_text())
     src = tmp_path / "unsigned.json"
     src.write_text(json.dumps(unsigned))
     did = f"did:key:{data['publicKeyMultibase']}" if key_type == "ed25519" else "did:web:x.example"
-    signed = run("sign", "--key", str(key), "--format", fmt, "--issuer-did", did, str(src))
-    assert signed.returncode == 0, signed.stderr
+    capsys.readouterr()
+    assert main(["sign", "--key", str(key), "--format", fmt, "--issuer-did", did, str(src)]) == 0
     out = tmp_path / "signed.txt"
-    out.write_text(signed.stdout)
-    verified = run("verify", str(out))
+    out.write_text(capsys.readouterr().out)
+    code = main(["verify", str(out)])
+    printed = capsys.readouterr().out
     if key_type == "ed25519":
-        assert verified.returncode == 0, verified.stdout
-        assert json.loads(verified.stdout)["valid"] is True
+        assert code == 0, printed
+        assert json.loads(printed)["valid"] is True
     else:  # did:web needs --fetch: offline it is not valid, and says why
-        assert verified.returncode == 1
-        assert "offline" in verified.stdout
+        assert code == 1
+        assert "offline" in printed
+
+
+def test_python_dash_m_badges(tmp_path: Path) -> None:
+    key = tmp_path / "k.json"
+    assert run("keygen", "--type", "ed25519", "--out", str(key)).returncode == 0
+    done = run("verify", str(DB / "ob3-kid-didkey.jwt"), "--clock", "2026-11-24T12:00:00Z")
+    assert done.returncode == 0, done.stdout
+    assert json.loads(done.stdout)["verdict"] == "valid"
+    assert run("verify", str(DB / "ob3-tampered.jwt")).returncode == 1
 
 
 def test_verify_baked_png(tmp_path: Path) -> None:
