@@ -1,0 +1,1 @@
+"""Bundled JSON-LD context files (package data)."""

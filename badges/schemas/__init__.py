@@ -1,0 +1,1 @@
+"""Bundled 1EdTech OB 3.0 JSON Schemas (package data)."""

@@ -1,0 +1,262 @@
+"""The OB 3.0 verifier: one entry point for JSON-LD, VC-JWT and baked images."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from badges.baking import PNG_SIGNATURE, unbake
+from badges.dataintegrity import verify_data_integrity
+from badges.errors import BadgeError
+from badges.loader import VC_V1
+from badges.recipient import subject_matches
+from badges.resolver import DocumentKeyResolver, Fetcher, KeyResolver, ResolvedKey
+from badges.result import Check, VerificationResult
+from badges.schema import schema_errors
+from badges.status_check import check_status
+from badges.vcjwt import check_claims, decode_unverified, looks_like_jws, verify_jwt_signature
+
+Clock = Callable[[], datetime]
+Input = dict[str, Any] | str | bytes
+CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
+MAX_ENDORSEMENT_DEPTH = 2
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def verify(
+    credential: Input,
+    *,
+    resolver: KeyResolver | None = None,
+    status_fetcher: Fetcher | None = None,
+    clock: Clock = _utcnow,
+    recipient: str | None = None,
+    strict_schema: bool = False,
+) -> VerificationResult:
+    """Verify a credential (dict, JSON text, JWS, or baked PNG/SVG bytes). Never raises.
+
+    ``strict_schema`` makes the formal 1EdTech schema an error (use it for what we issue);
+    otherwise the JSON-LD-tolerant schema decides and a formal-schema failure is a warning.
+    """
+    result = VerificationResult()
+    try:
+        _verify_into(result, credential, resolver or DocumentKeyResolver(), status_fetcher,
+                     clock, recipient, strict_schema, 0)
+    except Exception as exc:  # the contract: malformed input never raises
+        result.add(Check("format", False, f"unexpected error while verifying: {exc!r}"))
+    return result
+
+
+def _verify_into(
+    result: VerificationResult,
+    raw: Input,
+    resolver: KeyResolver,
+    fetch: Fetcher | None,
+    clock: Clock,
+    recipient: str | None,
+    strict: bool,
+    depth: int,
+) -> None:
+    parsed = _parse(result, raw)
+    if parsed is None:
+        return
+    key = _proof_checks(result, parsed, resolver)
+    cred = result.credential
+    if cred is None or not _shape_ok(result, cred):
+        return
+    result.legacy = result.legacy or VC_V1 in _contexts(cred)
+    _schema_check(result, cred, strict)
+    _issuer_check(result, cred, key)
+    now = clock()
+    _dates_checks(result, cred, now)
+    result.add(check_status(cred, fetch, resolver, now))
+    if recipient is not None:
+        ok = subject_matches(cred, recipient)
+        result.add(Check("recipient", ok, "recipient matches" if ok else
+                         "the credential subject does not match the expected recipient"))
+    if depth < MAX_ENDORSEMENT_DEPTH:
+        _endorsements(result, cred, resolver, fetch, clock, depth)
+
+
+def _parse(result: VerificationResult, raw: Input) -> dict[str, Any] | str | None:
+    """Turn the input into a credential dict or a JWS string, recording the ``format`` check."""
+    try:
+        if isinstance(raw, bytes):
+            if raw.startswith(PNG_SIGNATURE) or raw.lstrip()[:1] == b"<":
+                result.format = "png" if raw.startswith(PNG_SIGNATURE) else "svg"
+                raw = unbake(raw)
+            else:
+                raw = raw.decode("utf-8-sig")
+        if isinstance(raw, str):
+            text = raw.strip()
+            if looks_like_jws(text):
+                result.format = result.format if result.format != "unknown" else "jwt"
+                return text
+            raw = json.loads(text)
+            result.format = result.format if result.format != "unknown" else "json-ld"
+        if not isinstance(raw, dict):
+            raise ValueError("a credential must be a JSON object")
+    except (BadgeError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        result.add(Check("format", False, f"unreadable input: {exc}"))
+        return None
+    if result.format == "unknown":
+        result.format = "json-ld"
+    return raw
+
+
+def _proof_checks(
+    result: VerificationResult, parsed: dict[str, Any] | str, resolver: KeyResolver
+) -> ResolvedKey | None:
+    if isinstance(parsed, str):
+        return _jwt_checks(result, parsed, resolver)
+    result.credential = parsed
+    try:
+        proof = verify_data_integrity(parsed, resolver)
+    except BadgeError as exc:
+        result.add(Check("proof", False, str(exc)))
+        return None
+    result.legacy = proof.legacy
+    result.add(Check("proof", proof.valid, proof.message))
+    return proof.key if proof.valid else None
+
+
+def _jwt_checks(
+    result: VerificationResult, token: str, resolver: KeyResolver
+) -> ResolvedKey | None:
+    try:
+        decoded, key = verify_jwt_signature(token, resolver)
+    except BadgeError as exc:
+        try:  # the payload may be fine even when the signature segment is not
+            result.credential = decode_unverified(token.rsplit(".", 1)[0] + ".").credential
+        except BadgeError:
+            result.add(Check("format", False, str(exc)))
+            return None
+        result.add(Check("proof", False, str(exc)))
+        return None
+    result.credential, result.legacy = decoded.credential, decoded.legacy
+    form = "vc claim (VC 1.1 JWT)" if decoded.legacy else "OB 3.0"
+    result.add(Check("proof", True, f"{decoded.header.get('alg')} JWS ({form}) is valid"))
+    problems = check_claims(decoded)
+    result.add(Check("claims", not problems, "; ".join(problems) or "JWT claims match"))
+    return key
+
+
+def _contexts(cred: dict[str, Any]) -> list[Any]:
+    ctx = cred.get("@context")
+    return ctx if isinstance(ctx, list) else [ctx]
+
+
+def _shape_ok(result: VerificationResult, cred: dict[str, Any]) -> bool:
+    types = cred.get("type")
+    types = set(types) if isinstance(types, list) else {types}
+    if "VerifiableCredential" not in types or not types & CREDENTIAL_TYPES:
+        names = sorted(str(t) for t in types)
+        result.add(Check("format", False, f"not an Open Badges credential (type {names})"))
+        return False
+    result.add(Check("format", True, f"Open Badges credential ({result.format})"))
+    return True
+
+
+def _schema_check(result: VerificationResult, cred: dict[str, Any], strict: bool) -> None:
+    if VC_V1 in _contexts(cred) and not strict:
+        result.add(Check("schema", None, "VC 1.1 credential: the OB 3.0 (VC 2.0) schemas do not "
+                         "apply; not validated", severity="warning"))
+        return
+    formal = schema_errors(cred, "formal")
+    if strict or not formal:
+        msg = "; ".join(formal[:5]) or "valid against the formal OB 3.0 schema"
+        result.add(Check("schema", not formal, msg))
+        return
+    tolerant = schema_errors(cred, "jsonld")
+    msg = "; ".join(tolerant[:5]) or "valid against the JSON-LD-tolerant OB 3.0 schema"
+    result.add(Check("schema", not tolerant, msg))
+    result.add(Check("schema-formal", False, "; ".join(formal[:5]), severity="warning"))
+
+
+def _issuer_id(cred: dict[str, Any]) -> str | None:
+    issuer = cred.get("issuer")
+    value = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return value if isinstance(value, str) else None
+
+
+def _issuer_check(
+    result: VerificationResult, cred: dict[str, Any], key: ResolvedKey | None
+) -> None:
+    issuer = _issuer_id(cred)
+    if key is None:
+        result.add(Check("issuer", None, "no verified key to bind to the issuer"))
+    elif key.controller != issuer:
+        owner = key.controller or "nobody known"
+        result.add(Check("issuer", False,
+                         f"key {key.id} is controlled by {owner}, not by the issuer {issuer}"))
+    elif "assertionMethod" not in key.purposes:
+        result.add(Check("issuer", False, f"{key.id} is not an assertionMethod of {issuer}"))
+    else:
+        note = (" (key read from the verification method id; the issuer's documents were not "
+                "consulted)") if key.source == "fragment" else ""
+        result.add(Check("issuer", True, f"{key.id} is an assertion key of {issuer}{note}"))
+
+
+def _parse_time(value: Any) -> datetime:
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return parsed
+
+
+def _dates_checks(result: VerificationResult, cred: dict[str, Any], now: datetime) -> None:
+    start = cred.get("validFrom", cred.get("issuanceDate"))
+    end = cred.get("validUntil", cred.get("expirationDate"))
+    try:
+        begins = _parse_time(start) if start is not None else None
+        ends = _parse_time(end) if end is not None else None
+    except ValueError as exc:
+        result.add(Check("dates", False, f"invalid date: {exc}"))
+        return
+    if begins is not None and now < begins:
+        result.add(Check("not-yet-valid", False, f"not valid until {start}"))
+    else:
+        result.add(Check("not-yet-valid", True, f"valid from {start}"))
+    if ends is not None and now > ends:
+        result.add(Check("expiry", False, f"expired at {end}"))
+    else:
+        result.add(Check("expiry", True, f"valid until {end}" if end else "no expiry date"))
+
+
+def _endorsement_items(cred: dict[str, Any]) -> list[Any]:
+    holders = [cred]
+    for path in (("credentialSubject", "achievement"), ("issuer",)):
+        node: Any = cred
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            holders.append(node)
+    items: list[Any] = []
+    for holder in holders:
+        for name in ("endorsement", "endorsementJwt"):
+            value = holder.get(name) or []
+            items.extend(value if isinstance(value, list) else [value])
+    return items
+
+
+def _endorsements(
+    result: VerificationResult,
+    cred: dict[str, Any],
+    resolver: KeyResolver,
+    fetch: Fetcher | None,
+    clock: Clock,
+    depth: int,
+) -> None:
+    items = _endorsement_items(cred)
+    for item in items:
+        sub = VerificationResult()
+        _verify_into(sub, item, resolver, fetch, clock, None, False, depth + 1)
+        result.endorsements.append(sub)
+    if items:
+        good = sum(e.valid for e in result.endorsements)
+        msg = f"{good} of {len(items)} endorsements verify (see endorsements)"
+        result.add(Check("endorsements", good == len(items), msg, severity="warning"))
