@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -114,6 +116,53 @@ def worker(
             console.print(f"Sent {sent} message(s).")
             return
         time.sleep(0 if sent else interval)
+
+
+keys_cli = typer.Typer(help="Issuer signing keys.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+
+@keys_cli.command("rotate")
+def rotate_keys(org: Annotated[str, typer.Option(help="The organization's short name")]) -> None:
+    """Retire an organization's signing keys for new credentials and create fresh ones.
+
+    Retired keys stay in the DID document and JWKS, so earlier credentials keep verifying.
+    """
+    from app.services import issuer, organizations
+
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    with factory() as db:
+        try:
+            organization = organizations.get_by_slug(db, org)
+        except AppError as exc:
+            console.print(f"[red]{exc.detail}[/red]")
+            raise typer.Exit(1) from exc
+        fresh = issuer.rotate_keys(db, settings, organization, None)
+        db.commit()
+    console.print(f"New signing keys for {org}: " + ", ".join(k.key_id for k in fresh))
+
+
+@cli.command()
+def verify(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON, JWT or image")],
+    email: Annotated[str | None, typer.Option(help="Check the recipient's e-mail")] = None,
+) -> None:
+    """Verify a credential file as the public API does; print the result as JSON."""
+    from app.services.remote_documents import DocumentCache
+    from app.services.verification import verify_credential
+
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    with factory() as db:
+        try:
+            report = verify_credential(db, settings, DocumentCache(0), file.read_bytes(), email)
+        except AppError as exc:
+            console.print(f"[red]{exc.detail}[/red]")
+            raise typer.Exit(2) from exc
+        db.commit()
+    print(json.dumps({k: v for k, v in report.to_json().items() if k != "credential"}, indent=2))
+    raise typer.Exit(0 if report.valid else 1)
 
 
 def main() -> None:

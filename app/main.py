@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -17,9 +18,11 @@ from app.db import make_engine, make_session_factory
 from app.errors import AppError
 from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
-from app.routers.api import v1
+from app.routers.api import v1, verify
 from app.routers.common import render
-from app.routers.pages import account, admin, auth, home, orgs, sso
+from app.routers.pages import account, admin, auth, credentials, home, orgs, sso
+from app.routers.public import issuers
+from app.services.remote_documents import DocumentCache
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -62,16 +65,29 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.state.settings = settings
     application.state.engine = engine or make_engine(settings.database_url)
     application.state.session_factory = make_session_factory(application.state.engine)
+    application.state.verify_cache = DocumentCache(settings.verify_cache_seconds)
+    application.state.verify_limiter = CapacityLimiter(settings.verify_max_concurrency)
     application.add_middleware(
         RequestContextMiddleware,
         max_form_bytes=settings.max_form_bytes,
+        max_json_bytes=settings.max_json_bytes,
         max_upload_bytes=settings.max_upload_request_bytes,
         hsts=settings.secure_cookies,
     )
     _add_error_handlers(application)
     application.include_router(health.router)
     application.include_router(v1.router)
-    pages = (home.router, auth.router, sso.router, account.router, orgs.router, admin.router)
+    application.include_router(verify.router)
+    application.include_router(issuers.router, include_in_schema=False)
+    pages = (
+        home.router,
+        auth.router,
+        sso.router,
+        account.router,
+        orgs.router,
+        admin.router,
+        credentials.router,
+    )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)
     application.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")

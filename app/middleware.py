@@ -29,10 +29,17 @@ class RequestContextMiddleware:
     """Tags each request with an id, logs it, adds security headers and caps body size."""
 
     def __init__(
-        self, app: ASGIApp, *, max_form_bytes: int, max_upload_bytes: int, hsts: bool
+        self,
+        app: ASGIApp,
+        *,
+        max_form_bytes: int,
+        max_json_bytes: int,
+        max_upload_bytes: int,
+        hsts: bool,
     ) -> None:
         self.app = app
         self.max_form_bytes = max_form_bytes
+        self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
         self.hsts = hsts
 
@@ -74,11 +81,11 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
     def _limit(self, content_type: bytes) -> int:
-        return (
-            self.max_upload_bytes
-            if content_type.startswith(b"multipart/form-data")
-            else self.max_form_bytes
-        )
+        if content_type.startswith(b"multipart/form-data"):
+            return self.max_upload_bytes
+        if content_type.startswith(b"application/json"):
+            return self.max_json_bytes
+        return self.max_form_bytes
 
     def _add_headers(self, headers: MutableHeaders, request_id: str) -> None:
         headers["X-Request-ID"] = request_id

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     upload_max_file_bytes: int = 25 * 1024 * 1024
     upload_max_files: int = 10
     max_form_bytes: int = 64 * 1024
+    max_json_bytes: int = 2 * 1024 * 1024
     max_upload_request_bytes: int = 110 * 1024 * 1024
 
     # Sessions and sign-in
@@ -60,6 +61,20 @@ class Settings(BaseSettings):
     # Single sign-on (OpenID Connect); providers themselves are configured per organization.
     oidc_allow_insecure_http: bool = False
     oidc_http_timeout_seconds: float = 10.0
+
+    # Credentials: issuer keys and verification of others' credentials
+    master_key: SecretStr | None = None
+    verify_allow_private_addresses: bool = False
+    verify_mirrors: dict[str, str] = {}
+    verify_http_timeout_seconds: float = 5.0
+    verify_max_response_bytes: int = 1_000_000
+    verify_max_redirects: int = 3
+    verify_cache_seconds: int = 300
+    verify_max_concurrency: int = 4
+    verify_max_batch: int = 100
+    verify_rate_limit_per_minute: int = 30
+    verify_rate_limit_per_minute_with_key: int = 600
+    verify_max_upload_bytes: int = 5 * 1024 * 1024
 
     # Logging
     log_level: str = "INFO"
@@ -104,6 +119,13 @@ class Settings(BaseSettings):
                 "LAUREL_SECRET_KEY is missing or a placeholder; refusing to start in production."
             )
         return _development_secret(self.data_dir)
+
+    @property
+    def master_secret(self) -> str:
+        """The secret that encrypts issuer signing keys (the secret key unless set apart)."""
+        if self.master_key and self.master_key.get_secret_value():
+            return self.master_key.get_secret_value()
+        return self.secret
 
     def validate_for_startup(self) -> None:
         """Fail early (before serving) on settings that cannot work."""

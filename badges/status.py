@@ -52,6 +52,10 @@ class StatusList:
         """Clear bit ``index``."""
         self.set(index, False)
 
+    def to_bytes(self) -> bytes:
+        """The raw bits, for storage."""
+        return bytes(self._bits)
+
     def encode(self) -> str:
         """``u`` + base64url (no padding) of the GZIP-compressed bits."""
         packed = gzip.compress(bytes(self._bits), mtime=0)

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent
 from app.models.auth import AccessToken, EmailToken, LoginFailure, TokenPurpose, UserSession
+from app.models.credential import IssuedCredential, RateCounter, SigningKey, StatusList
 from app.models.organization import Invitation, Membership, Organization, OrgKind, Role
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.sso import OidcIdentity, OidcProvider
@@ -12,6 +13,7 @@ __all__ = [
     "AuditEvent",
     "EmailToken",
     "Invitation",
+    "IssuedCredential",
     "LoginFailure",
     "Membership",
     "OidcIdentity",
@@ -20,7 +22,10 @@ __all__ = [
     "Organization",
     "OutboxMessage",
     "OutboxStatus",
+    "RateCounter",
     "Role",
+    "SigningKey",
+    "StatusList",
     "TokenPurpose",
     "User",
     "UserSession",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -25,6 +26,7 @@ from app.settings import Settings, project_path
 log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=str(project_path("templates")))
+templates.env.filters["b64"] = lambda text: base64.b64encode(str(text).encode()).decode()
 FLASH_COOKIE = "laurel_flash"
 NEW_CSRF = "new_csrf_cookie"
 

@@ -131,4 +131,25 @@ class ApiToken:
         return token.user
 
 
-ACCESS_DEPENDENCIES: tuple[Any, ...] = (public, signed_in, platform_admin, OrgRole, ApiToken)
+def optional_api_token(request: Request, db: Db) -> AccessToken | None:
+    """Anyone may call; a bearer token, when sent, must be valid (it raises rate limits)."""
+    header = request.headers.get("authorization", "")
+    if not header:
+        return None
+    scheme, _, raw = header.partition(" ")
+    token = (
+        access_tokens.authenticate_token(db, raw.strip()) if scheme.lower() == "bearer" else None
+    )
+    if token is None:
+        raise Unauthorized("This access token is unknown, expired or revoked.")
+    return token
+
+
+ACCESS_DEPENDENCIES: tuple[Any, ...] = (
+    public,
+    signed_in,
+    platform_admin,
+    OrgRole,
+    ApiToken,
+    optional_api_token,
+)

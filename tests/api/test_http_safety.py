@@ -50,7 +50,7 @@ def test_oversized_form_is_refused_with_a_page(web: WebClient, settings) -> None
 def test_oversized_api_body_gets_the_json_error_shape(web: WebClient, settings) -> None:
     response = web.client.post(
         "/api/v1/orgs/x/invitations",
-        content=b"{" + b" " * (settings.max_form_bytes + 10) + b"}",
+        content=b"{" + b" " * (settings.max_json_bytes + 10) + b"}",
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 413

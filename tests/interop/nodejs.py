@@ -58,8 +58,14 @@ def run_job(job: dict[str, Any], timeout: float = 600) -> Any:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(job, fh)
     try:
-        out = subprocess.run(["node", str(SCRIPT), fh.name], capture_output=True, text=True,
-                             timeout=timeout, cwd=ROOT, check=False)
+        out = subprocess.run(
+            ["node", str(SCRIPT), fh.name],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+            check=False,
+        )
     finally:
         Path(fh.name).unlink()
     if out.returncode != 0:

@@ -33,13 +33,17 @@ def _node() -> None:
 def _credential(issuer: str, n: int) -> dict[str, Any]:
     return build_credential(
         issuer=Profile(id=issuer, name=f"Issuer {n}", url="https://laurel.example/"),
-        achievement=Achievement(id=f"https://laurel.example/a/{n}", name=f"Badge {n} ✓",
-                                description="Ünïcode and \"quotes\".",
-                                criteria=Criteria(narrative=f"Step {n}\n\n* a\n* b"),
-                                achievement_type="Badge"),
+        achievement=Achievement(
+            id=f"https://laurel.example/a/{n}",
+            name=f"Badge {n} ✓",
+            description='Ünïcode and "quotes".',
+            criteria=Criteria(narrative=f"Step {n}\n\n* a\n* b"),
+            achievement_type="Badge",
+        ),
         recipient_email=f"teacher{n}@example.org",
         evidence=[Evidence(id=f"https://laurel.example/e/{n}", narrative="portfolio")],
-        valid_from=NOW - timedelta(hours=1), valid_until=NOW + timedelta(days=n + 1),
+        valid_from=NOW - timedelta(hours=1),
+        valid_until=NOW + timedelta(days=n + 1),
     ).to_json()
 
 
@@ -47,12 +51,14 @@ def test_our_credentials_verify_with_digital_bazaar() -> None:
     key = KeyPair.generate()
     did = did_key(key)
     signed = [issue(_credential(did, n), key.with_id(did_key_method_id(did))) for n in range(5)]
-    answers = run_job({"mode": "verify", "credentials": signed,
-                       "documents": did_key_documents(did)})
+    answers = run_job(
+        {"mode": "verify", "credentials": signed, "documents": did_key_documents(did)}
+    )
     assert all(a["verified"] for a in answers), answers
     tampered = dict(signed[0]) | {"name": "Forged"}  # type: ignore[operator]
-    assert not run_job({"mode": "verify", "credentials": [tampered],
-                        "documents": did_key_documents(did)})[0]["verified"]
+    assert not run_job(
+        {"mode": "verify", "credentials": [tampered], "documents": did_key_documents(did)}
+    )[0]["verified"]
 
 
 def test_digital_bazaar_credentials_verify_with_ours() -> None:
@@ -61,9 +67,15 @@ def test_digital_bazaar_credentials_verify_with_ours() -> None:
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     assert isinstance(key.private_key, ed25519.Ed25519PrivateKey)
-    signed = run_job({"mode": "sign", "credentials": [_credential(did, n) for n in range(5)],
-                      "controller": did, "publicKeyMultibase": key.multikey(),
-                      "privateKeyMultibase": private_multikey_encode(key.private_key)})
+    signed = run_job(
+        {
+            "mode": "sign",
+            "credentials": [_credential(did, n) for n in range(5)],
+            "controller": did,
+            "publicKeyMultibase": key.multikey(),
+            "privateKeyMultibase": private_multikey_encode(key.private_key),
+        }
+    )
     for cred in signed:
         assert cred["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
         result = verify(cred)

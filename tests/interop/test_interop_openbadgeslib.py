@@ -34,24 +34,30 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def _pem_private(key: KeyPair) -> bytes:
-    return key.private_key.private_bytes(serialization.Encoding.PEM,
-                                         serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption())
+    return key.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _pem_public(key: KeyPair) -> bytes:
-    return key.public_key.public_bytes(serialization.Encoding.PEM,
-                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def _ours(issuer: str) -> dict[str, Any]:
     return build_credential(
         issuer=Profile(id=issuer, name="Laurel Academy"),
-        achievement=Achievement(id="https://laurel.example/a/1", name="Reading",
-                                description="Reading strategies.",
-                                criteria=Criteria(narrative="Teach a lesson.")),
-        recipient_id="did:example:teacher", recipient_email="t@example.org",
-        valid_from=NOW - timedelta(hours=1), valid_until=NOW + timedelta(days=30),
+        achievement=Achievement(
+            id="https://laurel.example/a/1",
+            name="Reading",
+            description="Reading strategies.",
+            criteria=Criteria(narrative="Teach a lesson."),
+        ),
+        recipient_id="did:example:teacher",
+        recipient_email="t@example.org",
+        valid_from=NOW - timedelta(hours=1),
+        valid_until=NOW + timedelta(days=30),
     ).to_json()
 
 
@@ -59,9 +65,14 @@ def _theirs(issuer: str) -> Any:
     return ob3.OpenBadgeCredential(
         issuer=ob3.Issuer(id=issuer, name="Other Issuer"),
         recipient_id="did:example:teacher",
-        achievement=ob3.Achievement(id="https://other.example/a/1", name="Numeracy",
-                                    description="Numeracy.", criteria_narrative="Do maths."),
-        issuance_date=NOW - timedelta(hours=1), expiration_date=NOW + timedelta(days=30),
+        achievement=ob3.Achievement(
+            id="https://other.example/a/1",
+            name="Numeracy",
+            description="Numeracy.",
+            criteria_narrative="Do maths.",
+        ),
+        issuance_date=NOW - timedelta(hours=1),
+        expiration_date=NOW + timedelta(days=30),
     )
 
 
@@ -75,8 +86,9 @@ def test_our_jwt_verifies_with_openbadgeslib(key_type: str) -> None:
     assert credential.issuer.id == issuer
 
 
-@pytest.mark.parametrize(("key_type", "alg"), [("rsa", "RS256"), ("p256", "ES256"),
-                                               ("ed25519", "EdDSA")])
+@pytest.mark.parametrize(
+    ("key_type", "alg"), [("rsa", "RS256"), ("p256", "ES256"), ("ed25519", "EdDSA")]
+)
 def test_their_jwt_verifies_with_ours(key_type: str, alg: str) -> None:
     key = KeyPair.generate(key_type)  # type: ignore[arg-type]
     issuer = did_key(key) if key_type == "ed25519" else "https://other.example/issuer"
@@ -131,15 +143,20 @@ def test_disagreement_schema_invalid_credential() -> None:
     assert verify(cred).failed == ["schema"]
 
 
-@pytest.mark.parametrize("name", ["digitalbazaar/ob3-di-ed25519-2020.json",
-                                  "1edtech/validator-vc1.1-legacy-eddsa-2022.json"])
+@pytest.mark.parametrize(
+    "name",
+    ["digitalbazaar/ob3-di-ed25519-2020.json", "1edtech/validator-vc1.1-legacy-eddsa-2022.json"],
+)
 def test_disagreement_legacy_proofs(name: str) -> None:
     # The OB 3.0 Implementation Guide asks verifiers to keep accepting legacy proofs and
     # VC 1.1 credentials; openbadgeslib 4.6.3 refuses them, we accept them as legacy.
     cred = _load(name)
     with pytest.raises(ob3.OB3VerificationError):
         ob3.OB3LdpVerifier().verify(cred)
-    result = verify(cred, resolver=DocumentKeyResolver(trust_fragment_keys=True),
-                    clock=lambda: datetime(2026, 11, 24, 12, tzinfo=UTC))
+    result = verify(
+        cred,
+        resolver=DocumentKeyResolver(trust_fragment_keys=True),
+        clock=lambda: datetime(2026, 11, 24, 12, tzinfo=UTC),
+    )
     assert result.valid
     assert result.legacy

@@ -49,7 +49,7 @@ class FileFetcher:
             return self.docs[url]
         for prefix, root in self.roots.items():
             if url.startswith(prefix):
-                path = root / url[len(prefix):]
+                path = root / url[len(prefix) :]
                 if path.is_file():
                     text = path.read_text("utf-8").strip()
                     return json.loads(text) if text.startswith("{") else text

@@ -14,8 +14,10 @@ from PIL import Image
 
 from badges import BakingError, bake, bake_png, bake_svg, unbake, unbake_png, unbake_svg
 
-SVG = (b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
-       b'width="10" height="10"><circle r="4"/></svg>')
+SVG = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+    b'width="10" height="10"><circle r="4"/></svg>'
+)
 
 
 def png_bytes() -> bytes:
@@ -31,7 +33,8 @@ json_values = st.recursive(
     max_leaves=10,
 )
 payloads = st.dictionaries(st.text(), json_values, max_size=4) | st.from_regex(
-    r"\A[A-Za-z0-9_-]{4,40}\.[A-Za-z0-9_-]{4,60}\.[A-Za-z0-9_-]{4,40}\Z")
+    r"\A[A-Za-z0-9_-]{4,40}\.[A-Za-z0-9_-]{4,60}\.[A-Za-z0-9_-]{4,40}\Z"
+)
 
 
 def _text(payload: dict[str, object] | str) -> str:
@@ -80,8 +83,12 @@ def test_png_errors() -> None:
 def _with_itxt(keyword: bytes, text: bytes, compressed: bool = False) -> bytes:
     body = keyword + b"\0" + (b"\1\0" if compressed else b"\0\0") + b"\0\0"
     body += zlib.compress(text) if compressed else text
-    chunk = struct.pack(">I", len(body)) + b"iTXt" + body + struct.pack(
-        ">I", zlib.crc32(b"iTXt" + body))
+    chunk = (
+        struct.pack(">I", len(body))
+        + b"iTXt"
+        + body
+        + struct.pack(">I", zlib.crc32(b"iTXt" + body))
+    )
     return PNG[:-12] + chunk + PNG[-12:]
 
 
@@ -91,17 +98,22 @@ def test_ob2_png_and_compressed_itxt() -> None:
 
 
 def test_ob2_svg() -> None:
-    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
-           b'<openbadges:assertion verify="h.p.s"/></svg>')
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
+        b'<openbadges:assertion verify="h.p.s"/></svg>'
+    )
     assert unbake(svg) == "h.p.s"
 
 
-@pytest.mark.parametrize("svg", [
-    b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-    b'<svg xmlns="http://www.w3.org/2000/svg">&e;</svg>',
-    b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">'
-    b'<svg xmlns="http://www.w3.org/2000/svg"/>',
-])
+@pytest.mark.parametrize(
+    "svg",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        b'<svg xmlns="http://www.w3.org/2000/svg">&e;</svg>',
+        b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">'
+        b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+    ],
+)
 def test_svg_dtds_are_refused(svg: bytes) -> None:
     with pytest.raises(BakingError, match="refused"):
         unbake_svg(svg)

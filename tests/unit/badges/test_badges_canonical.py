@@ -35,8 +35,11 @@ def credentials(draw: st.DrawFn) -> dict[str, Any]:
     ach.name = draw(texts) or "x"
     ach.credits_available = draw(st.none() | st.floats(0, 1000, allow_nan=False))
     cred = build_credential(
-        issuer=Profile(id="did:key:z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5",
-                       name=draw(texts) or "i", description=draw(st.none() | texts)),
+        issuer=Profile(
+            id="did:key:z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5",
+            name=draw(texts) or "i",
+            description=draw(st.none() | texts),
+        ),
         achievement=ach,
         recipient_email=draw(st.emails()),
         recipient_id=draw(st.none() | st.just("did:example:teacher")),
@@ -51,9 +54,15 @@ def credentials(draw: st.DrawFn) -> dict[str, Any]:
 
 def plain_pyld(doc: dict[str, Any]) -> str:
     """Unoptimized reference: pyld's module-level normalize with the same offline loader."""
-    out: str = jsonld.normalize(copy.deepcopy(doc), {
-        "algorithm": "URDNA2015", "format": "application/n-quads",
-        "documentLoader": document_loader, "base": RELATIVE_BASE})
+    out: str = jsonld.normalize(
+        copy.deepcopy(doc),
+        {
+            "algorithm": "URDNA2015",
+            "format": "application/n-quads",
+            "documentLoader": document_loader,
+            "base": RELATIVE_BASE,
+        },
+    )
     return out
 
 

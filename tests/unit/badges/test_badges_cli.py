@@ -20,8 +20,13 @@ from badges.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "badges", *args], capture_output=True,
-                          text=True, check=False, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "badges", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +44,16 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize(("key_type", "fmt"), [("ed25519", "di"), ("ed25519", "jwt"),
-                                               ("rsa", "jwt"), ("p256", "jwt")])
-def test_keygen_sign_verify(tmp_path: Path, unsigned: dict[str, Any], key_type: str, fmt: str,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("key_type", "fmt"), [("ed25519", "di"), ("ed25519", "jwt"), ("rsa", "jwt"), ("p256", "jwt")]
+)
+def test_keygen_sign_verify(
+    tmp_path: Path,
+    unsigned: dict[str, Any],
+    key_type: str,
+    fmt: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     key = tmp_path / "key.json"
     assert main(["keygen", "--type", key_type, "--out", str(key)]) == 0
     data = json.loads(key.read_text())
@@ -90,8 +101,14 @@ def test_verify_offline_refuses_to_decide_status(capsys: pytest.CaptureFixture[s
 
 
 def test_verify_fetch_through_mirror(mirror: str, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--fetch", "--allow-private", "--map", f"https://issuer.example.org={mirror}",
-            "--clock", "2026-11-24T12:00:00Z"]
+    args = [
+        "--fetch",
+        "--allow-private",
+        "--map",
+        f"https://issuer.example.org={mirror}",
+        "--clock",
+        "2026-11-24T12:00:00Z",
+    ]
     assert main(["verify", str(DB / "ob3-di-status-ok.json"), *args]) == 0
     assert main(["verify", str(DB / "ob3-kid-didweb.jwt"), *args]) == 0
     capsys.readouterr()
@@ -114,6 +131,17 @@ def test_trust_fragment_keys_flag(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_bad_arguments_exit_2(tmp_path: Path) -> None:
-    assert main(["sign", "--key", str(tmp_path / "missing.json"), "--issuer-did", "did:x:y",
-                 str(tmp_path / "u.json")]) == 2
+    assert (
+        main(
+            [
+                "sign",
+                "--key",
+                str(tmp_path / "missing.json"),
+                "--issuer-did",
+                "did:x:y",
+                str(tmp_path / "u.json"),
+            ]
+        )
+        == 2
+    )
     assert main(["verify", str(DB / "ob3.jwt"), "--map", "nonsense"]) == 2

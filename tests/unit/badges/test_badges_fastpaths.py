@@ -24,7 +24,8 @@ from badges import (
 from badges.vcjwt import _FastJWS, verify_jwt_signature
 
 segments = st.binary(max_size=64).map(base64.urlsafe_b64encode) | st.text(
-    "ABCabc012_-=+/!. ", max_size=40).map(str.encode)
+    "ABCabc012_-=+/!. ", max_size=40
+).map(str.encode)
 
 
 def _outcome(fn: object, seg: bytes) -> object:
@@ -38,20 +39,35 @@ def _outcome(fn: object, seg: bytes) -> object:
 @given(segments)
 def test_fast_base64url_check_matches_pyjwt(seg: bytes) -> None:
     assert _outcome(_FastJWS._decode_base64url_segment, seg) == _outcome(
-        PyJWS._decode_base64url_segment, seg)
+        PyJWS._decode_base64url_segment, seg
+    )
 
 
 def test_jwt_signature_check_matches_pyjwt_decode(unsigned: dict[str, object]) -> None:
     key = KeyPair.generate("p256")
     did = "did:web:x.example"
-    token = issue(unsigned | {"issuer": {"id": did, "type": ["Profile"], "name": "X"}},
-                  key.with_id(f"{did}#k"), proof_format="jwt")
+    token = issue(
+        unsigned | {"issuer": {"id": did, "type": ["Profile"], "name": "X"}},
+        key.with_id(f"{did}#k"),
+        proof_format="jwt",
+    )
     assert isinstance(token, str)
-    resolver = DocumentKeyResolver(documents={"https://x.example/.well-known/did.json": {
-        "id": did, "verificationMethod": [{"id": f"{did}#k", "type": "JsonWebKey",
-                                           "controller": did,
-                                           "publicKeyJwk": public_jwk(key.public_key)}],
-        "assertionMethod": [f"{did}#k"]}})
+    resolver = DocumentKeyResolver(
+        documents={
+            "https://x.example/.well-known/did.json": {
+                "id": did,
+                "verificationMethod": [
+                    {
+                        "id": f"{did}#k",
+                        "type": "JsonWebKey",
+                        "controller": did,
+                        "publicKeyJwk": public_jwk(key.public_key),
+                    }
+                ],
+                "assertionMethod": [f"{did}#k"],
+            }
+        }
+    )
     verify_jwt_signature(token, resolver)
     PyJWS().decode(token, key.public_key, algorithms=["ES256"])
     head, body, sig = token.split(".")
@@ -67,13 +83,18 @@ def test_algorithm_must_match_key_type(unsigned: dict[str, object]) -> None:
 
     ed = KeyPair.generate()
     did = did_key(ed)
-    token = jwt.encode(unsigned, "secret-but-long-enough-for-hmac-sha256!", algorithm="HS256",
-                       headers={"kid": did_key_method_id(did)})
+    token = jwt.encode(
+        unsigned,
+        "secret-but-long-enough-for-hmac-sha256!",
+        algorithm="HS256",
+        headers={"kid": did_key_method_id(did)},
+    )
     with pytest.raises(ProofError, match="not accepted"):
         verify_jwt_signature(token, DocumentKeyResolver())
     rsa = KeyPair.generate("rsa")
-    token = jwt.encode(unsigned, rsa.private_key, algorithm="RS256",
-                       headers={"kid": did_key_method_id(did)})
+    token = jwt.encode(
+        unsigned, rsa.private_key, algorithm="RS256", headers={"kid": did_key_method_id(did)}
+    )
     with pytest.raises(ProofError, match="does not match"):
         verify_jwt_signature(token, DocumentKeyResolver())
 

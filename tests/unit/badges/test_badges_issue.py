@@ -66,8 +66,7 @@ def test_jwt_credential_validates_and_verifies(
 ) -> None:
     did = "did:web:laurel.example"
     key = KeyPair.generate(key_type, f"{did}#key-1")  # type: ignore[arg-type]
-    token = issue(unsigned | {"issuer": unsigned["issuer"] | {"id": did}}, key,
-                  proof_format="jwt")
+    token = issue(unsigned | {"issuer": unsigned["issuer"] | {"id": did}}, key, proof_format="jwt")
     assert isinstance(token, str)
     decoded = decode_unverified(token)
     assert decoded.header == {"alg": key.jwt_algorithm, "kid": key.id, "typ": "JWT"}
@@ -78,8 +77,9 @@ def test_jwt_credential_validates_and_verifies(
     assert claims["exp"] == int((NOW + timedelta(days=365)).timestamp())
     assert schema_errors(decoded.credential) == []
     docs = {"https://laurel.example/.well-known/did.json": did_document(did, [key])}
-    result = verify(token, resolver=DocumentKeyResolver(FileFetcher(docs=docs)), clock=clock,
-                    strict_schema=True)
+    result = verify(
+        token, resolver=DocumentKeyResolver(FileFetcher(docs=docs)), clock=clock, strict_schema=True
+    )
     assert result.valid, result.to_json()["checks"]
     assert result.format == "jwt"
 
@@ -90,8 +90,11 @@ def test_rsa_is_default_algorithm_for_rsa_keys() -> None:
 
 def test_endorsement_credential(ed_key: KeyPair, issuer_did: str, clock: Any) -> None:
     endorsement = build_endorsement(
-        issuer=Profile(id=issuer_did, name="District"), subject_id="https://laurel.example/a/0",
-        comment="Rigorous.", valid_from=NOW - timedelta(days=1)).to_json()
+        issuer=Profile(id=issuer_did, name="District"),
+        subject_id="https://laurel.example/a/0",
+        comment="Rigorous.",
+        valid_from=NOW - timedelta(days=1),
+    ).to_json()
     assert schema_errors(endorsement) == []
     signed = issue(endorsement, ed_key)
     assert isinstance(signed, dict)
@@ -101,9 +104,15 @@ def test_endorsement_credential(ed_key: KeyPair, issuer_did: str, clock: Any) ->
 def test_embedded_endorsements_are_verified(
     unsigned: dict[str, Any], ed_key: KeyPair, issuer_did: str, clock: Any
 ) -> None:
-    endorsement = issue(build_endorsement(
-        issuer=Profile(id=issuer_did, name="District"), subject_id=unsigned["id"],
-        comment="Good.", valid_from=NOW - timedelta(days=1)), ed_key)
+    endorsement = issue(
+        build_endorsement(
+            issuer=Profile(id=issuer_did, name="District"),
+            subject_id=unsigned["id"],
+            comment="Good.",
+            valid_from=NOW - timedelta(days=1),
+        ),
+        ed_key,
+    )
     cred = unsigned | {"endorsement": [endorsement]}
     signed = issue(cred, ed_key)
     result = verify(signed, clock=clock)
@@ -156,8 +165,14 @@ def _mutations() -> dict[str, Callable[[dict[str, Any]], None]]:
         "validUntil": lambda c: c.update(validUntil="2099-01-01T00:00:00Z"),
         "id": lambda c: c.update(id="urn:uuid:00000000-0000-0000-0000-000000000000"),
         "issuer name": lambda c: c["issuer"].update(name="Evil Academy"),
-        "subject": subj, "achievement": ach, "criteria": crit, "purpose": purpose,
-        "created": created, "truncated": truncate, "flipped": flip, "key": other_key,
+        "subject": subj,
+        "achievement": ach,
+        "criteria": crit,
+        "purpose": purpose,
+        "created": created,
+        "truncated": truncate,
+        "flipped": flip,
+        "key": other_key,
         "added field": lambda c: c["credentialSubject"].update(extra="x"),
     }
 
@@ -210,8 +225,7 @@ def test_jwt_claims_mismatch_is_reported(
     import jwt
 
     payload = unsigned | {"iss": "did:key:zSomeoneElse", "jti": unsigned["id"], "nbf": 0}
-    token = jwt.encode(payload, ed_key.private_key, algorithm="EdDSA",
-                       headers={"kid": ed_key.id})
+    token = jwt.encode(payload, ed_key.private_key, algorithm="EdDSA", headers={"kid": ed_key.id})
     result = verify(token, clock=clock)
     assert "claims" in result.failed
 
@@ -228,13 +242,15 @@ def test_expired_and_not_yet_valid(unsigned: dict[str, Any], ed_key: KeyPair) ->
 
 
 @pytest.mark.parametrize("purpose", ["revocation", "suspension"])
-def test_revoked_and_suspended(unsigned: dict[str, Any], ed_key: KeyPair, issuer_did: str,
-                               purpose: str) -> None:
+def test_revoked_and_suspended(
+    unsigned: dict[str, Any], ed_key: KeyPair, issuer_did: str, purpose: str
+) -> None:
     url = "https://laurel.example/status/1"
     bits = StatusList()
     bits.set(4242)
     list_vc = sign_data_integrity(
-        status_list_credential(url, issuer_did, bits, purpose, NOW - timedelta(days=2)), ed_key)
+        status_list_credential(url, issuer_did, bits, purpose, NOW - timedelta(days=2)), ed_key
+    )
     fetch = FileFetcher(docs={url: list_vc})
     held = issue(unsigned | {"credentialStatus": status_entry(url, 4242, purpose)}, ed_key)
     fine = issue(unsigned | {"credentialStatus": status_entry(url, 4243, purpose)}, ed_key)
@@ -253,8 +269,9 @@ def test_status_list_signed_by_someone_else_is_unknown(
     url = "https://laurel.example/status/1"
     stranger = KeyPair.generate()
     stranger = stranger.with_id(did_key_method_id(did_key(stranger)))
-    list_vc = sign_data_integrity(status_list_credential(url, did_key(stranger), StatusList()),
-                                  stranger)
+    list_vc = sign_data_integrity(
+        status_list_credential(url, did_key(stranger), StatusList()), stranger
+    )
     held = issue(unsigned | {"credentialStatus": status_entry(url, 1)}, ed_key)
     result = verify(held, status_fetcher=FileFetcher(docs={url: list_vc}), clock=lambda: NOW)
     assert result.check("status").passed is None  # type: ignore[union-attr]
@@ -274,13 +291,16 @@ def test_rotated_key_keeps_verifying(unsigned: dict[str, Any], clock: Any) -> No
     assert verify(signed, resolver=DocumentKeyResolver(fetch), clock=clock).valid
     gone = did_document(did, current=[new])
     fetch = FileFetcher(docs={"https://laurel.example/.well-known/did.json": gone})
-    assert "issuer" in verify(signed, resolver=DocumentKeyResolver(fetch), clock=clock).errors[
-        0].code or not verify(signed, resolver=DocumentKeyResolver(fetch), clock=clock).valid
+    assert (
+        "issuer" in verify(signed, resolver=DocumentKeyResolver(fetch), clock=clock).errors[0].code
+        or not verify(signed, resolver=DocumentKeyResolver(fetch), clock=clock).valid
+    )
 
 
 @pytest.mark.parametrize("fmt", ["di", "jwt"])
-def test_signed_status_list_credential(fmt: str, unsigned: dict[str, Any], ed_key: KeyPair,
-                                       issuer_did: str) -> None:
+def test_signed_status_list_credential(
+    fmt: str, unsigned: dict[str, Any], ed_key: KeyPair, issuer_did: str
+) -> None:
     from badges import issue_status_list
 
     url = "https://laurel.example/status/9"
@@ -293,11 +313,13 @@ def test_signed_status_list_credential(fmt: str, unsigned: dict[str, Any], ed_ke
 
 
 @pytest.mark.parametrize("problem", ["expired list", "multi-bit", "wrong purpose"])
-def test_unusable_status_lists_give_unknown(problem: str, unsigned: dict[str, Any],
-                                            ed_key: KeyPair, issuer_did: str) -> None:
+def test_unusable_status_lists_give_unknown(
+    problem: str, unsigned: dict[str, Any], ed_key: KeyPair, issuer_did: str
+) -> None:
     url = "https://laurel.example/status/5"
-    unsigned_list = status_list_credential(url, issuer_did, StatusList(), "revocation",
-                                           NOW - timedelta(days=10))
+    unsigned_list = status_list_credential(
+        url, issuer_did, StatusList(), "revocation", NOW - timedelta(days=10)
+    )
     entry = status_entry(url, 3)
     if problem == "expired list":
         unsigned_list["validUntil"] = "2026-11-20T00:00:00Z"
@@ -306,8 +328,11 @@ def test_unusable_status_lists_give_unknown(problem: str, unsigned: dict[str, An
     else:
         entry["statusPurpose"] = "suspension"
     fetch = FileFetcher(docs={url: sign_data_integrity(unsigned_list, ed_key)})
-    result = verify(issue(unsigned | {"credentialStatus": entry}, ed_key),
-                    status_fetcher=fetch, clock=lambda: NOW)
+    result = verify(
+        issue(unsigned | {"credentialStatus": entry}, ed_key),
+        status_fetcher=fetch,
+        clock=lambda: NOW,
+    )
     status = result.check("status")
     assert status is not None
     assert status.passed is None

@@ -39,8 +39,10 @@ def test_multikey_round_trip_and_prefix() -> None:
 def test_did_key_document_matches_digital_bazaar_sample() -> None:
     doc = resolve_did_key("did:key:z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5")
     vm = doc["verificationMethod"][0]
-    assert vm["id"] == ("did:key:z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5"
-                        "#z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5")
+    assert vm["id"] == (
+        "did:key:z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5"
+        "#z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5"
+    )
     assert vm["type"] == "Multikey"
     assert doc["assertionMethod"] == [vm["id"]]
     jwk = public_jwk(multikey_decode(vm["publicKeyMultibase"]))
@@ -48,11 +50,14 @@ def test_did_key_document_matches_digital_bazaar_sample() -> None:
     assert jwk["x"] == jwt_header_key
 
 
-@pytest.mark.parametrize(("did", "url"), [
-    ("did:web:example.com", "https://example.com/.well-known/did.json"),
-    ("did:web:example.com:issuers:abc", "https://example.com/issuers/abc/did.json"),
-    ("did:web:localhost%3A8443:orgs:x", "https://localhost:8443/orgs/x/did.json"),
-])
+@pytest.mark.parametrize(
+    ("did", "url"),
+    [
+        ("did:web:example.com", "https://example.com/.well-known/did.json"),
+        ("did:web:example.com:issuers:abc", "https://example.com/issuers/abc/did.json"),
+        ("did:web:localhost%3A8443:orgs:x", "https://localhost:8443/orgs/x/did.json"),
+    ],
+)
 def test_did_web_url(did: str, url: str) -> None:
     assert did_web_url(did) == url
     assert did_web(url.removesuffix("/did.json").removesuffix("/.well-known")) == did
@@ -111,7 +116,9 @@ def test_offline_resolver_never_fetches() -> None:
     with pytest.raises(ResolutionError, match="offline"):
         DocumentKeyResolver().resolve_method("did:web:example.com#k")
     with pytest.raises(ResolutionError):
-        DocumentKeyResolver().resolve_method("https://example.com/i#z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5")
+        DocumentKeyResolver().resolve_method(
+            "https://example.com/i#z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5"
+        )
 
 
 def test_private_jwk_is_refused_as_public() -> None:

@@ -20,8 +20,9 @@ junk = st.one_of(
     st.text(max_size=300),
     st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.integers(), max_size=5),
     st.builds(lambda s: b"\x89PNG\r\n\x1a\n" + s, st.binary(max_size=200)),
-    st.builds(lambda s: "eyJ" + s + ".eyJ" + s + "." + s,
-              st.from_regex(r"\A[A-Za-z0-9_-]{0,30}\Z")),
+    st.builds(
+        lambda s: "eyJ" + s + ".eyJ" + s + "." + s, st.from_regex(r"\A[A-Za-z0-9_-]{0,30}\Z")
+    ),
 )
 
 
@@ -34,11 +35,20 @@ def test_junk_never_raises(value: Any) -> None:
     assert all(c.message for c in result.checks)
 
 
-@pytest.mark.parametrize("value", [
-    "", "{", "[]", "null", b"\xff\xfe", "a.b.c", {"type": "x"},
-    {"@context": 5, "type": ["VerifiableCredential", "OpenBadgeCredential"]},
-    b"<svg xmlns='http://www.w3.org/2000/svg'/>",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "{",
+        "[]",
+        "null",
+        b"\xff\xfe",
+        "a.b.c",
+        {"type": "x"},
+        {"@context": 5, "type": ["VerifiableCredential", "OpenBadgeCredential"]},
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+    ],
+)
 def test_malformed_inputs_fail_with_format(value: Any) -> None:
     result = verify(value)
     assert not result.valid
@@ -59,12 +69,17 @@ def test_structure_mutations_of_a_real_credential_never_raise() -> None:
 
 def test_recipient_hash_rule() -> None:
     assert hash_identity("a@example.com", "Kosher") == (
-        "sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399")
+        "sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399"
+    )
     ours = email_identity("  Ann@Example.COM ", "s1").to_json()
     assert ours["identityHash"] == hash_identity("ann@example.com", "s1")
     assert identity_matches(ours, "ANN@example.com")
-    theirs = {"hashed": True, "identityType": "emailAddress", "salt": "s",
-              "identityHash": hash_identity("Ann@Example.com", "s").upper()}
+    theirs = {
+        "hashed": True,
+        "identityType": "emailAddress",
+        "salt": "s",
+        "identityHash": hash_identity("Ann@Example.com", "s").upper(),
+    }
     assert identity_matches(theirs, "Ann@Example.com")  # not lower-cased by its issuer
     assert not identity_matches(theirs, "bob@example.com")
     assert not identity_matches(theirs, "Ann@Example.com", identity_type="url")
@@ -75,8 +90,12 @@ def test_recipient_hash_rule() -> None:
 
 
 def test_subject_matches_id_or_identifier() -> None:
-    cred = {"credentialSubject": {"id": "did:example:1",
-                                  "identifier": [email_identity("t@x.org").to_json()]}}
+    cred = {
+        "credentialSubject": {
+            "id": "did:example:1",
+            "identifier": [email_identity("t@x.org").to_json()],
+        }
+    }
     assert subject_matches(cred, "did:example:1")
     assert subject_matches(cred, "T@X.org")
     assert not subject_matches(cred, "u@x.org")

@@ -37,8 +37,9 @@ def test_decodes_published_lists() -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.sets(st.integers(0, MIN_BITS - 1), max_size=64),
-       st.sampled_from([MIN_BITS, 2 * MIN_BITS]))
+@given(
+    st.sets(st.integers(0, MIN_BITS - 1), max_size=64), st.sampled_from([MIN_BITS, 2 * MIN_BITS])
+)
 def test_round_trip(indexes: set[int], size: int) -> None:
     bits = StatusList(size)
     for i in indexes:

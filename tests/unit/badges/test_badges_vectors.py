@@ -52,29 +52,40 @@ def _edtech_fetcher() -> FileFetcher:
     status_list = load(EDTECH / "validator-bitstring-status-list-credential.json")
     empty_rl = {"id": "https://1edtech.edu/credentials/3732/revocations", "revokedCredential": []}
     revoked = load(EDTECH / "validator-bitstring-status-revoked.json")
-    return FileFetcher(docs={
-        revoked["credentialStatus"]["statusListCredential"]: status_list,
-        empty_rl["id"]: empty_rl,
-    })
+    return FileFetcher(
+        docs={
+            revoked["credentialStatus"]["statusListCredential"]: status_list,
+            empty_rl["id"]: empty_rl,
+        }
+    )
 
 
-@pytest.mark.parametrize("name", [
-    "spec-impl-guide-testvector-signed-eddsa-rdfc-2022.json",
-    "validator-complete-all-fields.json",
-    "validator-endorsement-valid.json",
-    "validator-simple-https-issuer-eddsa-rdfc-2022.json",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "spec-impl-guide-testvector-signed-eddsa-rdfc-2022.json",
+        "validator-complete-all-fields.json",
+        "validator-endorsement-valid.json",
+        "validator-simple-https-issuer-eddsa-rdfc-2022.json",
+    ],
+)
 def test_1edtech_credentials_are_valid(name: str) -> None:
     fetch = _edtech_fetcher()
     resolver = DocumentKeyResolver(fetch, trust_fragment_keys=True)
-    result = verify(load(EDTECH / name), resolver=resolver, status_fetcher=fetch,
-                    clock=lambda: NOW.replace(year=2025))
+    result = verify(
+        load(EDTECH / name),
+        resolver=resolver,
+        status_fetcher=fetch,
+        clock=lambda: NOW.replace(year=2025),
+    )
     assert result.valid, result.to_json()["checks"]
 
 
 def test_1edtech_impl_guide_example_single_proof_is_a_formal_schema_warning() -> None:
-    result = verify(load(EDTECH / "spec-impl-guide-testvector-signed-eddsa-rdfc-2022.json"),
-                    resolver=DocumentKeyResolver(trust_fragment_keys=True))
+    result = verify(
+        load(EDTECH / "spec-impl-guide-testvector-signed-eddsa-rdfc-2022.json"),
+        resolver=DocumentKeyResolver(trust_fragment_keys=True),
+    )
     warning = result.check("schema-formal")
     assert warning is not None
     assert warning.severity == "warning"
@@ -91,9 +102,12 @@ def test_1edtech_did_key_vector_issuer_is_not_the_key_controller() -> None:
 
 def test_1edtech_revoked_by_bitstring_status_list() -> None:
     fetch = _edtech_fetcher()
-    result = verify(load(EDTECH / "validator-bitstring-status-revoked.json"),
-                    resolver=DocumentKeyResolver(fetch, trust_fragment_keys=True),
-                    status_fetcher=fetch, clock=lambda: NOW)
+    result = verify(
+        load(EDTECH / "validator-bitstring-status-revoked.json"),
+        resolver=DocumentKeyResolver(fetch, trust_fragment_keys=True),
+        status_fetcher=fetch,
+        clock=lambda: NOW,
+    )
     status = result.check("status")
     assert status is not None
     assert status.passed is False
@@ -102,8 +116,11 @@ def test_1edtech_revoked_by_bitstring_status_list() -> None:
 
 
 def test_1edtech_vc11_legacy_verifies_as_legacy() -> None:
-    result = verify(load(EDTECH / "validator-vc1.1-legacy-eddsa-2022.json"),
-                    resolver=DocumentKeyResolver(trust_fragment_keys=True), clock=lambda: NOW)
+    result = verify(
+        load(EDTECH / "validator-vc1.1-legacy-eddsa-2022.json"),
+        resolver=DocumentKeyResolver(trust_fragment_keys=True),
+        clock=lambda: NOW,
+    )
     assert result.valid, result.to_json()["checks"]
     assert result.legacy
 
@@ -112,14 +129,31 @@ def test_1edtech_ed25519signature2020_did_web_vector_with_its_did_document() -> 
     cred = load(EDTECH / "validator-1edtech-revocationlist-and-refresh.json")
     did = cred["issuer"]["id"]
     method = cred["proof"]["verificationMethod"]
-    did_doc = {"id": did, "verificationMethod": [{
-        "id": method, "type": "Ed25519VerificationKey2020", "controller": did,
-        "publicKeyMultibase": method.split("#")[1]}], "assertionMethod": [method]}
+    did_doc = {
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": method,
+                "type": "Ed25519VerificationKey2020",
+                "controller": did,
+                "publicKeyMultibase": method.split("#")[1],
+            }
+        ],
+        "assertionMethod": [method],
+    }
     from badges import did_web_url
-    fetch = FileFetcher(docs={did_web_url(did): did_doc, cred["credentialStatus"]["id"]: {
-        "revokedCredential": [{"id": cred["id"], "revoked": True}]}})
-    result = verify(cred, resolver=DocumentKeyResolver(fetch), status_fetcher=fetch,
-                    clock=lambda: NOW)
+
+    fetch = FileFetcher(
+        docs={
+            did_web_url(did): did_doc,
+            cred["credentialStatus"]["id"]: {
+                "revokedCredential": [{"id": cred["id"], "revoked": True}]
+            },
+        }
+    )
+    result = verify(
+        cred, resolver=DocumentKeyResolver(fetch), status_fetcher=fetch, clock=lambda: NOW
+    )
     assert result.legacy
     assert result.check("proof").passed is True
     assert result.failed == ["status"]
@@ -132,8 +166,12 @@ EXPECTED: dict[str, Any] = load(DB / "expected.json")
 def test_digitalbazaar_vectors(name: str, db_fetcher: FileFetcher) -> None:
     case = EXPECTED["cases"][name]
     clock_value = NOW
-    result = verify((DB / name).read_bytes(), resolver=DocumentKeyResolver(db_fetcher),
-                    status_fetcher=db_fetcher, clock=lambda: clock_value)
+    result = verify(
+        (DB / name).read_bytes(),
+        resolver=DocumentKeyResolver(db_fetcher),
+        status_fetcher=db_fetcher,
+        clock=lambda: clock_value,
+    )
     assert result.valid is case["valid"], result.to_json()["checks"]
     if not case["valid"]:
         assert case["fails"] in result.failed
@@ -144,9 +182,12 @@ def test_digitalbazaar_vectors(name: str, db_fetcher: FileFetcher) -> None:
 
 def test_digitalbazaar_status_is_unknown_not_active_when_the_list_cannot_be_fetched() -> None:
     keys = FileFetcher({"https://issuer.example.org/": DB / "web"})
-    result = verify((DB / "ob3-di-status-ok.json").read_bytes(),
-                    resolver=DocumentKeyResolver(keys),
-                    status_fetcher=FileFetcher(), clock=lambda: NOW)
+    result = verify(
+        (DB / "ob3-di-status-ok.json").read_bytes(),
+        resolver=DocumentKeyResolver(keys),
+        status_fetcher=FileFetcher(),
+        clock=lambda: NOW,
+    )
     status = result.check("status")
     assert status is not None
     assert status.passed is None

@@ -1,0 +1,242 @@
+"""Issuing Open Badges 3.0 credentials (both signed forms), revocation and sharing."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import IssuedCredential, Organization, User
+from app.security import policy
+from app.services import audit, badge_images, issuer, status_lists
+from app.settings import Settings
+from badges import (
+    Achievement,
+    Alignment,
+    Criteria,
+    Evidence,
+    Image,
+    Result,
+    build_credential,
+    issue,
+)
+
+
+@dataclass(frozen=True)
+class AchievementSpec:
+    """What was achieved (the micro-credential definition, in OB 3.0 terms)."""
+
+    id: str
+    name: str
+    description: str
+    criteria: str
+    achievement_type: str = "MicroCredential"
+    image_url: str | None = None
+    alignments: tuple[tuple[str, str], ...] = ()  # (target name, target URL)
+    credits: float | None = None
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """Everything needed to issue one credential; ``idempotency_key`` makes retries safe."""
+
+    organization: Organization
+    recipient_email: str
+    achievement: AchievementSpec
+    idempotency_key: str
+    recipient_user: User | None = None
+    recipient_did: str | None = None
+    valid_until: datetime | None = None
+    evidence: tuple[Evidence, ...] = ()
+    results: tuple[Result, ...] = ()
+    supersedes: IssuedCredential | None = None
+    narrative: str | None = field(default=None)
+
+
+def credential_url(settings: Settings, credential_id: uuid.UUID) -> str:
+    """The credential's ``id``: its public page and JSON-LD address."""
+    return f"{settings.base_url}/credentials/{credential_id}"
+
+
+def _achievement(spec: AchievementSpec) -> Achievement:
+    return Achievement(
+        id=spec.id,
+        name=spec.name,
+        description=spec.description,
+        criteria=Criteria(narrative=spec.criteria),
+        achievement_type=spec.achievement_type,
+        image=Image(id=spec.image_url) if spec.image_url else None,
+        alignment=[Alignment(target_name=n, target_url=u) for n, u in spec.alignments] or None,
+        credits_available=spec.credits,
+    )
+
+
+def issue_credential(db: Session, settings: Settings, request: IssueRequest) -> IssuedCredential:
+    """Sign and record a credential (Data Integrity and VC-JWT) in the caller's transaction.
+
+    Issuing the same ``idempotency_key`` again returns the credential already issued.
+    """
+    existing = _by_key(db, request.idempotency_key)
+    if existing is not None:
+        return existing
+    org = request.organization
+    keys = issuer.current_keys(db, settings, org)
+    status_list, index, entry = status_lists.allocate(db, settings, org)
+    row_id = uuid.uuid4()
+    unsigned = build_credential(
+        issuer=issuer.profile(settings, org),
+        achievement=_achievement(request.achievement),
+        recipient_email=request.recipient_email,
+        recipient_id=request.recipient_did,
+        credential_id=credential_url(settings, row_id),
+        valid_until=request.valid_until,
+        evidence=list(request.evidence) or None,
+        results=list(request.results) or None,
+        status=entry,
+    )
+    signed = issue(unsigned, keys.data_integrity)
+    jwt = issue(unsigned, keys.jwt, proof_format="jwt")
+    assert isinstance(signed, dict)
+    assert isinstance(jwt, str)
+    row = IssuedCredential(
+        id=row_id,
+        organization_id=org.id,
+        recipient_user_id=request.recipient_user.id if request.recipient_user else None,
+        recipient_email=request.recipient_email,
+        achievement_name=request.achievement.name,
+        idempotency_key=request.idempotency_key,
+        credential_json=signed,
+        credential_jwt=jwt,
+        status_list_id=status_list.id,
+        status_index=index,
+        valid_from=unsigned.valid_from,
+        valid_until=request.valid_until,
+        supersedes_id=request.supersedes.id if request.supersedes else None,
+        image_svg=badge_images.default_svg(request.achievement.name, org.name),
+    )
+    return _insert_once(db, row, request)
+
+
+def _by_key(db: Session, key: str) -> IssuedCredential | None:
+    return db.scalar(select(IssuedCredential).where(IssuedCredential.idempotency_key == key))
+
+
+def _insert_once(db: Session, row: IssuedCredential, request: IssueRequest) -> IssuedCredential:
+    try:
+        with db.begin_nested():
+            db.add(row)
+            if request.supersedes is not None:
+                request.supersedes.superseded_at = utcnow()
+    except IntegrityError:  # a concurrent retry issued it first
+        existing = _by_key(db, request.idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    audit.record(
+        db,
+        "credential.issued",
+        actor_id=None,
+        organization_id=row.organization_id,
+        target_type="credential",
+        target_id=row.id,
+        recipient=row.recipient_email,
+        achievement=row.achievement_name,
+    )
+    return row
+
+
+def get(db: Session, credential_id: uuid.UUID) -> IssuedCredential:
+    """A credential by id, or NotFound."""
+    row = db.get(IssuedCredential, credential_id)
+    if row is None:
+        raise NotFound("There is no such credential.")
+    return row
+
+
+def get_public(db: Session, credential_id: uuid.UUID) -> IssuedCredential:
+    """A credential its holder chose to publish; NotFound otherwise (private ones stay hidden)."""
+    row = db.get(IssuedCredential, credential_id)
+    if row is None or not row.is_public:
+        raise NotFound("This credential does not exist or its holder keeps it private.")
+    return row
+
+
+def wallet(db: Session, user: User) -> list[IssuedCredential]:
+    """The user's credentials, newest first."""
+    return list(
+        db.scalars(
+            select(IssuedCredential)
+            .where(IssuedCredential.recipient_user_id == user.id)
+            .order_by(IssuedCredential.issued_at.desc())
+        )
+    )
+
+
+def owned(db: Session, user: User, credential_id: uuid.UUID) -> IssuedCredential:
+    """One of the user's own credentials; NotFound for anyone else's."""
+    row = db.get(IssuedCredential, credential_id)
+    if row is None or row.recipient_user_id != user.id:
+        raise NotFound("There is no such credential in your wallet.")
+    return row
+
+
+def set_public(db: Session, user: User, credential_id: uuid.UUID, public: bool) -> IssuedCredential:
+    """Publish or hide a credential (its holder only)."""
+    row = owned(db, user, credential_id)
+    row.is_public = public
+    audit.record(
+        db,
+        "credential.published" if public else "credential.hidden",
+        actor_id=user.id,
+        organization_id=row.organization_id,
+        target_type="credential",
+        target_id=row.id,
+    )
+    return row
+
+
+def revoke(
+    db: Session, settings: Settings, actor: User, credential_id: uuid.UUID, reason: str
+) -> IssuedCredential:
+    """Revoke (administrators of the issuing organization): flip the status bit, re-sign."""
+    row = get(db, credential_id)
+    if not policy.can_manage_members(actor, row.organization_id):
+        raise Forbidden("Only administrators of the issuing organization revoke credentials.")
+    reason = reason.strip()
+    if not reason:
+        raise Invalid(
+            "Say why the credential is revoked; it is kept in the audit trail.", field="reason"
+        )
+    if row.revoked_at is not None:
+        raise Conflict("This credential is already revoked.")
+    row.revoked_at = utcnow()
+    row.revocation_reason = reason[:500]
+    status_lists.set_bit(db, settings, row.status_list, row.status_index, revoked=True)
+    audit.record(
+        db,
+        "credential.revoked",
+        actor_id=actor.id,
+        organization_id=row.organization_id,
+        target_type="credential",
+        target_id=row.id,
+        reason=row.revocation_reason,
+    )
+    return row
+
+
+def for_organization(db: Session, org: Organization, limit: int = 200) -> list[IssuedCredential]:
+    """The organization's issued credentials, newest first."""
+    return list(
+        db.scalars(
+            select(IssuedCredential)
+            .where(IssuedCredential.organization_id == org.id)
+            .order_by(IssuedCredential.issued_at.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,173 @@
+"""Each organization as an Open Badges issuer: did:web identity, keys, DID document, JWKS."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.models import Organization, SigningKey, User
+from app.security.tokens import SecretBox
+from app.services import audit
+from app.settings import Settings
+from badges import KeyPair, Profile, did_document, did_web, jwks, public_jwk
+
+#: Data Integrity proofs use Ed25519 (eddsa-rdfc-2022); VC-JWT uses RSA (RS256).
+ALGORITHMS = ("ed25519", "rsa")
+
+
+@dataclass(frozen=True)
+class IssuerKeys:
+    """The organization's current signing keys, bound to their verification-method ids."""
+
+    data_integrity: KeyPair
+    jwt: KeyPair
+
+
+def _box(settings: Settings) -> SecretBox:
+    return SecretBox(settings.master_secret, "laurel-issuer-signing-keys")
+
+
+def _did_web_for(settings: Settings, path: str) -> str:
+    # A did:web names host and path; resolvers always use https, whatever we serve locally.
+    parts = urlsplit(settings.base_url)
+    return did_web(f"https://{parts.netloc}{parts.path.rstrip('/')}{path}")
+
+
+def org_did(settings: Settings, org: Organization) -> str:
+    """``did:web:<host>:orgs:<slug>``, served at ``/orgs/<slug>/did.json``."""
+    return _did_web_for(settings, f"/orgs/{org.slug}")
+
+
+def profile(settings: Settings, org: Organization) -> Profile:
+    """The organization's OB 3.0 issuer Profile."""
+    return Profile(
+        id=org_did(settings, org),
+        name=org.name,
+        url=org.url or f"{settings.base_url}/orgs/{org.slug}/profile",
+        email=org.email,
+        description=org.description,
+    )
+
+
+def profile_json(settings: Settings, org: Organization) -> dict[str, Any]:
+    """The Profile as JSON-LD, served at ``/orgs/<slug>/profile``."""
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        **profile(settings, org).to_json(),
+    }
+
+
+def _keys(db: Session, org: Organization) -> list[SigningKey]:
+    return list(
+        db.scalars(
+            select(SigningKey)
+            .where(SigningKey.organization_id == org.id)
+            .order_by(SigningKey.created_at)
+        )
+    )
+
+
+def _new_key(settings: Settings, org: Organization, algorithm: str) -> SigningKey:
+    stamp = utcnow().strftime("%Y%m%d")
+    key_id = f"key-{stamp}-{algorithm}-{secrets.token_hex(3)}"
+    pair = KeyPair.generate(algorithm)  # type: ignore[arg-type]
+    return SigningKey(
+        organization_id=org.id,
+        algorithm=algorithm,
+        key_id=key_id,
+        public_jwk=public_jwk(pair.public_key),
+        private_key_encrypted=_box(settings).encrypt(json.dumps(pair.to_json())),
+    )
+
+
+def ensure_keys(db: Session, settings: Settings, org: Organization) -> list[SigningKey]:
+    """Create the organization's current keys where missing; return all its keys."""
+    keys = _keys(db, org)
+    for algorithm in ALGORITHMS:
+        if not any(k.algorithm == algorithm and k.retired_at is None for k in keys):
+            key = _new_key(settings, org, algorithm)
+            db.add(key)
+            keys.append(key)
+    db.flush()
+    return keys
+
+
+def _pair(settings: Settings, org: Organization, row: SigningKey) -> KeyPair:
+    loaded = KeyPair.from_json(json.loads(_box(settings).decrypt(row.private_key_encrypted)))
+    return loaded.with_id(f"{org_did(settings, org)}#{row.key_id}")
+
+
+def current_keys(db: Session, settings: Settings, org: Organization) -> IssuerKeys:
+    """The keys that sign new credentials."""
+    rows = {k.algorithm: k for k in ensure_keys(db, settings, org) if k.retired_at is None}
+    return IssuerKeys(
+        data_integrity=_pair(settings, org, rows["ed25519"]),
+        jwt=_pair(settings, org, rows["rsa"]),
+    )
+
+
+def _public_pairs(
+    db: Session, settings: Settings, org: Organization
+) -> tuple[list[KeyPair], list[KeyPair]]:
+    rows = ensure_keys(db, settings, org)
+    current = [_pair(settings, org, k) for k in rows if k.retired_at is None]
+    retired = [_pair(settings, org, k) for k in rows if k.retired_at is not None]
+    return current, retired
+
+
+def did_document_for(db: Session, settings: Settings, org: Organization) -> dict[str, Any]:
+    """The DID document: current keys, and retired ones still as assertion methods."""
+    current, retired = _public_pairs(db, settings, org)
+    return did_document(org_did(settings, org), current=current, retired=retired)
+
+
+def jwks_for(db: Session, settings: Settings, orgs: list[Organization]) -> dict[str, Any]:
+    """A JWKS of the JWT keys (current and retired) of the given organizations."""
+    pairs: list[KeyPair] = []
+    for org in orgs:
+        current, retired = _public_pairs(db, settings, org)
+        pairs.extend(p for p in current + retired if p.type != "ed25519")
+    return jwks(pairs)
+
+
+def rotate_keys(
+    db: Session, settings: Settings, org: Organization, actor: User | None
+) -> list[SigningKey]:
+    """Retire the current keys for signing (they stay published) and create new ones."""
+    now = utcnow()
+    retired = [k for k in ensure_keys(db, settings, org) if k.retired_at is None]
+    for key in retired:
+        key.retired_at = now
+    fresh = [_new_key(settings, org, algorithm) for algorithm in ALGORITHMS]
+    db.add_all(fresh)
+    db.flush()
+    audit.record(
+        db,
+        "issuer.keys_rotated",
+        actor_id=actor.id if actor else None,
+        organization_id=org.id,
+        target_type="organization",
+        target_id=org.id,
+        retired=[k.key_id for k in retired],
+        created=[k.key_id for k in fresh],
+    )
+    return fresh
+
+
+def organization_for_did(db: Session, settings: Settings, did: str) -> Organization | None:
+    """The organization of this Laurel whose issuer DID this is, if any."""
+    prefix = _did_web_for(settings, "/orgs/x")[: -len("x")]
+    if not did.startswith(prefix):
+        return None
+    slug = did[len(prefix) :]
+    return db.scalar(select(Organization).where(Organization.slug == slug))

@@ -1,0 +1,51 @@
+"""Fixed-window rate limits kept in the database, so every process shares them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import TooManyRequests
+from app.models import RateCounter
+from app.services.throttle import PERSIST_ON_ERROR
+
+
+def hit(db: Session, key: str, limit: int, window_seconds: int = 60) -> int:
+    """Count one request for ``key``; raise TooManyRequests past ``limit`` in the window."""
+    now = utcnow()
+    window_start = now.replace(microsecond=0) - timedelta(
+        seconds=now.replace(microsecond=0).timestamp() % window_seconds
+    )
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(RateCounter)
+        .values(key=key, window_start=window_start, count=1)
+        .on_conflict_do_update(
+            index_elements=[RateCounter.key],
+            set_={"count": RateCounter.count + 1},
+            where=RateCounter.window_start == window_start,
+        )
+        .returning(RateCounter.count)
+    )
+    db.info[PERSIST_ON_ERROR] = True  # malformed requests count too
+    count = db.execute(statement).scalar_one_or_none()
+    if count is None:  # the stored window is over: start a new one
+        db.execute(
+            update(RateCounter)
+            .where(RateCounter.key == key)
+            .values(window_start=window_start, count=1)
+        )
+        count = 1
+    if count > limit:
+        retry = int(window_seconds - (now - window_start).total_seconds()) + 1
+        raise TooManyRequests(
+            f"Too many verification requests: {limit} per minute. Try again in {retry} seconds, "
+            "or use an API key for a higher limit.",
+            retry_after=retry,
+        )
+    return count
