@@ -102,7 +102,7 @@ class RemoteDocuments:
             return issuer.did_document_for(self.db, self.settings, org)
         if kind == "jwks":
             return issuer.jwks_for(self.db, self.settings, [org])
-        document = status_lists.signed_list(self.db, self.settings, org, int(groups[1]))
+        document = status_lists.signed_list(self.db, org, int(groups[1]))
         if document is None:
             raise ResolutionError(f"{url}: no such status list")
         return document

@@ -100,9 +100,7 @@ def sign(db: Session, settings: Settings, status_list: StatusList) -> dict[str, 
     return signed
 
 
-def signed_list(
-    db: Session, settings: Settings, org: Organization, sequence: int
-) -> dict[str, Any] | None:
+def signed_list(db: Session, org: Organization, sequence: int) -> dict[str, Any] | None:
     """The signed list credential to serve (signed when created and on every change)."""
     status_list = db.scalar(
         select(StatusList).where(

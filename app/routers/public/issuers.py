@@ -51,10 +51,10 @@ def profile(db: Db, settings: AppSettings, slug: str) -> JSONResponse:
 
 
 @router.get("/status/{slug}/{sequence}")
-def status_list(db: Db, settings: AppSettings, slug: str, sequence: int) -> JSONResponse:
+def status_list(db: Db, slug: str, sequence: int) -> JSONResponse:
     """A signed BitstringStatusListCredential (re-signed whenever a credential is revoked)."""
     org = organizations.get_by_slug(db, slug)
-    document = status_lists.signed_list(db, settings, org, sequence)
+    document = status_lists.signed_list(db, org, sequence)
     if document is None:
         raise NotFound("There is no such status list.")
     return JSONResponse(
