@@ -165,6 +165,21 @@ def verify(
     raise typer.Exit(0 if report.valid else 1)
 
 
+@cli.command("remind-expiring")
+def remind_expiring() -> None:
+    """E-mail holders whose credentials expire within 30 days (run daily; each is reminded once)."""
+    from app.services.credentials import send_expiry_reminders
+    from app.services.mail import drain_outbox
+
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    with factory() as db:
+        count = send_expiry_reminders(db, settings)
+        db.commit()
+    drain_outbox(factory, settings)
+    console.print(f"Queued {count} expiry reminder(s).")
+
+
 def main() -> None:
     """Entry point of the `laurel` console script."""
     cli()

@@ -94,6 +94,7 @@ class IssuedCredential(IdMixin, Base):
         ForeignKey("issued_credentials.id", ondelete="SET NULL")
     )
     superseded_at: Mapped[datetime | None]
+    expiry_reminder_sent_at: Mapped[datetime | None]
     image_svg: Mapped[str] = mapped_column(Text)
 
     organization: Mapped[Organization] = relationship(lazy="joined")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import IssuedCredential, Organization, User
 from app.security import policy
-from app.services import audit, badge_images, issuer, status_lists
+from app.services import audit, badge_images, issuer, mail, status_lists
 from app.settings import Settings
 from badges import (
     Achievement,
@@ -57,6 +58,24 @@ class IssueRequest:
     results: tuple[Result, ...] = ()
     supersedes: IssuedCredential | None = None
     narrative: str | None = field(default=None)
+
+
+def spec_from_credential(credential: dict[str, Any]) -> AchievementSpec:
+    """The achievement of an issued credential, to issue it again (renewal, re-issue)."""
+    achievement = credential["credentialSubject"]["achievement"]
+    image = achievement.get("image")
+    return AchievementSpec(
+        id=achievement["id"],
+        name=achievement["name"],
+        description=achievement["description"],
+        criteria=achievement.get("criteria", {}).get("narrative", ""),
+        achievement_type=achievement.get("achievementType", "MicroCredential"),
+        image_url=image.get("id") if isinstance(image, dict) else None,
+        alignments=tuple(
+            (a["targetName"], a["targetUrl"]) for a in achievement.get("alignment") or []
+        ),
+        credits=achievement.get("creditsAvailable"),
+    )
 
 
 def credential_url(settings: Settings, credential_id: uuid.UUID) -> str:
@@ -240,3 +259,119 @@ def for_organization(db: Session, org: Organization, limit: int = 200) -> list[I
             .limit(limit)
         )
     )
+
+
+def _reissue(
+    db: Session,
+    settings: Settings,
+    old: IssuedCredential,
+    *,
+    email: str,
+    key: str,
+    valid_until: datetime | None,
+) -> IssuedCredential:
+    return issue_credential(
+        db,
+        settings,
+        IssueRequest(
+            organization=old.organization,
+            recipient_email=email,
+            recipient_user=old.recipient,
+            achievement=spec_from_credential(old.credential_json),
+            idempotency_key=key,
+            valid_until=valid_until,
+            supersedes=old,
+        ),
+    )
+
+
+def renew(
+    db: Session, settings: Settings, actor: User, credential_id: uuid.UUID, months: int
+) -> IssuedCredential:
+    """Issue a new credential for another ``months`` that supersedes (links to) the old one."""
+    old = get(db, credential_id)
+    if not policy.can_manage_members(actor, old.organization_id):
+        raise Forbidden("Only administrators of the issuing organization renew credentials.")
+    if old.revoked_at is not None or old.superseded_at is not None:
+        raise Conflict("Only a credential in force (not revoked or already renewed) is renewed.")
+    if not 1 <= months <= 120:
+        raise Invalid("Renew for 1 to 120 months.", field="months")
+    new = _reissue(
+        db,
+        settings,
+        old,
+        email=old.recipient_email,
+        key=f"renew:{old.id}",
+        valid_until=utcnow() + timedelta(days=round(months * 30.44)),
+    )
+    audit.record(
+        db,
+        "credential.renewed",
+        actor_id=actor.id,
+        organization_id=old.organization_id,
+        target_type="credential",
+        target_id=old.id,
+        new=str(new.id),
+    )
+    return new
+
+
+def outdated_recipients(db: Session, user: User) -> list[IssuedCredential]:
+    """The user's credentials in force that name an e-mail address they no longer use."""
+    return [c for c in wallet(db, user) if c.state == "active" and c.recipient_email != user.email]
+
+
+def reissue_to_current_email(db: Session, settings: Settings, user: User) -> list[IssuedCredential]:
+    """After an e-mail change: new credentials naming the new address; the old are superseded."""
+    fresh = [
+        _reissue(
+            db,
+            settings,
+            old,
+            email=user.email,
+            key=f"reissue:{old.id}:{user.email}",
+            valid_until=old.valid_until,
+        )
+        for old in outdated_recipients(db, user)
+    ]
+    if fresh:
+        audit.record(
+            db,
+            "credential.reissued",
+            actor_id=user.id,
+            target_type="user",
+            target_id=user.id,
+            count=len(fresh),
+        )
+    return fresh
+
+
+REMINDER_WINDOW = timedelta(days=30)
+
+
+def send_expiry_reminders(db: Session, settings: Settings) -> int:
+    """E-mail holders whose credentials expire within 30 days (once per credential)."""
+    now = utcnow()
+    due = db.scalars(
+        select(IssuedCredential).where(
+            IssuedCredential.valid_until.is_not(None),
+            IssuedCredential.valid_until > now,
+            IssuedCredential.valid_until <= now + REMINDER_WINDOW,
+            IssuedCredential.expiry_reminder_sent_at.is_(None),
+            IssuedCredential.revoked_at.is_(None),
+            IssuedCredential.superseded_at.is_(None),
+            IssuedCredential.recipient_user_id.is_not(None),
+        )
+    ).all()
+    for row in due:
+        assert row.recipient is not None
+        mail.queue_email(
+            db,
+            settings,
+            row.recipient.email,
+            "credential_expiring",
+            item=row,
+            wallet_url=f"{settings.base_url}/wallet",
+        )
+        row.expiry_reminder_sent_at = now
+    return len(due)

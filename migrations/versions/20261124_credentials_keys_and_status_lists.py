@@ -2,7 +2,7 @@
 
 Revision ID: 20261124_credentials
 Revises: 20261124_core
-Create Date: 2026-11-24 04:44:59.199167
+Create Date: 2026-11-24 05:07:08.761143
 """
 
 from collections.abc import Sequence
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import app.db
+
 
 revision: str = "20261124_credentials"
 down_revision: str | None = "20261124_core"
@@ -93,6 +94,7 @@ def upgrade() -> None:
         sa.Column("is_public", sa.Boolean(), nullable=False),
         sa.Column("supersedes_id", sa.Uuid(), nullable=True),
         sa.Column("superseded_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expiry_reminder_sent_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("image_svg", sa.Text(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -32,7 +32,24 @@ JSON_TYPES = ("application/ld+json", "application/json", "application/vc+ld+json
 @router.get("/wallet", response_class=HTMLResponse)
 def wallet(request: Request, db: Db, user: CurrentUser) -> Response:
     """Every credential the signed-in person holds, with its status and downloads."""
-    return render(request, "wallet/list.html", items=credentials.wallet(db, user))
+    return render(
+        request,
+        "wallet/list.html",
+        items=credentials.wallet(db, user),
+        outdated=credentials.outdated_recipients(db, user),
+    )
+
+
+@router.post("/wallet/reissue", response_class=HTMLResponse)
+def reissue(request: Request, db: Db, settings: AppSettings, user: CurrentUser) -> Response:
+    """Re-issue credentials that name an old e-mail address to the current one."""
+    fresh = credentials.reissue_to_current_email(db, settings, user)
+    return redirect(
+        request,
+        "/wallet",
+        f"{len(fresh)} credential(s) re-issued to {user.email}; the old "
+        "copies are marked superseded.",
+    )
 
 
 @router.post("/wallet/{credential_id}/visibility", response_class=HTMLResponse)
@@ -201,4 +218,36 @@ def revoke(
         request,
         f"/orgs/{ctx.org.slug}/credentials",
         f"The credential for {row.recipient_email} is revoked.",
+    )
+
+
+@router.post("/orgs/{slug}/credentials/{credential_id}/renew", response_class=HTMLResponse)
+def renew(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    credential_id: uuid.UUID,
+    months: Annotated[str, Form()] = "",
+) -> Response:
+    """Issue a renewed credential that supersedes the old one."""
+    row = credentials.get(db, credential_id)
+    if row.organization_id != ctx.org.id:
+        raise NotFound("There is no such credential in this organization.")
+    try:
+        count = int(months) if months.strip().isdigit() else 0
+        credentials.renew(db, settings, ctx.user, credential_id, count)
+    except AppError as exc:
+        return render(
+            request,
+            "credentials/org_list.html",
+            exc.status_code,
+            org=ctx.org,
+            items=credentials.for_organization(db, ctx.org),
+            errors={"_form": exc.detail},
+        )
+    return redirect(
+        request,
+        f"/orgs/{ctx.org.slug}/credentials",
+        f"Renewed {row.achievement_name} for {row.recipient_email} for {count} months.",
     )

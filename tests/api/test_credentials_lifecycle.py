@@ -1,0 +1,86 @@
+"""Renewal, re-issue after an e-mail change, and expiry reminders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.db import utcnow
+from app.models import IssuedCredential, OutboxMessage, Role, User
+from app.services import credentials
+from app.services.remote_documents import DocumentCache
+from app.services.verification import verify_credential
+from tests.credentials_support import issue_to
+from tests.support import WebClient, make_org, make_user
+
+
+@pytest.fixture
+def world(db):
+    org = make_org(db)
+    make_user(db, "boss@riverbend.org", org=org, role=Role.ADMIN)
+    teacher = make_user(db, "ada@riverbend.org", org=org)
+    return org, teacher
+
+
+def test_admin_renews_a_credential(web: WebClient, db, settings, world) -> None:
+    org, teacher = world
+    old = issue_to(db, settings, org, teacher, valid_until=utcnow() + timedelta(days=10))
+    web.sign_in("boss@riverbend.org")
+    bad = web.post(f"/orgs/riverbend/credentials/{old.id}/renew", {"months": "0"})
+    assert bad.status_code == 422
+    assert "1 to 120 months" in bad.text
+    done = web.post(f"/orgs/riverbend/credentials/{old.id}/renew", {"months": "24"})
+    assert done.status_code == 303
+    db.expire_all()
+    rows = db.scalars(select(IssuedCredential).order_by(IssuedCredential.issued_at)).all()
+    assert len(rows) == 2
+    renewed = next(r for r in rows if r.id != old.id)
+    assert renewed.supersedes_id == old.id
+    assert renewed.valid_until > utcnow() + timedelta(days=700)
+    assert db.get(IssuedCredential, old.id).state == "superseded"
+    report = verify_credential(db, settings, DocumentCache(0), renewed.credential_json)
+    assert report.valid
+    again = web.post(f"/orgs/riverbend/credentials/{old.id}/renew", {"months": "24"})
+    assert again.status_code == 409
+
+
+def test_reissue_after_email_change(web: WebClient, db, settings, world) -> None:
+    org, teacher = world
+    old = issue_to(db, settings, org, teacher)
+    teacher.email = "ada.lovelace@riverbend.org"
+    db.commit()
+    web.sign_in("ada.lovelace@riverbend.org")
+    page = web.get("/wallet")
+    assert "Some credentials name your old e-mail address" in page.text
+    assert web.post("/wallet/reissue").status_code == 303
+    db.expire_all()
+    fresh = db.scalar(select(IssuedCredential).where(IssuedCredential.supersedes_id == old.id))
+    assert fresh.recipient_email == "ada.lovelace@riverbend.org"
+    report = verify_credential(
+        db, settings, DocumentCache(0), fresh.credential_jwt, "ada.lovelace@riverbend.org"
+    )
+    assert report.valid
+    assert db.get(IssuedCredential, old.id).state == "superseded"
+    assert "Some credentials name" not in web.get("/wallet").text
+    web.post("/wallet/reissue")  # nothing left to re-issue; no duplicates
+    db.expire_all()
+    assert len(db.scalars(select(IssuedCredential)).all()) == 2
+
+
+def test_expiry_reminders_are_sent_once(db, settings, world) -> None:
+    org, teacher = world
+    soon = issue_to(
+        db, settings, org, teacher, name="Soon", valid_until=utcnow() + timedelta(days=20)
+    )
+    issue_to(db, settings, org, teacher, name="Later", valid_until=utcnow() + timedelta(days=90))
+    issue_to(db, settings, org, teacher, name="Never")
+    assert credentials.send_expiry_reminders(db, settings) == 1
+    db.commit()
+    assert credentials.send_expiry_reminders(db, settings) == 0
+    message = db.scalar(select(OutboxMessage))
+    assert message.to_address == teacher.email
+    assert '"Soon"' in message.subject
+    assert soon.valid_until.strftime("%B") in message.body_text
+    assert db.scalar(select(User).where(User.email == teacher.email)) is not None
