@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from urllib.parse import quote
 
-from anyio import CapacityLimiter
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.state.engine = engine or make_engine(settings.database_url)
     application.state.session_factory = make_session_factory(application.state.engine)
     application.state.verify_cache = DocumentCache(settings.verify_cache_seconds)
-    application.state.verify_limiter = CapacityLimiter(settings.verify_max_concurrency)
+    application.state.verify_slots = threading.BoundedSemaphore(settings.verify_max_concurrency)
     application.add_middleware(
         RequestContextMiddleware,
         max_form_bytes=settings.max_form_bytes,

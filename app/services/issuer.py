@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from dataclasses import dataclass
@@ -30,8 +31,11 @@ class IssuerKeys:
     jwt: KeyPair
 
 
+KEY_PURPOSE = "laurel-issuer-signing-keys"
+
+
 def _box(settings: Settings) -> SecretBox:
-    return SecretBox(settings.master_secret, "laurel-issuer-signing-keys")
+    return SecretBox(settings.master_secret, KEY_PURPOSE)
 
 
 def _did_web_for(settings: Settings, path: str) -> str:
@@ -103,8 +107,16 @@ def ensure_keys(db: Session, settings: Settings, org: Organization) -> list[Sign
 
 
 def _pair(settings: Settings, org: Organization, row: SigningKey) -> KeyPair:
-    loaded = KeyPair.from_json(json.loads(_box(settings).decrypt(row.private_key_encrypted)))
-    return loaded.with_id(f"{org_did(settings, org)}#{row.key_id}")
+    method_id = f"{org_did(settings, org)}#{row.key_id}"
+    return _decrypted_pair(settings.master_secret, row.private_key_encrypted, method_id)
+
+
+@functools.lru_cache(maxsize=512)
+def _decrypted_pair(master_secret: str, encrypted: str, method_id: str) -> KeyPair:
+    # Key rows never change once written, and loading an RSA private key validates it (slow):
+    # decrypt each key once per process.
+    box = SecretBox(master_secret, KEY_PURPOSE)
+    return KeyPair.from_json(json.loads(box.decrypt(encrypted))).with_id(method_id)
 
 
 def current_keys(db: Session, settings: Settings, org: Organization) -> IssuerKeys:

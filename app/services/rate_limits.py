@@ -7,16 +7,31 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
 from app.errors import TooManyRequests
 from app.models import RateCounter
-from app.services.throttle import PERSIST_ON_ERROR
 
 
-def hit(db: Session, key: str, limit: int, window_seconds: int = 60) -> int:
-    """Count one request for ``key``; raise TooManyRequests past ``limit`` in the window."""
+def hit(sessions: sessionmaker[Session], key: str, limit: int, window_seconds: int = 60) -> int:
+    """Count one request for ``key`` in its own short transaction (so no lock outlives it);
+    raise TooManyRequests past ``limit`` in the window."""
+    with sessions() as db:
+        count = _count(db, key, window_seconds)
+        db.commit()
+    if count > limit:
+        now = utcnow()
+        retry = int(window_seconds - now.timestamp() % window_seconds) + 1
+        raise TooManyRequests(
+            f"Too many verification requests: {limit} per minute. Try again in {retry} seconds, "
+            "or use an API key for a higher limit.",
+            retry_after=retry,
+        )
+    return count
+
+
+def _count(db: Session, key: str, window_seconds: int) -> int:
     now = utcnow()
     window_start = now.replace(microsecond=0) - timedelta(
         seconds=now.replace(microsecond=0).timestamp() % window_seconds
@@ -32,7 +47,6 @@ def hit(db: Session, key: str, limit: int, window_seconds: int = 60) -> int:
         )
         .returning(RateCounter.count)
     )
-    db.info[PERSIST_ON_ERROR] = True  # malformed requests count too
     count = db.execute(statement).scalar_one_or_none()
     if count is None:  # the stored window is over: start a new one
         db.execute(
@@ -41,11 +55,4 @@ def hit(db: Session, key: str, limit: int, window_seconds: int = 60) -> int:
             .values(window_start=window_start, count=1)
         )
         count = 1
-    if count > limit:
-        retry = int(window_seconds - (now - window_start).total_seconds()) + 1
-        raise TooManyRequests(
-            f"Too many verification requests: {limit} per minute. Try again in {retry} seconds, "
-            "or use an API key for a higher limit.",
-            retry_after=retry,
-        )
-    return count
+    return int(count)

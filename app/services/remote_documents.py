@@ -66,12 +66,15 @@ class RemoteDocuments:
         self.settings = settings
         self.cache = cache
         self.base = urlsplit(settings.base_url)
+        self._seen: dict[str, Any] = {}  # one verification's documents (no staleness across)
 
     def __call__(self, url: str) -> Any:
-        local = self._local(url)
-        if local is not None:
-            return local
-        return self.cache.get_or_load(url, self._fetch)
+        if url not in self._seen:
+            local = self._local(url)
+            self._seen[url] = (
+                local if local is not None else self.cache.get_or_load(url, self._fetch)
+            )
+        return self._seen[url]
 
     # Our own documents -------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,18 +46,23 @@ def verify_credential(
     cache: DocumentCache,
     data: bytes | str | dict[str, Any],
     email: str | None = None,
+    slots: threading.BoundedSemaphore | None = None,
 ) -> Report:
-    """Run every OB 3.0 check, plus whether this Laurel knows the issuer."""
+    """Run every OB 3.0 check, plus whether this Laurel knows the issuer.
+
+    ``slots`` bounds how many verifications run at once in this process (CPU-bound work).
+    """
     if isinstance(data, str | bytes) and not data.strip():
         raise Invalid("Paste a credential, or choose a file, to verify.", field="credential")
     documents = RemoteDocuments(db, settings, cache)
-    result = verify(
-        data,
-        resolver=DocumentKeyResolver(documents),
-        status_fetcher=documents,
-        clock=utcnow,
-        recipient=email.strip() if email and email.strip() else None,
-    )
+    with slots or contextlib.nullcontext():
+        result = verify(
+            data,
+            resolver=DocumentKeyResolver(documents),
+            status_fetcher=documents,
+            clock=utcnow,
+            recipient=email.strip() if email and email.strip() else None,
+        )
     checks = [c.to_json() for c in result.checks]
     checks.append(_known_issuer(db, settings, result))
     return Report(

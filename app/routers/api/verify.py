@@ -26,30 +26,26 @@ router = APIRouter(
 Caller = Annotated[AccessToken | None, Depends(optional_api_token)]
 
 
-def _limit(request: Request, db: Session, settings: Settings, token: AccessToken | None) -> None:
+def _check(
+    request: Request,
+    db: Session,
+    settings: Settings,
+    token: AccessToken | None,
+    data: Any,
+    email: str | None,
+) -> dict[str, Any]:
+    """Rate-limit, then verify: all database and CPU work, run in a worker thread."""
+    state = request.app.state
     if token is not None and "verify" in token.scopes:
-        rate_limits.hit(
-            db, f"verify:token:{token.id}", settings.verify_rate_limit_per_minute_with_key
-        )
+        key, limit = f"verify:token:{token.id}", settings.verify_rate_limit_per_minute_with_key
     else:
-        rate_limits.hit(
-            db, f"verify:ip:{client_ip(request)}", settings.verify_rate_limit_per_minute
-        )
-
-
-async def _run(
-    request: Request, db: Session, settings: Settings, data: Any, email: str | None
-) -> verification.Report:
-    """Verify off the event loop, with bounded concurrency across requests."""
-    return await to_thread.run_sync(
-        verification.verify_credential,
-        db,
-        settings,
-        request.app.state.verify_cache,
-        data,
-        email,
-        limiter=request.app.state.verify_limiter,
+        key, limit = f"verify:ip:{client_ip(request)}", settings.verify_rate_limit_per_minute
+    rate_limits.hit(state.session_factory, key, limit)
+    report = verification.verify_credential(
+        db, settings, state.verify_cache, data, email, state.verify_slots
     )
+    answer: dict[str, Any] = report.to_json()
+    return answer
 
 
 async def _read_body(request: Request, settings: Settings) -> tuple[Any, str | None]:
@@ -96,10 +92,7 @@ async def verify_one(
 ) -> dict[str, Any]:
     """Verify an OB 3.0 credential: JSON-LD, a VC-JWT, or a baked PNG/SVG upload."""
     data, email = await _read_body(request, settings)
-    _limit(request, db, settings, caller)
-    report = await _run(request, db, settings, data, email)
-    answer: dict[str, Any] = report.to_json()
-    return answer
+    return await to_thread.run_sync(_check, request, db, settings, caller, data, email)
 
 
 @router.post("/verify/batch", response_model=BatchResponse)
@@ -109,9 +102,8 @@ async def verify_batch(
     """Verify up to 100 credentials (e.g. an applicant list) in one call."""
     if len(body.items) > settings.verify_max_batch:
         raise Invalid(f"Send at most {settings.verify_max_batch} credentials per batch.")
-    _limit(request, db, settings, caller)
     results = [
-        (await _run(request, db, settings, item.credential, item.email)).to_json()
+        await to_thread.run_sync(_check, request, db, settings, caller, item.credential, item.email)
         for item in body.items
     ]
     return {"results": results, "valid_count": sum(1 for r in results if r["valid"])}

@@ -97,7 +97,7 @@ def _linkedin_url(row: IssuedCredential, settings: AppSettings) -> str:
 
 
 @router.get("/credentials/{credential_id}", dependencies=[Depends(public)], response_model=None)
-async def credential_page(
+def credential_page(
     request: Request, db: Db, settings: AppSettings, credential_id: uuid.UUID
 ) -> Response:
     """A published credential: JSON-LD for machines, a page with live verification for people."""
@@ -105,14 +105,9 @@ async def credential_page(
     accept = request.headers.get("accept", "")
     if any(t in accept for t in JSON_TYPES) and "text/html" not in accept:
         return JSONResponse(row.credential_json, media_type="application/ld+json")
-    report = await to_thread.run_sync(
-        verification.verify_credential,
-        db,
-        settings,
-        request.app.state.verify_cache,
-        row.credential_json,
-        None,
-        limiter=request.app.state.verify_limiter,
+    state = request.app.state
+    report = verification.verify_credential(
+        db, settings, state.verify_cache, row.credential_json, None, state.verify_slots
     )
     url = credentials.credential_url(settings, row.id)
     return render(
@@ -139,6 +134,17 @@ def verify_page(request: Request) -> Response:
     return render(request, "verify/form.html")
 
 
+def _check_for_page(
+    request: Request, db: Db, settings: AppSettings, data: bytes | str, email: str
+) -> verification.Report:
+    state = request.app.state
+    key = f"verify:ip:{client_ip(request)}"
+    rate_limits.hit(state.session_factory, key, settings.verify_rate_limit_per_minute)
+    return verification.verify_credential(
+        db, settings, state.verify_cache, data, email or None, state.verify_slots
+    )
+
+
 @router.post("/verify", dependencies=[Depends(public)], response_class=HTMLResponse)
 async def verify_submit(
     request: Request,
@@ -156,18 +162,7 @@ async def verify_submit(
             error = Invalid("That file is too large to be a badge image.", field="file")
             return render(request, "verify/form.html", 413, errors={"file": error.detail})
     try:
-        rate_limits.hit(
-            db, f"verify:ip:{client_ip(request)}", settings.verify_rate_limit_per_minute
-        )
-        report = await to_thread.run_sync(
-            verification.verify_credential,
-            db,
-            settings,
-            request.app.state.verify_cache,
-            data,
-            email or None,
-            limiter=request.app.state.verify_limiter,
-        )
+        report = await to_thread.run_sync(_check_for_page, request, db, settings, data, email)
     except AppError as exc:
         return render(
             request,
