@@ -165,6 +165,46 @@ def verify(
     raise typer.Exit(0 if report.valid else 1)
 
 
+@cli.command("issue")
+def issue_bulk(
+    org: Annotated[str, typer.Option(help="The issuing organization's short name")],
+    achievement: Annotated[Path, typer.Option(exists=True, help="Achievement JSON file")],
+    recipients: Annotated[Path, typer.Option(exists=True, help="CSV: email[,narrative,...]")],
+) -> None:
+    """Issue a credential to every recipient of a CSV file, with a progress bar.
+
+    Every row is checked first and all problems are reported at once; nothing is issued then.
+    Running the same file again issues nothing twice.
+    """
+    from rich.progress import Progress
+
+    from app.services import bulk_issue, organizations
+
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    try:
+        spec = bulk_issue.load_achievement(achievement.read_text())
+        rows = bulk_issue.parse_recipients(recipients.read_text(encoding="utf-8-sig"))
+    except AppError as exc:
+        for line in getattr(exc, "problems", [exc.detail]):
+            console.print(f"[red]{line}[/red]")
+        raise typer.Exit(1) from exc
+    with factory() as db, Progress(console=console) as progress:
+        try:
+            organization = organizations.get_by_slug(db, org)
+        except AppError as exc:
+            console.print(f"[red]{exc.detail}[/red]")
+            raise typer.Exit(1) from exc
+        task = progress.add_task(f"Issuing {spec.name}", total=len(rows))
+        issued = list(
+            bulk_issue.issue_all(
+                db, settings, organization, spec, rows, lambda n: progress.advance(task, n)
+            )
+        )
+        db.commit()
+    console.print(f"Issued {len(issued)} credential(s) of {spec.name}.")
+
+
 @cli.command("remind-expiring")
 def remind_expiring() -> None:
     """E-mail holders whose credentials expire within 30 days (run daily; each is reminded once)."""

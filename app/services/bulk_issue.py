@@ -1,0 +1,153 @@
+"""Bulk issuing from a CSV of recipients: validate every row first, then issue idempotently."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Invalid
+from app.models import IssuedCredential, Organization, User
+from app.services import credentials
+from app.services.accounts import normalize_email
+from app.settings import Settings
+from badges import Evidence
+
+COLUMNS = {"email", "narrative", "evidence_url", "evidence_name"}
+MAX_ROWS = 10_000
+MAX_NARRATIVE = 2_000
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One valid row."""
+
+    line: int
+    email: str
+    narrative: str | None
+    evidence_url: str | None
+    evidence_name: str | None
+
+
+class BulkProblems(Invalid):
+    """Every problem found in the file, each naming its line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = problems[:50]
+        more = f" (and {len(problems) - 50} more)" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s): " + "; ".join(shown) + more)
+        self.problems = problems
+
+
+def parse_recipients(text: str) -> list[Recipient]:
+    """Read the CSV; raise BulkProblems listing every bad row at once."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = set(reader.fieldnames or [])
+    if "email" not in header:
+        raise BulkProblems(["line 1: the header must include an 'email' column"])
+    unknown = sorted(header - COLUMNS)
+    problems = [f"line 1: unknown column(s) {', '.join(unknown)}"] if unknown else []
+    rows: list[Recipient] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(reader, start=2):
+        recipient, row_problems = _check_row(number, row, seen)
+        problems.extend(row_problems)
+        if recipient is not None:
+            rows.append(recipient)
+        if number - 1 > MAX_ROWS:
+            problems.append(f"more than {MAX_ROWS} rows; split the file")
+            break
+    if not rows and not problems:
+        problems.append("the file has no recipients")
+    if problems:
+        raise BulkProblems(problems)
+    return rows
+
+
+def _check_row(
+    number: int, row: dict[str, Any], seen: dict[str, int]
+) -> tuple[Recipient | None, list[str]]:
+    problems: list[str] = []
+    email = ""
+    try:
+        email = normalize_email(str(row.get("email") or ""))
+    except Invalid as exc:
+        problems.append(f"line {number}: {exc.detail}")
+    if email and email in seen:
+        problems.append(f"line {number}: {email} already appears on line {seen[email]}")
+    seen.setdefault(email, number)
+    narrative = (row.get("narrative") or "").strip() or None
+    if narrative and len(narrative) > MAX_NARRATIVE:
+        problems.append(f"line {number}: the narrative is over {MAX_NARRATIVE} characters")
+    url = (row.get("evidence_url") or "").strip() or None
+    if url and (urlsplit(url).scheme != "https" or not urlsplit(url).netloc):
+        problems.append(f"line {number}: evidence_url must be an https:// address")
+    if problems:
+        return None, problems
+    name = (row.get("evidence_name") or "").strip() or None
+    return Recipient(number, email, narrative, url, name), []
+
+
+def load_achievement(text: str) -> credentials.AchievementSpec:
+    """An achievement definition from JSON (the CLI's --achievement file)."""
+    try:
+        data = json.loads(text)
+        return credentials.AchievementSpec(
+            id=data["id"],
+            name=data["name"],
+            description=data["description"],
+            criteria=data["criteria"],
+            achievement_type=data.get("achievementType", "MicroCredential"),
+            image_url=data.get("image"),
+            alignments=tuple((a["targetName"], a["targetUrl"]) for a in data.get("alignment", [])),
+            credits=data.get("creditsAvailable"),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Invalid(f"The achievement file is not valid: {exc!r}") from exc
+
+
+def issue_all(
+    db: Session,
+    settings: Settings,
+    org: Organization,
+    achievement: credentials.AchievementSpec,
+    recipients: list[Recipient],
+    progress: Callable[[int], None] = lambda _n: None,
+) -> Iterator[IssuedCredential]:
+    """Issue to every recipient (re-running the same file issues nothing twice)."""
+    users = {
+        u.email: u
+        for u in db.scalars(select(User).where(User.email.in_([r.email for r in recipients])))
+    }
+    for recipient in recipients:
+        evidence = (
+            (
+                Evidence(
+                    id=recipient.evidence_url,
+                    name=recipient.evidence_name,
+                    narrative=recipient.narrative,
+                ),
+            )
+            if recipient.evidence_url or recipient.narrative
+            else ()
+        )
+        yield credentials.issue_credential(
+            db,
+            settings,
+            credentials.IssueRequest(
+                organization=org,
+                recipient_email=recipient.email,
+                recipient_user=users.get(recipient.email),
+                achievement=achievement,
+                idempotency_key=f"bulk:{org.id}:{achievement.id}:{recipient.email}",
+                evidence=evidence,
+            ),
+        )
+        progress(1)
