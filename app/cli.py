@@ -11,11 +11,13 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate as migrations
 from app.db import make_engine, make_session_factory
 from app.errors import AppError
 from app.logging import configure_logging
+from app.models import Organization
 from app.settings import SettingsError, get_settings
 
 cli = typer.Typer(
@@ -118,6 +120,20 @@ def worker(
         time.sleep(0 if sent else interval)
 
 
+def _sessions() -> sessionmaker[Session]:
+    return make_session_factory(make_engine(get_settings().database_url))
+
+
+def _organization_or_exit(db: Session, slug: str) -> Organization:
+    from app.services import organizations
+
+    try:
+        return organizations.get_by_slug(db, slug)
+    except AppError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+
+
 keys_cli = typer.Typer(help="Issuer signing keys.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 
@@ -128,17 +144,11 @@ def rotate_keys(org: Annotated[str, typer.Option(help="The organization's short 
 
     Retired keys stay in the DID document and JWKS, so earlier credentials keep verifying.
     """
-    from app.services import issuer, organizations
+    from app.services import issuer
 
-    settings = get_settings()
-    factory = make_session_factory(make_engine(settings.database_url))
-    with factory() as db:
-        try:
-            organization = organizations.get_by_slug(db, org)
-        except AppError as exc:
-            console.print(f"[red]{exc.detail}[/red]")
-            raise typer.Exit(1) from exc
-        fresh = issuer.rotate_keys(db, settings, organization, None)
+    with _sessions()() as db:
+        organization = _organization_or_exit(db, org)
+        fresh = issuer.rotate_keys(db, get_settings(), organization, None)
         db.commit()
     console.print(f"New signing keys for {org}: " + ", ".join(k.key_id for k in fresh))
 
@@ -178,10 +188,9 @@ def issue_bulk(
     """
     from rich.progress import Progress
 
-    from app.services import bulk_issue, organizations
+    from app.services import bulk_issue
 
     settings = get_settings()
-    factory = make_session_factory(make_engine(settings.database_url))
     try:
         spec = bulk_issue.load_achievement(achievement.read_text())
         rows = bulk_issue.parse_recipients(recipients.read_text(encoding="utf-8-sig"))
@@ -189,12 +198,8 @@ def issue_bulk(
         for line in getattr(exc, "problems", [exc.detail]):
             console.print(f"[red]{line}[/red]")
         raise typer.Exit(1) from exc
-    with factory() as db, Progress(console=console) as progress:
-        try:
-            organization = organizations.get_by_slug(db, org)
-        except AppError as exc:
-            console.print(f"[red]{exc.detail}[/red]")
-            raise typer.Exit(1) from exc
+    with _sessions()() as db, Progress(console=console) as progress:
+        organization = _organization_or_exit(db, org)
         task = progress.add_task(f"Issuing {spec.name}", total=len(rows))
         issued = list(
             bulk_issue.issue_all(

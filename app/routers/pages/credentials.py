@@ -185,6 +185,24 @@ def org_credentials(request: Request, db: Db, ctx: Admin) -> Response:
     )
 
 
+def _org_credential(db: Db, ctx: OrgContext, credential_id: uuid.UUID) -> IssuedCredential:
+    row = credentials.get(db, credential_id)
+    if row.organization_id != ctx.org.id:
+        raise NotFound("There is no such credential in this organization.")
+    return row
+
+
+def _list_with_error(request: Request, db: Db, ctx: OrgContext, exc: AppError) -> Response:
+    return render(
+        request,
+        "credentials/org_list.html",
+        exc.status_code,
+        org=ctx.org,
+        items=credentials.for_organization(db, ctx.org),
+        errors={"_form": exc.detail},
+    )
+
+
 @router.post("/orgs/{slug}/credentials/{credential_id}/revoke", response_class=HTMLResponse)
 def revoke(
     request: Request,
@@ -195,20 +213,11 @@ def revoke(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     """Revoke a credential; verifiers see it as revoked from now on."""
-    row = credentials.get(db, credential_id)
-    if row.organization_id != ctx.org.id:
-        raise NotFound("There is no such credential in this organization.")
+    row = _org_credential(db, ctx, credential_id)
     try:
         credentials.revoke(db, settings, ctx.user, credential_id, reason)
     except AppError as exc:
-        return render(
-            request,
-            "credentials/org_list.html",
-            exc.status_code,
-            org=ctx.org,
-            items=credentials.for_organization(db, ctx.org),
-            errors={"_form": exc.detail},
-        )
+        return _list_with_error(request, db, ctx, exc)
     return redirect(
         request,
         f"/orgs/{ctx.org.slug}/credentials",
@@ -226,21 +235,12 @@ def renew(
     months: Annotated[str, Form()] = "",
 ) -> Response:
     """Issue a renewed credential that supersedes the old one."""
-    row = credentials.get(db, credential_id)
-    if row.organization_id != ctx.org.id:
-        raise NotFound("There is no such credential in this organization.")
+    row = _org_credential(db, ctx, credential_id)
+    count = int(months) if months.strip().isdigit() else 0
     try:
-        count = int(months) if months.strip().isdigit() else 0
         credentials.renew(db, settings, ctx.user, credential_id, count)
     except AppError as exc:
-        return render(
-            request,
-            "credentials/org_list.html",
-            exc.status_code,
-            org=ctx.org,
-            items=credentials.for_organization(db, ctx.org),
-            errors={"_form": exc.detail},
-        )
+        return _list_with_error(request, db, ctx, exc)
     return redirect(
         request,
         f"/orgs/{ctx.org.slug}/credentials",
