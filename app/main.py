@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import app.models  # noqa: F401 - registers every table
@@ -38,6 +39,7 @@ STATUS_TITLES = {
     422: "Something in the form needs fixing",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "Laurel is busy",
 }
 ERROR_CODES = {
     400: "bad_request",
@@ -140,6 +142,16 @@ def _add_error_handlers(application: FastAPI) -> None:
         return _error_response(
             request, 400, "bad_request", f"The form was incomplete or malformed ({problems})."
         )
+
+    @application.exception_handler(OperationalError)
+    async def database_busy(request: Request, exc: OperationalError) -> Response:
+        if "database is locked" not in str(exc):  # only SQLite's one-writer contention
+            return await unexpected(request, exc)
+        response = _error_response(
+            request, 503, "busy", "Laurel is busy with another change. Please try again."
+        )
+        response.headers["Retry-After"] = "1"
+        return response
 
     @application.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception) -> Response:

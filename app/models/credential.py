@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,7 +27,17 @@ class SigningKey(IdMixin, Base):
     """An issuer's key: Ed25519 for Data Integrity, RSA for VC-JWT; private half encrypted."""
 
     __tablename__ = "signing_keys"
-    __table_args__ = (Index("ix_signing_keys_org_retired", "organization_id", "retired_at"),)
+    __table_args__ = (
+        Index("ix_signing_keys_org_retired", "organization_id", "retired_at"),
+        Index(
+            "uq_signing_keys_current",
+            "organization_id",
+            "algorithm",
+            unique=True,
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE")

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -95,15 +96,22 @@ def _new_key(settings: Settings, org: Organization, algorithm: str) -> SigningKe
 
 
 def ensure_keys(db: Session, settings: Settings, org: Organization) -> list[SigningKey]:
-    """Create the organization's current keys where missing; return all its keys."""
+    """Create the organization's current keys where missing; return all its keys.
+
+    Safe when several processes do it at once: one current key per algorithm is a unique
+    index, and a loser of the race uses the winner's key.
+    """
     keys = _keys(db, org)
-    for algorithm in ALGORITHMS:
-        if not any(k.algorithm == algorithm and k.retired_at is None for k in keys):
-            key = _new_key(settings, org, algorithm)
-            db.add(key)
-            keys.append(key)
-    db.flush()
-    return keys
+    missing = [
+        a for a in ALGORITHMS if not any(k.algorithm == a and k.retired_at is None for k in keys)
+    ]
+    for algorithm in missing:
+        try:
+            with db.begin_nested():
+                db.add(_new_key(settings, org, algorithm))
+        except IntegrityError:
+            pass  # another process created it first
+    return _keys(db, org) if missing else keys
 
 
 def _pair(settings: Settings, org: Organization, row: SigningKey) -> KeyPair:

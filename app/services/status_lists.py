@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -25,7 +26,10 @@ def list_url(settings: Settings, org: Organization, status_list: StatusList) -> 
     return f"{settings.base_url}/status/{org.slug}/{status_list.sequence}"
 
 
-def _new_list(db: Session, settings: Settings, org: Organization, sequence: int) -> StatusList:
+def _new_list(
+    db: Session, settings: Settings, org: Organization, sequence: int
+) -> StatusList | None:
+    """A new signed list, or None when another process created this sequence first."""
     status_list = StatusList(
         organization_id=org.id,
         purpose=PURPOSE,
@@ -35,22 +39,36 @@ def _new_list(db: Session, settings: Settings, org: Organization, sequence: int)
         offset=secrets.randbelow(LIST_SIZE),
         stride=secrets.randbelow(LIST_SIZE // 2) * 2 + 1,  # odd, so coprime with 2**17
     )
-    db.add(status_list)
-    db.flush()
-    sign(db, settings, status_list)  # signed before any credential points at it
+    try:
+        with db.begin_nested():
+            db.add(status_list)
+            db.flush()
+            sign(db, settings, status_list)  # signed before any credential points at it
+    except IntegrityError:
+        return None
     return status_list
 
 
-def _open_list(db: Session, settings: Settings, org: Organization) -> StatusList:
-    latest = db.scalar(
+def _latest(db: Session, org: Organization) -> StatusList | None:
+    return db.scalar(
         select(StatusList)
         .where(StatusList.organization_id == org.id, StatusList.purpose == PURPOSE)
         .order_by(StatusList.sequence.desc())
         .limit(1)
     )
-    if latest is None or latest.allocated >= latest.size:
-        return _new_list(db, settings, org, (latest.sequence + 1) if latest else 1)
-    return latest
+
+
+def _open_list(db: Session, settings: Settings, org: Organization) -> StatusList:
+    latest = _latest(db, org)
+    if latest is not None and latest.allocated < latest.size:
+        return latest
+    created = _new_list(db, settings, org, (latest.sequence + 1) if latest else 1)
+    if created is not None:
+        return created
+    winner = _latest(db, org)  # another process created it; use theirs
+    if winner is None:
+        raise Conflict("Could not create a status list; try again.")
+    return winner
 
 
 def allocate(

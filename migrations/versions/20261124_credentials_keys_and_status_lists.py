@@ -2,7 +2,7 @@
 
 Revision ID: 20261124_credentials
 Revises: 20261124_core
-Create Date: 2026-11-24 05:07:08.761143
+Create Date: 2026-11-24 05:22:05.704959
 """
 
 from collections.abc import Sequence
@@ -49,6 +49,13 @@ def upgrade() -> None:
     with op.batch_alter_table("signing_keys", schema=None) as batch_op:
         batch_op.create_index(
             "ix_signing_keys_org_retired", ["organization_id", "retired_at"], unique=False
+        )
+        batch_op.create_index(
+            "uq_signing_keys_current",
+            ["organization_id", "algorithm"],
+            unique=True,
+            sqlite_where=sa.text("retired_at IS NULL"),
+            postgresql_where=sa.text("retired_at IS NULL"),
         )
 
     op.create_table(
@@ -146,6 +153,11 @@ def downgrade() -> None:
     op.drop_table("issued_credentials")
     op.drop_table("status_lists")
     with op.batch_alter_table("signing_keys", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_signing_keys_current",
+            sqlite_where=sa.text("retired_at IS NULL"),
+            postgresql_where=sa.text("retired_at IS NULL"),
+        )
         batch_op.drop_index("ix_signing_keys_org_retired")
 
     op.drop_table("signing_keys")

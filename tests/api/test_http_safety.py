@@ -104,3 +104,24 @@ def test_session_and_csrf_cookies_are_httponly_and_lax(web: WebClient, db) -> No
 def test_health_and_readiness(web: WebClient) -> None:
     assert web.get("/healthz").json() == {"status": "ok"}
     assert web.get("/readyz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_sqlite_lock_contention_is_a_503_not_a_500(app) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    @app.get("/locked", dependencies=[Depends(public)])
+    def locked() -> None:
+        raise OperationalError("UPDATE x", {}, Exception("database is locked"))
+
+    @app.get("/broken", dependencies=[Depends(public)])
+    def broken() -> None:
+        raise OperationalError("SELECT", {}, Exception("no such table: x"))
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        busy = client.get("/locked")
+        other = client.get("/broken")
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "1"
+    assert "try again" in busy.text
+    assert other.status_code == 500
+    assert "no such table" not in other.text
