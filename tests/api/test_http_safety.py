@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import Depends
+from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from app.models import User
+from app.routers.common import TransactionalRoute
 from app.security.access import public
 from tests.support import PASSWORD, WebClient, make_user
 
@@ -70,11 +72,19 @@ def test_unknown_api_path_uses_the_error_shape(web: WebClient) -> None:
     assert set(response.json()) == {"error", "detail"}
 
 
+def add_routes(app, **handlers) -> None:
+    """Mount test-only routes the way real ones are mounted (transactional, declared access)."""
+    router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(public)])
+    for path, handler in handlers.items():
+        router.add_api_route(f"/{path}", handler)
+    app.include_router(router)
+
+
 def test_unexpected_error_is_a_500_page_without_internals(app) -> None:
-    @app.get("/boom", dependencies=[Depends(public)])
     def boom() -> None:
         raise RuntimeError("secret internal detail")
 
+    add_routes(app, boom=boom)
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/boom")
     assert response.status_code == 500
@@ -107,16 +117,13 @@ def test_health_and_readiness(web: WebClient) -> None:
 
 
 def test_sqlite_lock_contention_is_a_503_not_a_500(app) -> None:
-    from sqlalchemy.exc import OperationalError
-
-    @app.get("/locked", dependencies=[Depends(public)])
     def locked() -> None:
         raise OperationalError("UPDATE x", {}, Exception("database is locked"))
 
-    @app.get("/broken", dependencies=[Depends(public)])
     def broken() -> None:
         raise OperationalError("SELECT", {}, Exception("no such table: x"))
 
+    add_routes(app, locked=locked, broken=broken)
     with TestClient(app, raise_server_exceptions=False) as client:
         busy = client.get("/locked")
         other = client.get("/broken")
