@@ -132,3 +132,21 @@ def test_sqlite_lock_contention_is_a_503_not_a_500(app) -> None:
     assert "try again" in busy.text
     assert other.status_code == 500
     assert "no such table" not in other.text
+
+
+def test_logs_carry_no_passwords_or_tokens(web: WebClient, db, caplog) -> None:
+    import json as jsonlib
+    import logging
+
+    from app.logging import JsonFormatter
+
+    make_user(db, "ada@school.org")
+    with caplog.at_level(logging.INFO):
+        web.post("/signin", {"email": "ada@school.org", "password": "wrong-but-secret-pw"})
+        web.get("/verify-email?token=very-secret-token-value")
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    assert any(jsonlib.loads(line).get("path") == "/signin" for line in lines)
+    assert all("request_id" in jsonlib.loads(line) for line in lines if '"path"' in line)
+    text = "\n".join(lines)
+    assert "wrong-but-secret-pw" not in text
+    assert "very-secret-token-value" not in text
