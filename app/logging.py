@@ -44,3 +44,5 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # replaced by our request log
+    for name in ("httpx", "httpcore"):  # outbound URLs may carry codes or tokens
+        logging.getLogger(name).setLevel(logging.WARNING)
