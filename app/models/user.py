@@ -25,6 +25,7 @@ class User(IdMixin, TimestampMixin, Base):
     email_verified_at: Mapped[datetime | None]
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    did: Mapped[str | None] = mapped_column(String(500))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

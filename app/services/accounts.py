@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -199,6 +200,18 @@ def reset_password(db: Session, raw: str, new_password: str) -> User:
         db, "account.password_reset", actor_id=user.id, target_type="user", target_id=user.id
     )
     return user
+
+
+DID_PATTERN = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%-]+$")
+
+
+def set_did(db: Session, user: User, value: str) -> None:
+    """Set (or clear) the DID the person wants named in the credentials they earn."""
+    did = value.strip()
+    if did and (len(did) > 500 or not DID_PATTERN.match(did)):
+        raise Invalid("Enter a DID such as did:key:z6Mk… or did:web:example.org.", field="did")
+    user.did = did or None
+    audit.record(db, "account.did_changed", actor_id=user.id, target_type="user", target_id=user.id)
 
 
 def change_password(db: Session, user: User, *, current: str, new: str) -> None:

@@ -112,7 +112,8 @@ def issue_credential(db: Session, settings: Settings, request: IssueRequest) -> 
         issuer=issuer.profile(settings, org),
         achievement=_achievement(request.achievement),
         recipient_email=request.recipient_email,
-        recipient_id=request.recipient_did,
+        recipient_id=request.recipient_did
+        or (request.recipient_user.did if request.recipient_user else None),
         credential_id=credential_url(settings, row_id),
         valid_until=request.valid_until,
         evidence=list(request.evidence) or None,

@@ -177,3 +177,37 @@ def test_key_rotation_keeps_earlier_credentials_valid(web: WebClient, db, settin
     for row in (before, after):
         assert check(db, settings, row.credential_json).valid
         assert check(db, settings, row.credential_jwt).valid
+
+
+def test_recipient_did_is_named_when_given(web: WebClient, db, settings, world) -> None:
+    org, _, teacher = world
+    web.sign_in("ada@riverbend.org")
+    bad = web.post("/account/did", {"did": "not a did"})
+    assert bad.status_code == 422
+    assert "did:key" in bad.text
+    did = "did:key:z6MkgVPweLmBGA2KW8TaUPaKCYmcbYpjyj79cK79eLTc1zm5"
+    assert web.post("/account/did", {"did": did}).status_code == 303
+    db.refresh(teacher)
+    row = issue_to(db, settings, org, teacher)
+    subject = row.credential_json["credentialSubject"]
+    assert subject["id"] == did
+    assert subject["identifier"][0]["identityType"] == "emailAddress"
+    report = check(db, settings, row.credential_jwt, email=did)
+    assert codes(report)["recipient"] is True
+
+
+def test_credential_signed_with_a_key_the_issuer_never_published(db, settings, world) -> None:
+    from badges import KeyPair, issue
+
+    org, _, teacher = world
+    row = issue_to(db, settings, org, teacher)
+    did = issuer.org_did(settings, org)
+    impostor = KeyPair.generate().with_id(f"{did}#key-not-published")
+    unsigned = {k: v for k, v in row.credential_json.items() if k != "proof"}
+    forged = issue(unsigned, impostor)
+    report = check(db, settings, forged)
+    assert not report.valid
+    failed = {c["code"] for c in report.checks if c["passed"] is False}
+    assert failed & {"proof", "issuer"}
+    rsa_impostor = KeyPair.generate("rsa").with_id(f"{did}#key-not-published")
+    assert not check(db, settings, issue(unsigned, rsa_impostor, proof_format="jwt")).valid

@@ -62,6 +62,16 @@ def change_password(
     return redirect(request, "/account", "Your password is changed.")
 
 
+@router.post("/did", response_class=HTMLResponse)
+def change_did(request: Request, db: Db, user: CurrentUser, did: Text = "") -> Response:
+    """Set the DID to name in future credentials (optional)."""
+    try:
+        accounts.set_did(db, user, did)
+    except AppError as exc:
+        return _error(request, db, user, exc, did=did)
+    return redirect(request, "/account", "Your DID is saved." if did.strip() else "DID removed.")
+
+
 @router.post("/email", response_class=HTMLResponse)
 def change_email(
     request: Request,
