@@ -7,14 +7,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from badges.dids import resolve_did_key
-from badges.loader import _FILES
+from badges.loader import context_files
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "interop" / "js" / "dbvc.mjs"
@@ -39,12 +38,6 @@ def require_node() -> None:
         pytest.skip(reason)
 
 
-def contexts() -> dict[str, str]:
-    """URL -> path of every bundled context."""
-    base = resources.files("badges.contexts")
-    return {url: str(base.joinpath(name)) for url, name in _FILES.items()}
-
-
 def did_key_documents(did: str) -> dict[str, Any]:
     """The DID document and its verification method, keyed by URL, for the JS loader."""
     doc = resolve_did_key(did)
@@ -54,7 +47,7 @@ def did_key_documents(did: str) -> dict[str, Any]:
 
 def run_job(job: dict[str, Any], timeout: float = 600) -> Any:
     """Run dbvc.mjs on a job and return its JSON answer."""
-    job = {"contexts": contexts(), **job}
+    job = {"contexts": context_files(), **job}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(job, fh)
     try:
