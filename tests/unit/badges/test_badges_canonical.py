@@ -20,6 +20,7 @@ from badges import (
     build_credential,
     canonicalize,
     document_loader,
+    schema_errors,
     status_entry,
 )
 from badges.canonical import RELATIVE_BASE
@@ -61,6 +62,7 @@ def plain_pyld(doc: dict[str, Any]) -> str:
 @given(credentials())
 def test_cached_nquads_equal_plain_pyld(cred: dict[str, Any]) -> None:
     assert canonicalize(cred) == plain_pyld(cred) == canonicalize(cred, cached=False)
+    assert schema_errors(cred) == []  # everything we build validates (formal schema)
 
 
 def _vector_docs() -> list[tuple[str, dict[str, Any]]]:

@@ -312,3 +312,48 @@ def test_unusable_status_lists_give_unknown(problem: str, unsigned: dict[str, An
     assert status is not None
     assert status.passed is None
     assert status.state == "unknown"
+
+
+def test_every_model_field_serializes_to_a_schema_valid_credential(ed_key: KeyPair,
+                                                                   issuer_did: str) -> None:
+    from badges import (
+        Achievement,
+        Alignment,
+        Criteria,
+        Evidence,
+        Image,
+        Result,
+        ResultDescription,
+        build_credential,
+    )
+
+    achievement = Achievement(
+        id="https://laurel.example/a/full", name="Full", description="All fields.",
+        criteria=Criteria(id="https://laurel.example/a/full/criteria", narrative="# Do\\n- it"),
+        achievement_type="Certificate", image=Image(id="https://laurel.example/i.png",
+                                                    caption="badge"),
+        alignment=[Alignment(target_name="T", target_url="https://t.example/1",
+                             target_type="CFItem", target_code="1.A",
+                             target_framework="F", target_description="D")],
+        result_description=[ResultDescription(id="urn:uuid:rd-1", name="Score",
+                                              result_type="Percent", value_min="0",
+                                              value_max="100")],
+        credits_available=3, tag=["a", "b"], version="2",
+        creator=Profile(id=issuer_did, name="Laurel"),
+    )
+    cred = build_credential(
+        issuer=Profile(id=issuer_did, name="Laurel", email="badges@laurel.example",
+                       image=Image(id="https://laurel.example/logo.png")),
+        achievement=achievement, recipient_email="x@y.org", recipient_id="did:example:x",
+        evidence=[Evidence(id="https://e.example/1", name="E", description="d", narrative="n")],
+        results=[Result(result_description="urn:uuid:rd-1", value="88", status="Completed")],
+        status=status_entry("https://laurel.example/status/1", 12),
+        valid_from=NOW, valid_until=NOW + timedelta(days=1),
+    )
+    data = cred.to_json()
+    assert schema_errors(data) == []
+    signed = issue(cred, ed_key)
+    assert isinstance(signed, dict)
+    assert schema_errors(signed) == []
+    result = verify(signed, clock=lambda: NOW, strict_schema=True)
+    assert result.failed == []
