@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from badges.dids import did_web_url, method_public_key, resolve_did_key
-from badges.errors import BadgeError, KeyMaterialError, ResolutionError
+from badges.errors import KeyMaterialError, ResolutionError
 from badges.keys import PublicKey, jwk_to_public_key, multikey_decode
 
 Fetcher = Callable[[str], Any]
@@ -108,7 +108,7 @@ class DocumentKeyResolver:
             doc = self.fetch(url)
         except ResolutionError:
             raise
-        except (BadgeError, OSError, ValueError) as exc:
+        except Exception as exc:  # the app's fetcher may raise anything (HTTP client errors)
             raise ResolutionError(f"could not fetch {url}: {exc}") from exc
         if not isinstance(doc, dict):
             raise ResolutionError(f"{url} is not a JSON object")

@@ -103,3 +103,17 @@ def test_badges_is_a_pure_library() -> None:
         assert not {n.split(".")[0] for n in imported} & FORBIDDEN, path
         if path.name != "fetch.py":
             assert not imported & NETWORK, f"{path.name} imports network code"
+
+
+def test_a_fetcher_raising_anything_gives_unknown_not_a_crash() -> None:
+    from badges import DocumentKeyResolver
+
+    def broken(url: str) -> Any:
+        raise RuntimeError(f"connection reset while fetching {url}")
+
+    result = verify((DB / "ob3-di-status-ok.json").read_bytes(),
+                    resolver=DocumentKeyResolver(broken), status_fetcher=broken)
+    assert result.check("format").passed is True  # type: ignore[union-attr]
+    assert result.check("status").passed is None  # type: ignore[union-attr]
+    assert "proof" in result.failed
+    assert "connection reset" in result.check("proof").message  # type: ignore[union-attr]
