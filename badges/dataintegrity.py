@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from badges.canonical import canonical_hash
-from badges.errors import BadgeError, KeyMaterialError, ProofError
+from badges.errors import BadgeError, KeyMaterialError, ProofError, ResolutionError
 from badges.keys import KeyPair
 from badges.models import format_datetime, now_utc
 from badges.resolver import KeyResolver, ResolvedKey
@@ -81,6 +81,7 @@ class ProofResult:
     message: str
     key: ResolvedKey | None = None
     legacy: bool = False
+    unresolved: bool = False  # failed only because no key could be obtained
 
 
 def proofs_of(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -95,13 +96,14 @@ def verify_data_integrity(document: dict[str, Any], resolver: KeyResolver) -> Pr
     proofs = proofs_of(document)
     if not proofs:
         return ProofResult(False, "no proof")
-    failures = []
+    failures: list[BadgeError] = []
     for proof in proofs:
         try:
             return _verify_one(document, proof, resolver)
         except BadgeError as exc:
-            failures.append(str(exc))
-    return ProofResult(False, "; ".join(failures))
+            failures.append(exc)
+    unresolved = all(isinstance(e, ResolutionError) for e in failures)
+    return ProofResult(False, "; ".join(map(str, failures)), unresolved=unresolved)
 
 
 def _verify_one(

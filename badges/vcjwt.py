@@ -163,7 +163,7 @@ def _signing_key(decoded: DecodedJwt, resolver: KeyResolver) -> ResolvedKey:
     for key in resolver.issuer_keys(issuer):
         if key.id in wanted:
             return key
-    raise ResolutionError(f"kid {kid!r} is not among the keys of {issuer}")
+    raise ProofError(f"kid {kid!r} is not among the keys of {issuer}")
 
 
 def _header_jwk_key(jwk: dict[str, Any], issuer: str, resolver: KeyResolver) -> ResolvedKey:

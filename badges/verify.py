@@ -9,7 +9,7 @@ from typing import Any
 
 from badges.baking import PNG_SIGNATURE, unbake
 from badges.dataintegrity import verify_data_integrity
-from badges.errors import BadgeError
+from badges.errors import BadgeError, ResolutionError
 from badges.loader import VC_V1
 from badges.recipient import subject_matches
 from badges.resolver import DocumentKeyResolver, Fetcher, KeyResolver, ResolvedKey
@@ -120,7 +120,9 @@ def _proof_checks(
         result.add(Check("proof", False, str(exc)))
         return None
     result.legacy = proof.legacy
-    result.add(Check("proof", proof.valid, proof.message))
+    passed = True if proof.valid else None if proof.unresolved else False
+    note = "could not be checked: " if passed is None else ""
+    result.add(Check("proof", passed, note + proof.message))
     return proof.key if proof.valid else None
 
 
@@ -135,7 +137,10 @@ def _jwt_checks(
         except BadgeError:
             result.add(Check("format", False, str(exc)))
             return None
-        result.add(Check("proof", False, str(exc)))
+        if isinstance(exc, ResolutionError):
+            result.add(Check("proof", None, f"could not be checked: {exc}"))
+        else:
+            result.add(Check("proof", False, str(exc)))
         return None
     result.credential, result.legacy = decoded.credential, decoded.legacy
     form = "vc claim (VC 1.1 JWT)" if decoded.legacy else "OB 3.0"
