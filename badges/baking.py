@@ -132,12 +132,12 @@ def _root_tag_span(svg: bytes) -> tuple[int, int]:
     start: list[int] = []
     parser = xml.parsers.expat.ParserCreate()
 
-    def on_start(_name: str, _attrs: dict[str, str]) -> None:
+    def _on_start(_name: str, _attrs: dict[str, str]) -> None:
         if not start:
             start.append(parser.CurrentByteIndex)
             raise StopIteration
 
-    parser.StartElementHandler = on_start
+    parser.StartElementHandler = _on_start
     with contextlib.suppress(StopIteration):
         parser.Parse(svg, True)
     if not start:

@@ -108,9 +108,22 @@ def canonicalize(document: dict[str, Any], *, cached: bool = True) -> str:
         raise CanonicalizationError(_reason(exc)) from exc
     except UnknownContextError as exc:
         raise CanonicalizationError(str(exc)) from exc
-    if "<" + RELATIVE_BASE in result:
+    if "<" + RELATIVE_BASE in result and _has_relative_iri(result):
         raise CanonicalizationError("relative IRI reference (an undefined @type or @id?)")
     return result
+
+
+def _has_relative_iri(nquads: str) -> bool:
+    """Exact check (rarely needed): does an IRI term, not a literal, use the sentinel base?"""
+    for quads in jsonld.JsonLdProcessor.parse_nquads(nquads).values():
+        for quad in quads:
+            for term in (quad["subject"], quad["predicate"], quad["object"],
+                         quad.get("graph") or {}):
+                if term.get("type") == "IRI" and str(term["value"]).startswith(RELATIVE_BASE):
+                    return True
+                if term.get("datatype", "").startswith(RELATIVE_BASE):
+                    return True
+    return False
 
 
 def _reason(exc: BaseException) -> str:

@@ -109,3 +109,13 @@ def test_undefined_terms_are_refused_not_dropped() -> None:
     cred["credentialSubject"]["favouriteColour"] = "green"
     with pytest.raises(CanonicalizationError, match="undefined term"):
         canonicalize(cred)
+
+
+def test_relative_iris_are_refused_but_literals_mentioning_the_sentinel_are_not() -> None:
+    cred = {k: v for k, v in load(DB / "ob3-di.json").items() if k != "proof"}
+    cred["credentialSubject"]["id"] = "teacher-17"  # relative: would be rebased silently
+    with pytest.raises(CanonicalizationError, match="relative IRI"):
+        canonicalize(cred)
+    cred["credentialSubject"]["id"] = "urn:uuid:1"
+    cred["name"] = f"see <{RELATIVE_BASE}x>"
+    assert RELATIVE_BASE in canonicalize(cred)
