@@ -143,3 +143,44 @@ def test_disagreement_legacy_proofs(name: str) -> None:
                     clock=lambda: datetime(2026, 11, 24, 12, tzinfo=UTC))
     assert result.valid
     assert result.legacy
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (6, 6), "navy").save(out, "PNG")
+    return out.getvalue()
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="6" height="6"><rect width="6"/></svg>'
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_baked_images_cross_extract(kind: str) -> None:
+    from badges import bake_png, bake_svg, unbake
+
+    key = KeyPair.generate()
+    did = did_key(key)
+    token = issue(_ours(did), key.with_id(did_key_method_id(did)), proof_format="jwt")
+    signed = issue(_ours(did), key.with_id(did_key_method_id(did)))
+    assert isinstance(token, str)
+    assert isinstance(signed, dict)
+    extract = (ob3.OB3Verifier.extract_token_from_png if kind == "png"
+               else ob3.OB3Verifier.extract_token_from_svg)
+    bake = bake_png if kind == "png" else bake_svg
+    image = _png() if kind == "png" else SVG
+    assert extract(bake(image, token)) == token  # ours -> theirs (JWS)
+    if kind == "svg":  # their SVG extractor also reads JSON-LD from the element text
+        import json
+
+        assert json.loads(extract(bake(image, signed))) == signed
+    theirs = ob3.OB3Signer(_pem_private(key), algorithm="EdDSA")
+    baked = (theirs.sign_into_png(_theirs(did), image) if kind == "png"
+             else theirs.sign_into_svg(_theirs(did), image))
+    result = verify(baked)  # theirs -> ours, straight from the image bytes
+    assert result.valid, result.to_json()["checks"]
+    assert result.format == kind
+    assert unbake(baked).count(".") == 2
