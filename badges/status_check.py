@@ -98,8 +98,9 @@ def _verified_list(doc: Any, url: str, issuer: str, resolver: KeyResolver) -> di
     """The status list credential, once its proof and issuer are checked."""
     if isinstance(doc, str):
         decoded, key = verify_jwt_signature(doc, resolver)
-        if check_claims(decoded):
-            raise StatusError(f"status list JWT at {url} has inconsistent claims")
+        problems = check_claims(decoded, dates=False)
+        if problems:
+            raise StatusError(f"status list JWT at {url}: {'; '.join(problems)}")
         vc, controller = decoded.credential, key.controller
     elif isinstance(doc, dict):
         proof = verify_data_integrity(doc, resolver)

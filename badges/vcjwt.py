@@ -178,8 +178,12 @@ def _header_jwk_key(jwk: dict[str, Any], issuer: str, resolver: KeyResolver) -> 
     return ResolvedKey("header jwk", "", public, frozenset(), "header jwk")
 
 
-def check_claims(decoded: DecodedJwt) -> list[str]:
-    """Mismatches between the registered claims and the credential (empty when consistent)."""
+def check_claims(decoded: DecodedJwt, *, dates: bool = True) -> list[str]:
+    """Mismatches between the registered claims and the credential (empty when consistent).
+
+    ``dates=False`` skips ``nbf``/``exp``: OB 3.0 ties them to validFrom/validUntil for
+    credentials, but VC-JOSE does not for other VCs such as status lists.
+    """
     cred, payload = decoded.credential, decoded.payload
     expected: dict[str, Any] = {"iss": _issuer_id(cred), "jti": cred.get("id")}
     subject = cred.get("credentialSubject")
@@ -189,6 +193,8 @@ def check_claims(decoded: DecodedJwt) -> list[str]:
     end = cred.get("validUntil") or cred.get("expirationDate")
     problems = []
     try:
+        if not dates:
+            start = end = None
         if start:
             expected["nbf"] = _numeric(start)
         if end:
