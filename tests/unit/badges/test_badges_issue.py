@@ -62,7 +62,7 @@ def test_data_integrity_credential_validates_and_verifies(
 
 @pytest.mark.parametrize("key_type", ["rsa", "p256", "ed25519"])
 def test_jwt_credential_validates_and_verifies(
-    unsigned: dict[str, Any], key_type: str, clock: Callable[[], datetime]
+    unsigned: dict[str, Any], key_type: str, clock: Callable[[], datetime], no_network: None
 ) -> None:
     did = "did:web:laurel.example"
     key = KeyPair.generate(key_type, f"{did}#key-1")  # type: ignore[arg-type]
