@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import struct
 import xml.parsers.expat
 import zlib
@@ -22,6 +23,7 @@ PNG_KEYWORD_OB2 = b"openbadges"
 OB3_NS = "https://purl.imsglobal.org/ob/v3p0"
 OB2_NS = "http://openbadges.org"
 MAX_TEXT = 4 * 1024 * 1024
+_PREFIX = re.compile(rb"""xmlns:openbadges\s*=\s*(["'])(.*?)\1""", re.S)
 
 
 def _payload_text(credential: dict[str, Any] | str) -> str:
@@ -164,9 +166,10 @@ def bake_svg(svg: bytes, credential: dict[str, Any] | str) -> bytes:
         raise BakingError("SVG already holds a credential")
     begin, end = _root_tag_span(svg)
     tag = svg[begin:end]
-    if b'xmlns:openbadges="' not in tag:
+    bound = _PREFIX.search(tag)
+    if bound is None:
         tag = tag[:-1] + f' xmlns:openbadges="{OB3_NS}">'.encode()
-    elif f'xmlns:openbadges="{OB3_NS}"'.encode() not in tag:
+    elif bound.group(2) != OB3_NS.encode():
         raise BakingError("SVG binds the openbadges prefix to another namespace")
     return svg[:begin] + tag + _credential_element(credential) + svg[end:]
 
