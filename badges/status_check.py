@@ -28,9 +28,9 @@ def check_status(
 ) -> Check:
     """The ``status`` check. Unreachable, unverifiable or expired lists give ``passed=None``."""
     raw = credential.get("credentialStatus")
-    if raw is None:
+    entries = raw if isinstance(raw, list) else [] if raw is None else [raw]
+    if not entries:
         return Check("status", True, "the credential has no status entry", state="active")
-    entries = raw if isinstance(raw, list) else [raw]
     when = now or datetime.now(UTC)
     results = [_check_entry(e, credential, fetch, resolver, when) for e in entries]
     for wanted in (False, None):
