@@ -130,7 +130,7 @@ def _verify_one(
 
 def _check_suite(proof: dict[str, Any]) -> bool:
     """Return True for a legacy suite, False for eddsa-rdfc-2022; raise for anything else."""
-    ptype, suite = proof.get("type"), proof.get("cryptosuite")
+    ptype, suite = str(proof.get("type")), str(proof.get("cryptosuite"))
     if ptype == "DataIntegrityProof" and suite == CRYPTOSUITE:
         return False
     if (ptype == "DataIntegrityProof" and suite in LEGACY_CRYPTOSUITES) or ptype in LEGACY_TYPES:

@@ -156,8 +156,8 @@ def _contexts(cred: dict[str, Any]) -> list[Any]:
 
 
 def _shape_ok(result: VerificationResult, cred: dict[str, Any]) -> bool:
-    types = cred.get("type")
-    types = set(types) if isinstance(types, list) else {types}
+    raw = cred.get("type")
+    types = {t for t in (raw if isinstance(raw, list) else [raw]) if isinstance(t, str)}
     if "VerifiableCredential" not in types or not types & CREDENTIAL_TYPES:
         names = sorted(str(t) for t in types)
         result.add(Check("format", False, f"not an Open Badges credential (type {names})"))
