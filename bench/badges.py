@@ -191,23 +191,48 @@ def environment() -> dict[str, str]:
             "pyjwt": version("pyjwt"), "node": node or "absent"}
 
 
+def interleaved(s: dict[str, Any], n: int, rounds: int) -> dict[str, Any]:
+    """Alternate our run and Digital Bazaar's, ``rounds`` times; best-of and per-round ratios.
+
+    The machine is shared, so load changes between phases; interleaving and taking each
+    side's best round (and the median of same-round ratios) keeps the comparison fair.
+    """
+    ours: list[dict[str, float]] = []
+    theirs: list[dict[str, Any]] = []
+    for _ in range(rounds):
+        ours.append(python_figures(s, n))
+        other = node_figures(s, n)
+        if other:
+            theirs.append(other)
+    best = {k: max(r[k] for r in ours) for k in ours[0]}
+    report: dict[str, Any] = {"python": best, "python_rounds": ours}
+    if theirs:
+        pairs = zip(ours, theirs, strict=True)
+        ratios = sorted(o["di_verify_proof"] / t["verify_per_s"] for o, t in pairs)
+        report["digitalbazaar"] = {k: max(t[k] for t in theirs)
+                                   for k in ("sign_per_s", "verify_per_s")}
+        report["digitalbazaar_rounds"] = theirs
+        report["ratio_di_verify_per_round"] = ratios
+        report["ratio_di_verify_median"] = ratios[len(ratios) // 2]
+        report["ratio_di_verify_best_of"] = best["di_verify_proof"] / report[
+            "digitalbazaar"]["verify_per_s"]
+        report["ratio_di_sign_best_of"] = best["di_sign"] / report["digitalbazaar"]["sign_per_s"]
+    return report
+
+
 def main() -> None:
     """Run everything on one core and print a report (and optionally JSON)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {0})
     s = setup()
-    ours = python_figures(s, args.n)
-    theirs = node_figures(s, args.n)
     report: dict[str, Any] = {"env": environment(), "credential_bytes": s["size"],
-                              "python": ours, "digitalbazaar": theirs}
-    if theirs:
-        report["ratio_di_verify"] = ours["di_verify_proof"] / theirs["verify_per_s"]
-        report["ratio_di_sign"] = ours["di_sign"] / theirs["sign_per_s"]
+                              **interleaved(s, args.n, args.rounds)}
     print(json.dumps(report, indent=2))
     if args.profile:
         print(profile_di_verify(s))
