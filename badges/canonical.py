@@ -1,10 +1,12 @@
 """RDFC-1.0 (URDNA2015) canonicalization with pyld, offline, with processed contexts cached.
 
-pyld re-processes the OB 3.0 type-scoped contexts on every document, because each one is
-processed against a freshly cloned (non-propagated) active context. ``CachingProcessor``
-memoizes ``_process_context`` on the identity of the (frozen, immutable) active context and the
-local context, so each distinct context is processed once. Output is identical to plain pyld;
-``canonicalize(..., cached=False)`` runs plain pyld and the tests compare both.
+pyld re-processes the OB 3.0 type-scoped contexts on every document: each is processed
+against a freshly cloned (non-propagated) active context with a new ``_uuid``, so pyld's own
+per-active-context cache misses, and each inline context is JSON-canonicalized to build a
+cache key. ``CachingProcessor`` memoizes ``_process_context`` on the identity of the (frozen,
+immutable) active context and of the local context, so each distinct context is processed
+once per process. Output is identical to plain pyld; ``canonicalize(..., cached=False)`` runs
+plain pyld and the tests compare both.
 """
 
 from __future__ import annotations
