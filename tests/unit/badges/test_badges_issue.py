@@ -358,3 +358,15 @@ def test_every_model_field_serializes_to_a_schema_valid_credential(ed_key: KeyPa
     assert schema_errors(signed) == []
     result = verify(signed, clock=lambda: NOW, strict_schema=True)
     assert result.failed == []
+
+
+def test_schema_invalid_credentials_are_not_signed(unsigned: dict[str, Any],
+                                                   ed_key: KeyPair) -> None:
+    from badges import FormatError
+
+    broken = copy.deepcopy(unsigned)
+    del broken["credentialSubject"]["achievement"]["criteria"]
+    with pytest.raises(FormatError, match="criteria"):
+        issue(broken, ed_key)
+    with pytest.raises(FormatError, match="criteria"):
+        issue(broken, ed_key, proof_format="jwt")
