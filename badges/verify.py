@@ -22,6 +22,7 @@ Clock = Callable[[], datetime]
 Input = dict[str, Any] | str | bytes
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 MAX_ENDORSEMENT_DEPTH = 2
+MAX_CREDENTIAL_CHARS = 1024 * 1024
 
 
 def _utcnow() -> datetime:
@@ -93,6 +94,8 @@ def _parse(result: VerificationResult, raw: Input) -> dict[str, Any] | str | Non
                 raw = raw.decode("utf-8-sig")
         if isinstance(raw, str):
             text = raw.strip()
+            if len(text) > MAX_CREDENTIAL_CHARS:
+                raise ValueError(f"credential is larger than {MAX_CREDENTIAL_CHARS} characters")
             if looks_like_jws(text):
                 result.format = result.format if result.format != "unknown" else "jwt"
                 return text

@@ -136,3 +136,9 @@ def test_a_fetcher_raising_anything_gives_unknown_not_a_crash() -> None:
     assert proof.passed is None  # undecided, not "forged"
     assert "connection reset" in proof.message
     assert result.verdict == "indeterminate"
+
+
+def test_oversized_input_is_refused_early() -> None:
+    result = verify("{" + " " * (1024 * 1024) + "}")
+    assert result.failed == ["format"]
+    assert "larger than" in result.checks[0].message
