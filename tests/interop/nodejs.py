@@ -58,3 +58,38 @@ def run_job(job: dict[str, Any], timeout: float = 600) -> Any:
     if out.returncode != 0:
         raise RuntimeError(f"dbvc.mjs failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout)
+
+
+class NodeServer:
+    """dbvc.mjs in ``serve`` mode: a persistent Node process answering burst requests."""
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        job = {"contexts": context_files(), **job, "mode": "serve"}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+            json.dump(job, fh)
+        self._job = Path(fh.name)
+        self._proc = subprocess.Popen(["node", str(SCRIPT), fh.name], cwd=ROOT, text=True,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.info = self._read()
+
+    def _read(self) -> dict[str, Any]:
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError("dbvc.mjs exited")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def rate(self, op: str, n: int) -> float:
+        """Operations per second for a burst of ``n`` sign or verify operations."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps({"op": op, "n": n}) + "\n")
+        self._proc.stdin.flush()
+        return float(self._read()["rate"])
+
+    def close(self) -> None:
+        """Stop the Node process."""
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=30)
+        self._job.unlink()
