@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import pstats
+import statistics
 import subprocess
 import sys
 import time
@@ -184,8 +185,10 @@ def paired_bursts(s: dict[str, Any], bursts: int, n: int) -> dict[str, Any] | No
     out: dict[str, Any] = {"node": server.info["node"], "bursts": bursts, "ops_per_burst": n}
     for op, values in pairs.items():
         ratios = sorted(o / t for o, t in values)
+        quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
         out[op] = {"ours_best": max(o for o, _ in values), "theirs_best": max(t for _, t in values),
-                   "ratio_median": ratios[len(ratios) // 2], "ratios": ratios, "pairs": values}
+                   "ratio_median": statistics.median(ratios), "ratio_quartiles": quartiles,
+                   "ratios": ratios, "pairs": values}
     return out
 
 
