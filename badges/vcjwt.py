@@ -6,7 +6,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -97,7 +97,7 @@ def sign_jwt(credential: dict[str, Any], key: KeyPair, kid: str | None = None) -
 
 @dataclass(frozen=True)
 class DecodedJwt:
-    """An undecoded-signature view of a VC-JWT."""
+    """A parsed VC-JWT (its signature not checked yet)."""
 
     header: dict[str, Any]
     payload: dict[str, Any]
@@ -119,8 +119,26 @@ def _decode(token: str) -> tuple[DecodedJwt, bytes]:
     if not isinstance(payload, dict):
         raise FormatError("JWT payload is not a JSON object")
     legacy = isinstance(payload.get("vc"), dict)
-    credential = payload["vc"] if legacy else payload
+    credential = _restore_vc(payload) if legacy else payload
     return DecodedJwt(parts["header"], payload, credential, legacy), parts["signature"]
+
+
+def _restore_vc(payload: dict[str, Any]) -> dict[str, Any]:
+    """VC-JWT 1.1: members moved into registered claims (id→jti, issuer→iss,
+    subject id→sub, issuanceDate→nbf, expirationDate→exp) are put back when absent."""
+    vc = dict(payload["vc"])
+    for member, claim in (("id", "jti"), ("issuer", "iss")):
+        if member not in vc and isinstance(payload.get(claim), str):
+            vc[member] = payload[claim]
+    subject = vc.get("credentialSubject")
+    if isinstance(subject, dict) and "id" not in subject and isinstance(payload.get("sub"), str):
+        vc["credentialSubject"] = {**subject, "id": payload["sub"]}
+    for member, claim in (("issuanceDate", "nbf"), ("expirationDate", "exp")):
+        dated = member in vc or ("validFrom" if claim == "nbf" else "validUntil") in vc
+        if not dated and isinstance(payload.get(claim), int):
+            vc[member] = datetime.fromtimestamp(payload[claim], UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ")
+    return vc
 
 
 _KEY_TYPES: dict[str, type] = {

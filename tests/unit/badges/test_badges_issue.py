@@ -370,3 +370,28 @@ def test_schema_invalid_credentials_are_not_signed(unsigned: dict[str, Any],
         issue(broken, ed_key)
     with pytest.raises(FormatError, match="criteria"):
         issue(broken, ed_key, proof_format="jwt")
+
+
+def test_vc11_jwt_with_members_moved_into_claims(unsigned: dict[str, Any], ed_key: KeyPair,
+                                                 issuer_did: str) -> None:
+    import jwt
+
+    vc = copy.deepcopy(unsigned)
+    cred_id, subject_id = vc.pop("id"), "did:example:teacher"
+    vc["@context"] = ["https://www.w3.org/2018/credentials/v1",
+                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json"]
+    vc.pop("validFrom")
+    vc.pop("validUntil")
+    vc.pop("credentialSchema")
+    payload = {"vc": vc, "iss": issuer_did, "jti": cred_id, "sub": subject_id,
+               "nbf": int((NOW - timedelta(days=1)).timestamp()),
+               "exp": int((NOW + timedelta(days=1)).timestamp())}
+    token = jwt.encode(payload, ed_key.private_key, algorithm="EdDSA",
+                       headers={"kid": ed_key.id})
+    result = verify(token, clock=lambda: NOW)
+    assert result.valid, result.to_json()["checks"]
+    assert result.legacy
+    assert result.credential is not None
+    assert result.credential["id"] == cred_id
+    assert result.credential["credentialSubject"]["id"] == subject_id
+    assert verify(token, clock=lambda: NOW + timedelta(days=2)).failed == ["expiry"]
