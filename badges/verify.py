@@ -165,7 +165,7 @@ def _shape_ok(result: VerificationResult, cred: dict[str, Any]) -> bool:
         names = sorted(str(t) for t in types)
         result.add(Check("format", False, f"not an Open Badges credential (type {names})"))
         return False
-    result.add(Check("format", True, f"Open Badges credential ({result.format})"))
+    result.checks.insert(0, Check("format", True, f"Open Badges credential ({result.format})"))
     return True
 
 
