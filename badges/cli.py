@@ -71,6 +71,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
     else:
         credential["issuer"] = args.issuer_did
     method = _method_id(args.issuer_did, key, args.key_id)
+    if args.format == "jwt" and key.type == "ed25519":
+        print("warning: EdDSA VC-JWTs are refused by 1EdTech's validator; RS256 (an RSA key) "
+              "is the OB 3.0 default", file=sys.stderr)
     signed = issue(credential, key, proof_format=args.format, verification_method=method)
     print(signed if isinstance(signed, str) else json.dumps(signed, indent=2))
     return 0
