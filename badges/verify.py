@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from badges.baking import PNG_SIGNATURE, unbake
@@ -22,6 +23,7 @@ Clock = Callable[[], datetime]
 Input = dict[str, Any] | str | bytes
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 MAX_ENDORSEMENT_DEPTH = 2
+REFRESH_TYPE = "1EdTechCredentialRefresh"
 MAX_CREDENTIAL_CHARS = 1024 * 1024
 
 
@@ -37,19 +39,59 @@ def verify(
     clock: Clock = _utcnow,
     recipient: str | None = None,
     strict_schema: bool = False,
+    refresh: bool = False,
 ) -> VerificationResult:
     """Verify a credential (dict, JSON text, JWS, or baked PNG/SVG bytes). Never raises.
 
     ``strict_schema`` makes the formal 1EdTech schema an error (use it for what we issue);
     otherwise the JSON-LD-tolerant schema decides and a formal-schema failure is a warning.
+    ``refresh`` follows a ``1EdTechCredentialRefresh`` service once, through
+    ``status_fetcher`` (spec §9.1 step 3); see :func:`_refreshed`.
     """
+    run = partial(_run, resolver=resolver or DocumentKeyResolver(), fetch=status_fetcher,
+                  clock=clock, recipient=recipient, strict=strict_schema)
+    result = run(credential)
+    return _refreshed(result, run, status_fetcher) if refresh else result
+
+
+def _run(raw: Input, *, resolver: KeyResolver, fetch: Fetcher | None, clock: Clock,
+         recipient: str | None, strict: bool) -> VerificationResult:
     result = VerificationResult()
     try:
-        _verify_into(result, credential, resolver or DocumentKeyResolver(), status_fetcher,
-                     clock, recipient, strict_schema, 0)
+        _verify_into(result, raw, resolver, fetch, clock, recipient, strict, 0)
     except Exception as exc:  # the contract: malformed input never raises
         result.add(Check("format", False, f"unexpected error while verifying: {exc!r}"))
     return result
+
+
+def _refreshed(
+    original: VerificationResult,
+    run: Callable[[Input], VerificationResult],
+    fetch: Fetcher | None,
+) -> VerificationResult:
+    """The refreshed credential's result if it has the same id and issuer and a valid proof;
+    otherwise the original's (also when the fetch fails), with a ``refresh`` warning."""
+    cred = original.credential or {}
+    service = cred.get("refreshService")
+    if not isinstance(service, dict) or service.get("type") != REFRESH_TYPE or fetch is None:
+        return original
+    url = str(service.get("id", ""))
+    try:
+        fresh = run(fetch(url))
+    except Exception as exc:  # the app's fetcher may raise anything
+        original.add(Check("refresh", None, f"refresh from {url} failed ({exc}); the credential "
+                           "as presented was verified", severity="warning"))
+        return original
+    proof = fresh.check("proof")
+    same = fresh.credential is not None and fresh.credential.get("id") == cred.get("id") \
+        and _issuer_id(fresh.credential) == _issuer_id(cred)
+    if same and proof is not None and proof.passed:
+        fresh.add(Check("refresh", True, f"refreshed from {url}: this result is for the "
+                        "refreshed credential", severity="warning"))
+        return fresh
+    original.add(Check("refresh", None, f"the credential from {url} was not used (another id or "
+                       "issuer, or no valid proof)", severity="warning"))
+    return original
 
 
 def _verify_into(
