@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--map", action="append", default=[], metavar="https://host=URL")
     ver.add_argument("--recipient", help="expected recipient (id or e-mail)")
     ver.add_argument("--clock", help="verify as of this ISO 8601 time")
+    ver.add_argument("--refresh", action="store_true",
+                     help="follow a 1EdTechCredentialRefresh service once (needs --fetch)")
     ver.add_argument("--trust-fragment-keys", action="store_true",
                      help="accept https verification methods whose fragment is the key")
     return parser
@@ -91,7 +93,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if args.clock else None
     data = args.file.read_bytes()
     kwargs: dict[str, Any] = {"resolver": resolver, "status_fetcher": fetcher,
-                              "recipient": args.recipient}
+                              "recipient": args.recipient, "refresh": args.refresh}
     if clock:
         kwargs["clock"] = clock
     result = verify(data, **kwargs)
