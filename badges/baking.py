@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import struct
 import xml.parsers.expat
 import zlib
@@ -22,6 +23,7 @@ PNG_KEYWORD_OB2 = b"openbadges"
 OB3_NS = "https://purl.imsglobal.org/ob/v3p0"
 OB2_NS = "http://openbadges.org"
 MAX_TEXT = 4 * 1024 * 1024
+_PREFIX = re.compile(rb"""xmlns:openbadges\s*=\s*(["'])(.*?)\1""", re.S)
 
 
 def _payload_text(credential: dict[str, Any] | str) -> str:
@@ -39,12 +41,12 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     while pos < len(data):
         if pos + 12 > len(data):
             raise BakingError("truncated PNG chunk")
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        ctype = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        ctype = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
         if len(body) != length or pos + 12 + length > len(data):
             raise BakingError(f"truncated PNG chunk {ctype!r}")
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         if zlib.crc32(ctype + body) != crc:
             raise BakingError(f"PNG chunk {ctype!r} has a bad CRC")
         chunks.append((ctype, body))
@@ -132,12 +134,12 @@ def _root_tag_span(svg: bytes) -> tuple[int, int]:
     start: list[int] = []
     parser = xml.parsers.expat.ParserCreate()
 
-    def on_start(_name: str, _attrs: dict[str, str]) -> None:
+    def _on_start(_name: str, _attrs: dict[str, str]) -> None:
         if not start:
             start.append(parser.CurrentByteIndex)
             raise StopIteration
 
-    parser.StartElementHandler = on_start
+    parser.StartElementHandler = _on_start
     with contextlib.suppress(StopIteration):
         parser.Parse(svg, True)
     if not start:
@@ -152,7 +154,7 @@ def _root_tag_span(svg: bytes) -> tuple[int, int]:
         elif ch == ord(">"):
             break
         pos += 1
-    if svg[start[0]:pos + 1].endswith(b"/>"):
+    if svg[start[0] : pos + 1].endswith(b"/>"):
         raise BakingError("SVG root element is empty")
     return start[0], pos + 1
 
@@ -164,9 +166,10 @@ def bake_svg(svg: bytes, credential: dict[str, Any] | str) -> bytes:
         raise BakingError("SVG already holds a credential")
     begin, end = _root_tag_span(svg)
     tag = svg[begin:end]
-    if b'xmlns:openbadges="' not in tag:
+    bound = _PREFIX.search(tag)
+    if bound is None:
         tag = tag[:-1] + f' xmlns:openbadges="{OB3_NS}">'.encode()
-    elif f'xmlns:openbadges="{OB3_NS}"'.encode() not in tag:
+    elif bound.group(2) != OB3_NS.encode():
         raise BakingError("SVG binds the openbadges prefix to another namespace")
     return svg[:begin] + tag + _credential_element(credential) + svg[end:]
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from badges.dataintegrity import sign_data_integrity
+from badges.errors import FormatError
 from badges.keys import KeyPair
 from badges.models import (
     Achievement,
@@ -21,6 +22,7 @@ from badges.models import (
     now_utc,
 )
 from badges.recipient import email_identity
+from badges.schema import schema_errors
 from badges.status import StatusList, status_list_credential
 from badges.vcjwt import sign_jwt
 
@@ -94,11 +96,27 @@ def issue(
     verification_method: str | None = None,
     created: datetime | None = None,
 ) -> dict[str, Any] | str:
-    """Sign a credential: a Data Integrity JSON-LD document (``di``) or a VC-JWT (``jwt``)."""
+    """Sign a credential: a Data Integrity JSON-LD document (``di``) or a VC-JWT (``jwt``).
+
+    Open Badges and endorsement credentials must validate against the formal 1EdTech schema
+    first (FormatError otherwise), so everything Laurel signs is schema-valid.
+    """
     data = credential if isinstance(credential, dict) else credential.to_json()
+    _require_schema_valid(data)
     if proof_format == "jwt":
         return sign_jwt(data, key, verification_method)
     return sign_data_integrity(data, key, verification_method, created)
+
+
+def _require_schema_valid(data: dict[str, Any]) -> None:
+    types = data.get("type")
+    names = set(types) if isinstance(types, list) else {types}
+    if not names & {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}:
+        return
+    unsigned = {k: v for k, v in data.items() if k != "proof"}
+    errors = schema_errors(unsigned)
+    if errors:
+        raise FormatError("refusing to sign a schema-invalid credential: " + "; ".join(errors[:5]))
 
 
 def issue_status_list(
@@ -111,5 +129,6 @@ def issue_status_list(
     proof_format: ProofFormat = "di",
 ) -> dict[str, Any] | str:
     """A signed ``BitstringStatusListCredential`` for ``bits``, served at ``list_url``."""
-    return issue(status_list_credential(list_url, issuer, bits, purpose), key,
-                 proof_format=proof_format)
+    return issue(
+        status_list_credential(list_url, issuer, bits, purpose), key, proof_format=proof_format
+    )

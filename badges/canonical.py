@@ -1,10 +1,12 @@
 """RDFC-1.0 (URDNA2015) canonicalization with pyld, offline, with processed contexts cached.
 
-pyld re-processes the OB 3.0 type-scoped contexts on every document, because each one is
-processed against a freshly cloned (non-propagated) active context. ``CachingProcessor``
-memoizes ``_process_context`` on the identity of the (frozen, immutable) active context and the
-local context, so each distinct context is processed once. Output is identical to plain pyld;
-``canonicalize(..., cached=False)`` runs plain pyld and the tests compare both.
+pyld re-processes the OB 3.0 type-scoped contexts on every document: each is processed
+against a freshly cloned (non-propagated) active context with a new ``_uuid``, so pyld's own
+per-active-context cache misses, and each inline context is JSON-canonicalized to build a
+cache key. ``CachingProcessor`` memoizes ``_process_context`` on the identity of the (frozen,
+immutable) active context and of the local context, so each distinct context is processed
+once per process. Output is identical to plain pyld; ``canonicalize(..., cached=False)`` runs
+plain pyld and the tests compare both.
 """
 
 from __future__ import annotations
@@ -59,8 +61,13 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         uid = active_ctx.get("_uuid") if isinstance(active_ctx, jsonld.frozendict) else None
         if uid is None:
             return super()._process_context(
-                active_ctx, local_ctx, options, override_protected, propagate,
-                validate_scoped, cycles,
+                active_ctx,
+                local_ctx,
+                options,
+                override_protected,
+                propagate,
+                validate_scoped,
+                cycles,
             )
         key = (uid, _ctx_key(local_ctx), override_protected, propagate, validate_scoped)
         with self._lock:
@@ -68,8 +75,13 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         if hit is not None:
             return hit[2]
         result = super()._process_context(
-            active_ctx, local_ctx, options, override_protected, propagate,
-            validate_scoped, cycles,
+            active_ctx,
+            local_ctx,
+            options,
+            override_protected,
+            propagate,
+            validate_scoped,
+            cycles,
         )
         if isinstance(result, jsonld.frozendict):
             self._remember(key, (active_ctx, local_ctx, result))
@@ -100,17 +112,35 @@ def canonicalize(document: dict[str, Any], *, cached: bool = True) -> str:
     Undefined terms and relative IRIs (e.g. a type missing from the contexts) are errors,
     since pyld would otherwise drop or rebase them and leave them outside the signature.
     """
-    processor = _PROCESSOR if cached else jsonld.JsonLdProcessor(
-        on_property_dropped=_refuse_dropped)
+    processor = (
+        _PROCESSOR if cached else jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
+    )
     try:
         result: str = processor.normalize(document, _options())
     except jsonld.JsonLdError as exc:
         raise CanonicalizationError(_reason(exc)) from exc
     except UnknownContextError as exc:
         raise CanonicalizationError(str(exc)) from exc
-    if "<" + RELATIVE_BASE in result:
+    if "<" + RELATIVE_BASE in result and _has_relative_iri(result):
         raise CanonicalizationError("relative IRI reference (an undefined @type or @id?)")
     return result
+
+
+def _has_relative_iri(nquads: str) -> bool:
+    """Exact check (rarely needed): does an IRI term, not a literal, use the sentinel base?"""
+    for quads in jsonld.JsonLdProcessor.parse_nquads(nquads).values():
+        for quad in quads:
+            for term in (
+                quad["subject"],
+                quad["predicate"],
+                quad["object"],
+                quad.get("graph") or {},
+            ):
+                if term.get("type") == "IRI" and str(term["value"]).startswith(RELATIVE_BASE):
+                    return True
+                if term.get("datatype", "").startswith(RELATIVE_BASE):
+                    return True
+    return False
 
 
 def _reason(exc: BaseException) -> str:

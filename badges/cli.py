@@ -37,8 +37,16 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--map", action="append", default=[], metavar="https://host=URL")
     ver.add_argument("--recipient", help="expected recipient (id or e-mail)")
     ver.add_argument("--clock", help="verify as of this ISO 8601 time")
-    ver.add_argument("--trust-fragment-keys", action="store_true",
-                     help="accept https verification methods whose fragment is the key")
+    ver.add_argument(
+        "--refresh",
+        action="store_true",
+        help="follow a 1EdTechCredentialRefresh service once (needs --fetch)",
+    )
+    ver.add_argument(
+        "--trust-fragment-keys",
+        action="store_true",
+        help="accept https verification methods whose fragment is the key",
+    )
     return parser
 
 
@@ -71,6 +79,12 @@ def cmd_sign(args: argparse.Namespace) -> int:
     else:
         credential["issuer"] = args.issuer_did
     method = _method_id(args.issuer_did, key, args.key_id)
+    if args.format == "jwt" and key.type == "ed25519":
+        print(
+            "warning: EdDSA VC-JWTs are refused by 1EdTech's validator; RS256 (an RSA key) "
+            "is the OB 3.0 default",
+            file=sys.stderr,
+        )
     signed = issue(credential, key, proof_format=args.format, verification_method=method)
     print(signed if isinstance(signed, str) else json.dumps(signed, indent=2))
     return 0
@@ -84,11 +98,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
         fetcher = HttpFetcher(allow_private=args.allow_private, maps=parse_maps(args.map))
     resolver = DocumentKeyResolver(fetcher, trust_fragment_keys=args.trust_fragment_keys)
-    clock = (lambda: datetime.fromisoformat(args.clock.replace("Z", "+00:00"))) \
-        if args.clock else None
+    clock = (
+        (lambda: datetime.fromisoformat(args.clock.replace("Z", "+00:00"))) if args.clock else None
+    )
     data = args.file.read_bytes()
-    kwargs: dict[str, Any] = {"resolver": resolver, "status_fetcher": fetcher,
-                              "recipient": args.recipient}
+    kwargs: dict[str, Any] = {
+        "resolver": resolver,
+        "status_fetcher": fetcher,
+        "recipient": args.recipient,
+        "refresh": args.refresh,
+    }
     if clock:
         kwargs["clock"] = clock
     result = verify(data, **kwargs)

@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from badges.canonical import canonical_hash
-from badges.errors import BadgeError, KeyMaterialError, ProofError
+from badges.errors import BadgeError, KeyMaterialError, ProofError, ResolutionError
 from badges.keys import KeyPair
 from badges.models import format_datetime, now_utc
 from badges.resolver import KeyResolver, ResolvedKey
@@ -45,9 +45,7 @@ def hash_data(document: dict[str, Any], options: dict[str, Any], *, cached: bool
     return canonical_hash(config, cached=cached) + canonical_hash(unsecured, cached=cached)
 
 
-def create_proof(
-    document: dict[str, Any], key: KeyPair, options: dict[str, Any]
-) -> dict[str, Any]:
+def create_proof(document: dict[str, Any], key: KeyPair, options: dict[str, Any]) -> dict[str, Any]:
     """Sign ``document`` with ``options``; return the complete proof object."""
     if not isinstance(key.private_key, ed25519.Ed25519PrivateKey):
         raise KeyMaterialError("eddsa-rdfc-2022 needs an Ed25519 key")
@@ -81,6 +79,7 @@ class ProofResult:
     message: str
     key: ResolvedKey | None = None
     legacy: bool = False
+    unresolved: bool = False  # failed only because no key could be obtained
 
 
 def proofs_of(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -95,13 +94,14 @@ def verify_data_integrity(document: dict[str, Any], resolver: KeyResolver) -> Pr
     proofs = proofs_of(document)
     if not proofs:
         return ProofResult(False, "no proof")
-    failures = []
+    failures: list[BadgeError] = []
     for proof in proofs:
         try:
             return _verify_one(document, proof, resolver)
         except BadgeError as exc:
-            failures.append(str(exc))
-    return ProofResult(False, "; ".join(failures))
+            failures.append(exc)
+    unresolved = all(isinstance(e, ResolutionError) for e in failures)
+    return ProofResult(False, "; ".join(map(str, failures)), unresolved=unresolved)
 
 
 def _verify_one(
@@ -128,7 +128,7 @@ def _verify_one(
 
 def _check_suite(proof: dict[str, Any]) -> bool:
     """Return True for a legacy suite, False for eddsa-rdfc-2022; raise for anything else."""
-    ptype, suite = proof.get("type"), proof.get("cryptosuite")
+    ptype, suite = str(proof.get("type")), str(proof.get("cryptosuite"))
     if ptype == "DataIntegrityProof" and suite == CRYPTOSUITE:
         return False
     if (ptype == "DataIntegrityProof" and suite in LEGACY_CRYPTOSUITES) or ptype in LEGACY_TYPES:

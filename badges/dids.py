@@ -87,10 +87,18 @@ def verification_method(
     """A verification method entry: Multikey for Ed25519, JsonWebKey otherwise."""
     vm_id = key.id or f"{controller}#{fragment or _default_fragment(key)}"
     if key.type == "ed25519":
-        return {"id": vm_id, "type": "Multikey", "controller": controller,
-                "publicKeyMultibase": key.multikey()}
-    return {"id": vm_id, "type": "JsonWebKey", "controller": controller,
-            "publicKeyJwk": public_jwk(key.public_key)}
+        return {
+            "id": vm_id,
+            "type": "Multikey",
+            "controller": controller,
+            "publicKeyMultibase": key.multikey(),
+        }
+    return {
+        "id": vm_id,
+        "type": "JsonWebKey",
+        "controller": controller,
+        "publicKeyJwk": public_jwk(key.public_key),
+    }
 
 
 def _default_fragment(key: KeyPair) -> str:
@@ -115,7 +123,8 @@ def did_document(
         raise KeyMaterialError("a DID document needs at least one current key")
     return {
         "@context": [*DID_CONTEXTS, JWK_CONTEXT]
-        if any(m["type"] == "JsonWebKey" for m in cur + old) else DID_CONTEXTS,
+        if any(m["type"] == "JsonWebKey" for m in cur + old)
+        else DID_CONTEXTS,
         "id": did,
         "verificationMethod": cur + old,
         "authentication": [m["id"] for m in cur],

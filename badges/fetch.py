@@ -39,7 +39,7 @@ class HttpFetcher:
         """The URL actually requested (after ``maps``)."""
         for prefix, mirror in self.maps.items():
             if url == prefix or url.startswith(prefix + "/"):
-                return mirror + url[len(prefix):]
+                return mirror + url[len(prefix) :]
         if urlsplit(url).scheme != "https":
             raise ResolutionError(f"refusing non-https URL {url}")
         return url

@@ -64,7 +64,7 @@ def _multibase(value: str, prefix: bytes) -> bytes:
         raise KeyMaterialError("invalid base58btc") from exc
     if not data.startswith(prefix) or len(data) != len(prefix) + 32:
         raise KeyMaterialError("not an Ed25519 multikey")
-    return bytes(data[len(prefix):])
+    return bytes(data[len(prefix) :])
 
 
 def public_jwk(key: PublicKey) -> dict[str, Any]:

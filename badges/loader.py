@@ -44,6 +44,12 @@ def known_context_urls() -> frozenset[str]:
     return frozenset(_FILES)
 
 
+def context_files() -> dict[str, str]:
+    """URL -> filesystem path of every bundled context (for other tools' offline loaders)."""
+    base = resources.files("badges.contexts")
+    return {url: str(base.joinpath(name)) for url, name in _FILES.items()}
+
+
 @cache
 def load_context(url: str) -> dict[str, Any]:
     """Return the parsed bundled context for ``url``; raise UnknownContextError otherwise."""

@@ -210,9 +210,7 @@ class EndorsementCredential(_Credential):
 class OpenBadgeCredential(_Credential):
     """An OB 3.0 credential (unsigned until a proof is added)."""
 
-    type: list[str] = Field(
-        default_factory=lambda: ["VerifiableCredential", "OpenBadgeCredential"]
-    )
+    type: list[str] = Field(default_factory=lambda: ["VerifiableCredential", "OpenBadgeCredential"])
     credential_subject: AchievementSubject = Field(alias="credentialSubject")
     awarded_date: datetime | None = Field(default=None, alias="awardedDate")
     evidence: list[Evidence] | None = None
@@ -229,5 +227,6 @@ class OpenBadgeCredential(_Credential):
 def now_utc() -> datetime:
     """The current time, UTC, whole seconds."""
     return datetime.now(UTC).replace(microsecond=0)
+
 
 Achievement.model_rebuild()

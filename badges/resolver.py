@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from badges.dids import did_web_url, method_public_key, resolve_did_key
-from badges.errors import BadgeError, KeyMaterialError, ResolutionError
+from badges.errors import KeyMaterialError, ProofError, ResolutionError
 from badges.keys import PublicKey, jwk_to_public_key, multikey_decode
 
 Fetcher = Callable[[str], Any]
@@ -108,7 +108,7 @@ class DocumentKeyResolver:
             doc = self.fetch(url)
         except ResolutionError:
             raise
-        except (BadgeError, OSError, ValueError) as exc:
+        except Exception as exc:  # the app's fetcher may raise anything (HTTP client errors)
             raise ResolutionError(f"could not fetch {url}: {exc}") from exc
         if not isinstance(doc, dict):
             raise ResolutionError(f"{url} is not a JSON object")
@@ -166,8 +166,8 @@ def _parse_methods(doc: dict[str, Any]) -> dict[str, ResolvedKey]:
 
 
 def _find(methods: dict[str, ResolvedKey], method_id: str, where: str) -> ResolvedKey:
-    if method_id not in methods:
-        raise ResolutionError(f"{method_id} is not in the {where} document")
+    if method_id not in methods:  # the document was read: this is a definite failure
+        raise ProofError(f"{method_id} is not in the {where} document")
     return methods[method_id]
 
 

@@ -27,8 +27,12 @@ class Check:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        out: dict[str, Any] = {"code": self.code, "passed": self.passed,
-                               "severity": self.severity, "message": self.message}
+        out: dict[str, Any] = {
+            "code": self.code,
+            "passed": self.passed,
+            "severity": self.severity,
+            "message": self.message,
+        }
         if self.state is not None:
             out["state"] = self.state
         return out

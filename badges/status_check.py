@@ -12,8 +12,10 @@ from badges.result import Check
 from badges.status import StatusList
 from badges.vcjwt import check_claims, verify_jwt_signature
 
-BITSTRING_TYPES = {"BitstringStatusListEntry": "BitstringStatusList",
-                   "StatusList2021Entry": "StatusList2021"}
+BITSTRING_TYPES = {
+    "BitstringStatusListEntry": "BitstringStatusList",
+    "StatusList2021Entry": "StatusList2021",
+}
 REVOCATION_LIST = "1EdTechRevocationList"
 _STATES = {"revocation": "revoked", "suspension": "suspended"}
 
@@ -23,14 +25,16 @@ def _unknown(message: str) -> Check:
 
 
 def check_status(
-    credential: dict[str, Any], fetch: Fetcher | None, resolver: KeyResolver,
+    credential: dict[str, Any],
+    fetch: Fetcher | None,
+    resolver: KeyResolver,
     now: datetime | None = None,
 ) -> Check:
     """The ``status`` check. Unreachable, unverifiable or expired lists give ``passed=None``."""
     raw = credential.get("credentialStatus")
-    if raw is None:
+    entries = raw if isinstance(raw, list) else [] if raw is None else [raw]
+    if not entries:
         return Check("status", True, "the credential has no status entry", state="active")
-    entries = raw if isinstance(raw, list) else [raw]
     when = now or datetime.now(UTC)
     results = [_check_entry(e, credential, fetch, resolver, when) for e in entries]
     for wanted in (False, None):
@@ -41,7 +45,10 @@ def check_status(
 
 
 def _check_entry(
-    entry: Any, credential: dict[str, Any], fetch: Fetcher | None, resolver: KeyResolver,
+    entry: Any,
+    credential: dict[str, Any],
+    fetch: Fetcher | None,
+    resolver: KeyResolver,
     now: datetime,
 ) -> Check:
     if not isinstance(entry, dict):
@@ -56,6 +63,8 @@ def _check_entry(
             return _revocation_list(entry, credential, fetch)
     except BadgeError as exc:
         return _unknown(f"status unknown: {exc}")
+    except Exception as exc:  # the app's fetcher may raise anything (HTTP client errors)
+        return _unknown(f"status unknown: the status list could not be fetched ({exc!r})")
     return _unknown(f"unsupported status type {kind!r}")
 
 
@@ -65,7 +74,11 @@ def _issuer(doc: dict[str, Any]) -> str:
 
 
 def _bitstring(
-    entry: dict[str, Any], kind: str, issuer: str, fetch: Fetcher, resolver: KeyResolver,
+    entry: dict[str, Any],
+    kind: str,
+    issuer: str,
+    fetch: Fetcher,
+    resolver: KeyResolver,
     now: datetime,
 ) -> Check:
     url = str(entry.get("statusListCredential", ""))
@@ -86,18 +99,24 @@ def _bitstring(
     if subject.get("statusPurpose") != purpose:
         raise StatusError(f"{url} is a {subject.get('statusPurpose')!r} list, not {purpose!r}")
     if StatusList.decode(str(subject.get("encodedList", ""))).get(index):
-        return Check("status", False, f"{_STATES[purpose]} (bit {index} of {url} is set)",
-                     state=_STATES[purpose])
-    return Check("status", True, f"not {_STATES[purpose]} (bit {index} of {url} is clear)",
-                 state="active")
+        return Check(
+            "status",
+            False,
+            f"{_STATES[purpose]} (bit {index} of {url} is set)",
+            state=_STATES[purpose],
+        )
+    return Check(
+        "status", True, f"not {_STATES[purpose]} (bit {index} of {url} is clear)", state="active"
+    )
 
 
 def _verified_list(doc: Any, url: str, issuer: str, resolver: KeyResolver) -> dict[str, Any]:
     """The status list credential, once its proof and issuer are checked."""
     if isinstance(doc, str):
         decoded, key = verify_jwt_signature(doc, resolver)
-        if check_claims(decoded):
-            raise StatusError(f"status list JWT at {url} has inconsistent claims")
+        problems = check_claims(decoded, dates=False)
+        if problems:
+            raise StatusError(f"status list JWT at {url}: {'; '.join(problems)}")
         vc, controller = decoded.credential, key.controller
     elif isinstance(doc, dict):
         proof = verify_data_integrity(doc, resolver)

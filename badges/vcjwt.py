@@ -6,7 +6,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -36,15 +36,24 @@ class _FastJWS(PyJWS):
             or (padded and len(segment) % 4)
             or len(stripped) % 4 == 1
             or not _B64URL.fullmatch(segment)
+            or not _canonical_tail(stripped)
         ):
             raise DecodeError(f"Invalid {name} padding")
         try:
-            decoded = jwt.utils.base64url_decode(stripped)
+            return jwt.utils.base64url_decode(stripped)
         except (TypeError, binascii.Error) as err:
             raise DecodeError(f"Invalid {name} padding") from err
-        if jwt.utils.base64url_encode(decoded) != stripped:
-            raise DecodeError(f"Invalid {name} padding")
-        return decoded
+
+
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_UNUSED_BITS = {2: 0x0F, 3: 0x03}
+
+
+def _canonical_tail(stripped: bytes) -> bool:
+    """PyJWT's re-encode comparison, done directly: the unused low bits of the last
+    character of an unpadded base64url string must be zero."""
+    mask = _UNUSED_BITS.get(len(stripped) % 4)
+    return mask is None or not _ALPHABET.index(stripped[-1]) & mask
 
 
 _JWS = _FastJWS(algorithms=list(ALGORITHMS))
@@ -82,13 +91,14 @@ def sign_jwt(credential: dict[str, Any], key: KeyPair, kid: str | None = None) -
         raise BadgeError("a kid (verification method URI) is required")
     payload = {k: v for k, v in credential.items() if k != "proof"}
     payload.update(jwt_claims(payload))
-    return jwt.encode(payload, key.private_key, algorithm=key.jwt_algorithm,
-                      headers={"kid": kid, "typ": "JWT"})
+    return jwt.encode(
+        payload, key.private_key, algorithm=key.jwt_algorithm, headers={"kid": kid, "typ": "JWT"}
+    )
 
 
 @dataclass(frozen=True)
 class DecodedJwt:
-    """An undecoded-signature view of a VC-JWT."""
+    """A parsed VC-JWT (its signature not checked yet)."""
 
     header: dict[str, Any]
     payload: dict[str, Any]
@@ -104,18 +114,36 @@ def decode_unverified(token: str) -> DecodedJwt:
 def _decode(token: str) -> tuple[DecodedJwt, bytes]:
     try:
         parts = _JWS.decode_complete(token, options={"verify_signature": False})
-        payload = json.loads(parts["payload"])
+        payload = json.loads(parts["payload"].decode("utf-8"))
     except (InvalidTokenError, ValueError, RecursionError) as exc:
         raise FormatError(f"not a valid JWS: {exc}") from exc
     if not isinstance(payload, dict):
         raise FormatError("JWT payload is not a JSON object")
     legacy = isinstance(payload.get("vc"), dict)
-    credential = payload["vc"] if legacy else payload
+    credential = _restore_vc(payload) if legacy else payload
     return DecodedJwt(parts["header"], payload, credential, legacy), parts["signature"]
 
 
+def _restore_vc(payload: dict[str, Any]) -> dict[str, Any]:
+    """VC-JWT 1.1: members moved into registered claims (id→jti, issuer→iss,
+    subject id→sub, issuanceDate→nbf, expirationDate→exp) are put back when absent."""
+    vc = dict(payload["vc"])
+    for member, claim in (("id", "jti"), ("issuer", "iss")):
+        if member not in vc and isinstance(payload.get(claim), str):
+            vc[member] = payload[claim]
+    subject = vc.get("credentialSubject")
+    if isinstance(subject, dict) and "id" not in subject and isinstance(payload.get("sub"), str):
+        vc["credentialSubject"] = {**subject, "id": payload["sub"]}
+    for member, claim in (("issuanceDate", "nbf"), ("expirationDate", "exp")):
+        dated = member in vc or ("validFrom" if claim == "nbf" else "validUntil") in vc
+        if not dated and isinstance(payload.get(claim), int):
+            vc[member] = datetime.fromtimestamp(payload[claim], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return vc
+
+
 _KEY_TYPES: dict[str, type] = {
-    "RS256": rsa.RSAPublicKey, "ES256": ec.EllipticCurvePublicKey,
+    "RS256": rsa.RSAPublicKey,
+    "ES256": ec.EllipticCurvePublicKey,
     "EdDSA": ed25519.Ed25519PublicKey,
 }
 
@@ -134,8 +162,10 @@ def verify_jwt_signature(token: str, resolver: KeyResolver) -> tuple[DecodedJwt,
     key = _signing_key(decoded, resolver)
     if not isinstance(key.public_key, _KEY_TYPES[alg]):
         raise ProofError(f"{alg} does not match the type of key {key.id}")
-    if isinstance(key.public_key, ec.EllipticCurvePublicKey) and \
-            key.public_key.curve.name != "secp256r1":
+    if (
+        isinstance(key.public_key, ec.EllipticCurvePublicKey)
+        and key.public_key.curve.name != "secp256r1"
+    ):
         raise ProofError("ES256 needs a P-256 key")
     algorithm = _JWS.get_algorithm_by_name(alg)
     signing_input = token.rsplit(".", 1)[0].encode("ascii")
@@ -163,7 +193,7 @@ def _signing_key(decoded: DecodedJwt, resolver: KeyResolver) -> ResolvedKey:
     for key in resolver.issuer_keys(issuer):
         if key.id in wanted:
             return key
-    raise ResolutionError(f"kid {kid!r} is not among the keys of {issuer}")
+    raise ProofError(f"kid {kid!r} is not among the keys of {issuer}")
 
 
 def _header_jwk_key(jwk: dict[str, Any], issuer: str, resolver: KeyResolver) -> ResolvedKey:
@@ -178,8 +208,12 @@ def _header_jwk_key(jwk: dict[str, Any], issuer: str, resolver: KeyResolver) -> 
     return ResolvedKey("header jwk", "", public, frozenset(), "header jwk")
 
 
-def check_claims(decoded: DecodedJwt) -> list[str]:
-    """Mismatches between the registered claims and the credential (empty when consistent)."""
+def check_claims(decoded: DecodedJwt, *, dates: bool = True) -> list[str]:
+    """Mismatches between the registered claims and the credential (empty when consistent).
+
+    ``dates=False`` skips ``nbf``/``exp``: OB 3.0 ties them to validFrom/validUntil for
+    credentials, but VC-JOSE does not for other VCs such as status lists.
+    """
     cred, payload = decoded.credential, decoded.payload
     expected: dict[str, Any] = {"iss": _issuer_id(cred), "jti": cred.get("id")}
     subject = cred.get("credentialSubject")
@@ -189,6 +223,8 @@ def check_claims(decoded: DecodedJwt) -> list[str]:
     end = cred.get("validUntil") or cred.get("expirationDate")
     problems = []
     try:
+        if not dates:
+            start = end = None
         if start:
             expected["nbf"] = _numeric(start)
         if end:

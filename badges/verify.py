@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from badges.baking import PNG_SIGNATURE, unbake
 from badges.dataintegrity import verify_data_integrity
-from badges.errors import BadgeError
+from badges.errors import BadgeError, ResolutionError
 from badges.loader import VC_V1
 from badges.recipient import subject_matches
 from badges.resolver import DocumentKeyResolver, Fetcher, KeyResolver, ResolvedKey
@@ -22,6 +23,8 @@ Clock = Callable[[], datetime]
 Input = dict[str, Any] | str | bytes
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 MAX_ENDORSEMENT_DEPTH = 2
+REFRESH_TYPE = "1EdTechCredentialRefresh"
+MAX_CREDENTIAL_CHARS = 1024 * 1024
 
 
 def _utcnow() -> datetime:
@@ -36,19 +39,93 @@ def verify(
     clock: Clock = _utcnow,
     recipient: str | None = None,
     strict_schema: bool = False,
+    refresh: bool = False,
 ) -> VerificationResult:
     """Verify a credential (dict, JSON text, JWS, or baked PNG/SVG bytes). Never raises.
 
     ``strict_schema`` makes the formal 1EdTech schema an error (use it for what we issue);
     otherwise the JSON-LD-tolerant schema decides and a formal-schema failure is a warning.
+    ``refresh`` follows a ``1EdTechCredentialRefresh`` service once, through
+    ``status_fetcher`` (spec §9.1 step 3); see :func:`_refreshed`.
     """
+    run = partial(
+        _run,
+        resolver=resolver or DocumentKeyResolver(),
+        fetch=status_fetcher,
+        clock=clock,
+        recipient=recipient,
+        strict=strict_schema,
+    )
+    result = run(credential)
+    return _refreshed(result, run, status_fetcher) if refresh else result
+
+
+def _run(
+    raw: Input,
+    *,
+    resolver: KeyResolver,
+    fetch: Fetcher | None,
+    clock: Clock,
+    recipient: str | None,
+    strict: bool,
+) -> VerificationResult:
     result = VerificationResult()
     try:
-        _verify_into(result, credential, resolver or DocumentKeyResolver(), status_fetcher,
-                     clock, recipient, strict_schema, 0)
+        _verify_into(result, raw, resolver, fetch, clock, recipient, strict, 0)
     except Exception as exc:  # the contract: malformed input never raises
         result.add(Check("format", False, f"unexpected error while verifying: {exc!r}"))
     return result
+
+
+def _refreshed(
+    original: VerificationResult,
+    run: Callable[[Input], VerificationResult],
+    fetch: Fetcher | None,
+) -> VerificationResult:
+    """The refreshed credential's result if it has the same id and issuer and a valid proof;
+    otherwise the original's (also when the fetch fails), with a ``refresh`` warning."""
+    cred = original.credential or {}
+    service = cred.get("refreshService")
+    if not isinstance(service, dict) or service.get("type") != REFRESH_TYPE or fetch is None:
+        return original
+    url = str(service.get("id", ""))
+    try:
+        fresh = run(fetch(url))
+    except Exception as exc:  # the app's fetcher may raise anything
+        original.add(
+            Check(
+                "refresh",
+                None,
+                f"refresh from {url} failed ({exc}); the credential as presented was verified",
+                severity="warning",
+            )
+        )
+        return original
+    proof = fresh.check("proof")
+    same = (
+        fresh.credential is not None
+        and fresh.credential.get("id") == cred.get("id")
+        and _issuer_id(fresh.credential) == _issuer_id(cred)
+    )
+    if same and proof is not None and proof.passed:
+        fresh.add(
+            Check(
+                "refresh",
+                True,
+                f"refreshed from {url}: this result is for the refreshed credential",
+                severity="warning",
+            )
+        )
+        return fresh
+    original.add(
+        Check(
+            "refresh",
+            None,
+            f"the credential from {url} was not used (another id or issuer, or no valid proof)",
+            severity="warning",
+        )
+    )
+    return original
 
 
 def _verify_into(
@@ -76,8 +153,15 @@ def _verify_into(
     result.add(check_status(cred, fetch, resolver, now))
     if recipient is not None:
         ok = subject_matches(cred, recipient)
-        result.add(Check("recipient", ok, "recipient matches" if ok else
-                         "the credential subject does not match the expected recipient"))
+        result.add(
+            Check(
+                "recipient",
+                ok,
+                "recipient matches"
+                if ok
+                else "the credential subject does not match the expected recipient",
+            )
+        )
     if depth < MAX_ENDORSEMENT_DEPTH:
         _endorsements(result, cred, resolver, fetch, clock, depth)
 
@@ -93,6 +177,8 @@ def _parse(result: VerificationResult, raw: Input) -> dict[str, Any] | str | Non
                 raw = raw.decode("utf-8-sig")
         if isinstance(raw, str):
             text = raw.strip()
+            if len(text) > MAX_CREDENTIAL_CHARS:
+                raise ValueError(f"credential is larger than {MAX_CREDENTIAL_CHARS} characters")
             if looks_like_jws(text):
                 result.format = result.format if result.format != "unknown" else "jwt"
                 return text
@@ -120,7 +206,9 @@ def _proof_checks(
         result.add(Check("proof", False, str(exc)))
         return None
     result.legacy = proof.legacy
-    result.add(Check("proof", proof.valid, proof.message))
+    passed = True if proof.valid else None if proof.unresolved else False
+    note = "could not be checked: " if passed is None else ""
+    result.add(Check("proof", passed, note + proof.message))
     return proof.key if proof.valid else None
 
 
@@ -135,7 +223,10 @@ def _jwt_checks(
         except BadgeError:
             result.add(Check("format", False, str(exc)))
             return None
-        result.add(Check("proof", False, str(exc)))
+        if isinstance(exc, ResolutionError):
+            result.add(Check("proof", None, f"could not be checked: {exc}"))
+        else:
+            result.add(Check("proof", False, str(exc)))
         return None
     result.credential, result.legacy = decoded.credential, decoded.legacy
     form = "vc claim (VC 1.1 JWT)" if decoded.legacy else "OB 3.0"
@@ -151,20 +242,26 @@ def _contexts(cred: dict[str, Any]) -> list[Any]:
 
 
 def _shape_ok(result: VerificationResult, cred: dict[str, Any]) -> bool:
-    types = cred.get("type")
-    types = set(types) if isinstance(types, list) else {types}
+    raw = cred.get("type")
+    types = {t for t in (raw if isinstance(raw, list) else [raw]) if isinstance(t, str)}
     if "VerifiableCredential" not in types or not types & CREDENTIAL_TYPES:
         names = sorted(str(t) for t in types)
         result.add(Check("format", False, f"not an Open Badges credential (type {names})"))
         return False
-    result.add(Check("format", True, f"Open Badges credential ({result.format})"))
+    result.checks.insert(0, Check("format", True, f"Open Badges credential ({result.format})"))
     return True
 
 
 def _schema_check(result: VerificationResult, cred: dict[str, Any], strict: bool) -> None:
     if VC_V1 in _contexts(cred) and not strict:
-        result.add(Check("schema", None, "VC 1.1 credential: the OB 3.0 (VC 2.0) schemas do not "
-                         "apply; not validated", severity="warning"))
+        result.add(
+            Check(
+                "schema",
+                None,
+                "VC 1.1 credential: the OB 3.0 (VC 2.0) schemas do not apply; not validated",
+                severity="warning",
+            )
+        )
         return
     formal = schema_errors(cred, "formal")
     if strict or not formal:
@@ -191,13 +288,24 @@ def _issuer_check(
         result.add(Check("issuer", None, "no verified key to bind to the issuer"))
     elif key.controller != issuer:
         owner = key.controller or "nobody known"
-        result.add(Check("issuer", False,
-                         f"key {key.id} is controlled by {owner}, not by the issuer {issuer}"))
+        result.add(
+            Check(
+                "issuer",
+                False,
+                f"key {key.id} is controlled by {owner}, not by the issuer {issuer}",
+            )
+        )
     elif "assertionMethod" not in key.purposes:
         result.add(Check("issuer", False, f"{key.id} is not an assertionMethod of {issuer}"))
     else:
-        note = (" (key read from the verification method id; the issuer's documents were not "
-                "consulted)") if key.source == "fragment" else ""
+        note = (
+            (
+                " (key read from the verification method id; the issuer's documents were not "
+                "consulted)"
+            )
+            if key.source == "fragment"
+            else ""
+        )
         result.add(Check("issuer", True, f"{key.id} is an assertion key of {issuer}{note}"))
 
 

@@ -7,14 +7,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from badges.dids import resolve_did_key
-from badges.loader import _FILES
+from badges.loader import context_files
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "interop" / "js" / "dbvc.mjs"
@@ -39,12 +38,6 @@ def require_node() -> None:
         pytest.skip(reason)
 
 
-def contexts() -> dict[str, str]:
-    """URL -> path of every bundled context."""
-    base = resources.files("badges.contexts")
-    return {url: str(base.joinpath(name)) for url, name in _FILES.items()}
-
-
 def did_key_documents(did: str) -> dict[str, Any]:
     """The DID document and its verification method, keyed by URL, for the JS loader."""
     doc = resolve_did_key(did)
@@ -54,7 +47,7 @@ def did_key_documents(did: str) -> dict[str, Any]:
 
 def run_job(job: dict[str, Any], timeout: float = 600) -> Any:
     """Run dbvc.mjs on a job and return its JSON answer."""
-    job = {"contexts": contexts(), **job}
+    job = {"contexts": context_files(), **job}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(job, fh)
     try:
@@ -71,3 +64,43 @@ def run_job(job: dict[str, Any], timeout: float = 600) -> Any:
     if out.returncode != 0:
         raise RuntimeError(f"dbvc.mjs failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout)
+
+
+class NodeServer:
+    """dbvc.mjs in ``serve`` mode: a persistent Node process answering burst requests."""
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        job = {"contexts": context_files(), **job, "mode": "serve"}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+            json.dump(job, fh)
+        self._job = Path(fh.name)
+        self._proc = subprocess.Popen(
+            ["node", str(SCRIPT), fh.name],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self.info = self._read()
+
+    def _read(self) -> dict[str, Any]:
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError("dbvc.mjs exited")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def rate(self, op: str, n: int) -> float:
+        """Operations per second for a burst of ``n`` sign or verify operations."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps({"op": op, "n": n}) + "\n")
+        self._proc.stdin.flush()
+        return float(self._read()["rate"])
+
+    def close(self) -> None:
+        """Stop the Node process."""
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=30)
+        self._job.unlink()

@@ -81,3 +81,50 @@ def test_digital_bazaar_credentials_verify_with_ours() -> None:
         result = verify(cred)
         assert result.valid, result.to_json()["checks"]
         assert result.check("schema-formal") is not None  # DB emits a single proof object
+
+
+def test_retired_did_web_key_still_verifies_in_digital_bazaar() -> None:
+    from badges import did_document
+
+    did = "did:web:laurel.example"
+    old = KeyPair.generate(key_id=f"{did}#key-2025")
+    new = KeyPair.generate(key_id=f"{did}#key-2026")
+    doc = did_document(did, current=[new], retired=[old])
+    documents: dict[str, Any] = {did: doc}
+    for method in doc["verificationMethod"]:
+        documents[method["id"]] = {"@context": doc["@context"], **method}
+    signed = issue(_credential(did, 1), old)
+    answer = run_job({"mode": "verify", "credentials": [signed], "documents": documents})
+    assert answer[0]["verified"], answer
+    doc_without = did_document(did, current=[new])
+    documents[did] = doc_without
+    answer = run_job({"mode": "verify", "credentials": [signed], "documents": documents})
+    assert not answer[0]["verified"]  # dropped from assertionMethod: other verifiers refuse it
+
+
+def test_our_endorsements_and_status_lists_verify_with_digital_bazaar() -> None:
+    from badges import StatusList, build_endorsement, issue_status_list
+
+    key = KeyPair.generate()
+    did = did_key(key)
+    key = key.with_id(did_key_method_id(did))
+    endorsement = issue(
+        build_endorsement(
+            issuer=Profile(id=did, name="District"),
+            subject_id="https://laurel.example/a/1",
+            comment="Rigorous and well aligned.",
+            valid_from=NOW - timedelta(hours=1),
+        ),
+        key,
+    )
+    bits = StatusList()
+    bits.set(42)
+    status_list = issue_status_list("https://laurel.example/status/1", did, bits, key)
+    answers = run_job(
+        {
+            "mode": "verify",
+            "credentials": [endorsement, status_list],
+            "documents": did_key_documents(did),
+        }
+    )
+    assert [a["verified"] for a in answers] == [True, True], answers

@@ -160,3 +160,86 @@ def test_disagreement_legacy_proofs(name: str) -> None:
     )
     assert result.valid
     assert result.legacy
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (6, 6), "navy").save(out, "PNG")
+    return out.getvalue()
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="6" height="6"><rect width="6"/></svg>'
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_baked_images_cross_extract(kind: str) -> None:
+    from badges import bake_png, bake_svg, unbake
+
+    key = KeyPair.generate()
+    did = did_key(key)
+    token = issue(_ours(did), key.with_id(did_key_method_id(did)), proof_format="jwt")
+    signed = issue(_ours(did), key.with_id(did_key_method_id(did)))
+    assert isinstance(token, str)
+    assert isinstance(signed, dict)
+    extract = (
+        ob3.OB3Verifier.extract_token_from_png
+        if kind == "png"
+        else ob3.OB3Verifier.extract_token_from_svg
+    )
+    bake = bake_png if kind == "png" else bake_svg
+    image = _png() if kind == "png" else SVG
+    assert extract(bake(image, token)) == token  # ours -> theirs (JWS)
+    if kind == "svg":  # their SVG extractor also reads JSON-LD from the element text
+        import json
+
+        assert json.loads(extract(bake(image, signed))) == signed
+    theirs = ob3.OB3Signer(_pem_private(key), algorithm="EdDSA")
+    baked = (
+        theirs.sign_into_png(_theirs(did), image)
+        if kind == "png"
+        else theirs.sign_into_svg(_theirs(did), image)
+    )
+    result = verify(baked)  # theirs -> ours, straight from the image bytes
+    assert result.valid, result.to_json()["checks"]
+    assert result.format == kind
+    assert unbake(baked).count(".") == 2
+
+
+def test_status_lists_cross_read() -> None:
+    from openbadgeslib.ob3 import status_list as their_lists
+
+    from badges import StatusList, issue_status_list, status_entry
+
+    key = KeyPair.generate()
+    did = did_key(key)
+    key = key.with_id(did_key_method_id(did))
+    url = "https://laurel.example/status/1"
+    # theirs -> ours: a JWT status list whose nbf is the signing time, not validFrom
+    their_vc = their_lists.build_status_list_credential(
+        did, url, "revocation", [5], issued=NOW - timedelta(hours=2)
+    )
+    their_list = their_lists.sign_status_list_credential(their_vc, _pem_private(key), "EdDSA")
+    for index, state in ((5, "revoked"), (6, "active")):
+        cred = issue(_ours(did) | {"credentialStatus": status_entry(url, index)}, key)
+        check = verify(cred, status_fetcher=lambda _u: their_list).check("status")
+        assert check is not None
+        assert check.state == state
+    # ours -> theirs
+    bits = StatusList()
+    bits.set(5)
+    our_list = issue_status_list(url, did, bits, key, proof_format="jwt")
+    assert isinstance(our_list, str)
+    verifier = ob3.OB3Verifier.for_issuer_did(did)
+    for index in (5, 6):
+        token = issue(
+            _ours(did) | {"credentialStatus": status_entry(url, index)}, key, proof_format="jwt"
+        )
+        if index == 5:
+            with pytest.raises(ob3.OB3VerificationError, match="revocation"):
+                verifier.verify(token, check_status=True, download=lambda _u: our_list.encode())
+        else:
+            verifier.verify(token, check_status=True, download=lambda _u: our_list.encode())

@@ -1,7 +1,7 @@
 // Digital Bazaar's @digitalbazaar/vc with eddsa-rdfc-2022, fully offline.
 // Usage: node dbvc.mjs JOB.json   (prints a JSON answer on stdout)
-// JOB: {mode: "verify"|"sign"|"bench", contexts: {url: path}, documents: {url: doc},
-//       credentials: [...], privateKeyMultibase?, publicKeyMultibase?, controller?, n?, clock?}
+// JOB: {mode: "verify"|"sign"|"serve", contexts: {url: path}, documents: {url: doc},
+//       credentials: [...], privateKeyMultibase?, publicKeyMultibase?, controller?, clock?}
 import {readFileSync} from 'node:fs';
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
@@ -50,15 +50,6 @@ async function signOne(credential, suite) {
   return vc.issue({credential: copy, suite, documentLoader});
 }
 
-async function rate(fn, items, n) {
-  // warm up, then time n operations cycling over items
-  for (let i = 0; i < Math.min(20, n); i++) await fn(items[i % items.length]);
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await fn(items[i % items.length]);
-  const secs = Number(process.hrtime.bigint() - start) / 1e9;
-  return n / secs;
-}
-
 async function main() {
   const creds = job.credentials;
   if (job.mode === 'verify') {
@@ -76,15 +67,29 @@ async function main() {
   for (const c of creds) signed.push(await signOne(c, suite));
   const check = await verifyOne(signed[0]);
   if (!check.verified) throw new Error(`bench credential does not verify: ${check.error}`);
-  const n = job.n || 200;
-  return {
-    sign_per_s: await rate((c) => signOne(c, suite), creds, n),
-    verify_per_s: await rate(verifyOne, signed, n),
-    node: process.version,
-  };
+  return serve(suite, creds, signed);
+}
+
+// Paired bursts: one JSON request per stdin line, {"op": "sign"|"verify", "n": N};
+// one JSON answer per stdout line, {"rate": ops_per_second}. Lets the caller alternate
+// short bursts of ours and theirs on a shared, noisy machine.
+async function serve(suite, creds, signed) {
+  const {createInterface} = await import('node:readline');
+  process.stdout.write(JSON.stringify({ready: true, node: process.version}) + '\n');
+  for await (const line of createInterface({input: process.stdin})) {
+    const req = JSON.parse(line);
+    const fn = req.op === 'sign' ? (c) => signOne(c, suite) : verifyOne;
+    const items = req.op === 'sign' ? creds : signed;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < req.n; i++) await fn(items[i % items.length]);
+    const secs = Number(process.hrtime.bigint() - start) / 1e9;
+    process.stdout.write(JSON.stringify({rate: req.n / secs}) + '\n');
+  }
+  return null;
 }
 
 main().then((out) => {
+  if (out === null) return;
   process.stdout.write(JSON.stringify(out));
 }).catch((err) => {
   process.stderr.write(String(err.stack || err));

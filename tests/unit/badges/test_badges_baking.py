@@ -130,3 +130,16 @@ def test_svg_errors() -> None:
         bake_svg(bake_svg(SVG, {"a": 1}), {"b": 2})
     with pytest.raises(BakingError, match="expected one"):
         unbake_svg(SVG)
+
+
+def test_svg_with_existing_prefix_binding() -> None:
+    same = (
+        b"<svg xmlns='http://www.w3.org/2000/svg' "
+        b"xmlns:openbadges = 'https://purl.imsglobal.org/ob/v3p0'><g/></svg>"
+    )
+    baked = bake_svg(same, "a.b.c")
+    assert baked.count(b"xmlns:openbadges") == 1
+    assert unbake(baked) == "a.b.c"
+    other = b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="urn:other"/>'
+    with pytest.raises(BakingError, match="another namespace"):
+        bake_svg(other.replace(b"/>", b"><g/></svg>"), "a.b.c")

@@ -20,6 +20,7 @@ from badges import (
     build_credential,
     canonicalize,
     document_loader,
+    schema_errors,
     status_entry,
 )
 from badges.canonical import RELATIVE_BASE
@@ -70,6 +71,7 @@ def plain_pyld(doc: dict[str, Any]) -> str:
 @given(credentials())
 def test_cached_nquads_equal_plain_pyld(cred: dict[str, Any]) -> None:
     assert canonicalize(cred) == plain_pyld(cred) == canonicalize(cred, cached=False)
+    assert schema_errors(cred) == []  # everything we build validates (formal schema)
 
 
 def _vector_docs() -> list[tuple[str, dict[str, Any]]]:
@@ -116,3 +118,13 @@ def test_undefined_terms_are_refused_not_dropped() -> None:
     cred["credentialSubject"]["favouriteColour"] = "green"
     with pytest.raises(CanonicalizationError, match="undefined term"):
         canonicalize(cred)
+
+
+def test_relative_iris_are_refused_but_literals_mentioning_the_sentinel_are_not() -> None:
+    cred = {k: v for k, v in load(DB / "ob3-di.json").items() if k != "proof"}
+    cred["credentialSubject"]["id"] = "teacher-17"  # relative: would be rebased silently
+    with pytest.raises(CanonicalizationError, match="relative IRI"):
+        canonicalize(cred)
+    cred["credentialSubject"]["id"] = "urn:uuid:1"
+    cred["name"] = f"see <{RELATIVE_BASE}x>"
+    assert RELATIVE_BASE in canonicalize(cred)

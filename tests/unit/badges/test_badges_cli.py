@@ -62,8 +62,10 @@ def test_keygen_sign_verify(
     did = f"did:key:{data['publicKeyMultibase']}" if key_type == "ed25519" else "did:web:x.example"
     capsys.readouterr()
     assert main(["sign", "--key", str(key), "--format", fmt, "--issuer-did", did, str(src)]) == 0
+    printed = capsys.readouterr()
+    assert ("EdDSA" in printed.err) == (key_type == "ed25519" and fmt == "jwt")
     out = tmp_path / "signed.txt"
-    out.write_text(capsys.readouterr().out)
+    out.write_text(printed.out)
     code = main(["verify", str(out)])
     printed = capsys.readouterr().out
     if key_type == "ed25519":

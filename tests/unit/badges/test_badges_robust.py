@@ -56,15 +56,36 @@ def test_malformed_inputs_fail_with_format(value: Any) -> None:
     assert result.failed[0] in ("format", "proof")
 
 
-def test_structure_mutations_of_a_real_credential_never_raise() -> None:
-    base = load(DB / "ob3-di.json")
-    for key in list(base):
-        for replacement in (None, 1, "x", [], {}, [1], {"id": 1}):
-            cred = dict(base)
-            cred[key] = replacement
-            result = verify(cred)
-            assert not result.valid
-            json.dumps(result.to_json())
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else []
+    )
+    for key, value in items:
+        out += _paths(value, (*prefix, key))
+    return out
+
+
+ODD_VALUES = [None, 1, "x", [], {}, [1], {"id": 1}, True, "2020-13-45T00:00:00Z", "did:key:zz"]
+
+
+@pytest.mark.parametrize("name", ["ob3-di.json", "ob3-di-status-revoked.json"])
+def test_nested_mutations_never_reach_the_catch_all(name: str) -> None:
+    """Every member of a real credential replaced by odd values: a reasoned result, always."""
+    base = load(DB / name)
+    for index, path in enumerate(_paths(base)[1:]):
+        cred = json.loads(json.dumps(base))
+        node = cred
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = ODD_VALUES[index % len(ODD_VALUES)]
+        result = verify(cred, status_fetcher=lambda _url: {"revokedCredential": 5})
+        json.dumps(result.to_json())
+        assert all("unexpected error" not in c.message for c in result.checks), result.checks
 
 
 def test_recipient_hash_rule() -> None:
@@ -122,3 +143,29 @@ def test_badges_is_a_pure_library() -> None:
         assert not {n.split(".")[0] for n in imported} & FORBIDDEN, path
         if path.name != "fetch.py":
             assert not imported & NETWORK, f"{path.name} imports network code"
+
+
+def test_a_fetcher_raising_anything_gives_unknown_not_a_crash() -> None:
+    from badges import DocumentKeyResolver
+
+    def broken(url: str) -> Any:
+        raise RuntimeError(f"connection reset while fetching {url}")
+
+    result = verify(
+        (DB / "ob3-di-status-ok.json").read_bytes(),
+        resolver=DocumentKeyResolver(broken),
+        status_fetcher=broken,
+    )
+    assert result.check("format").passed is True  # type: ignore[union-attr]
+    assert result.check("status").passed is None  # type: ignore[union-attr]
+    proof = result.check("proof")
+    assert proof is not None
+    assert proof.passed is None  # undecided, not "forged"
+    assert "connection reset" in proof.message
+    assert result.verdict == "indeterminate"
+
+
+def test_oversized_input_is_refused_early() -> None:
+    result = verify("{" + " " * (1024 * 1024) + "}")
+    assert result.failed == ["format"]
+    assert "larger than" in result.checks[0].message

@@ -163,7 +163,7 @@ EXPECTED: dict[str, Any] = load(DB / "expected.json")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED["cases"]))
-def test_digitalbazaar_vectors(name: str, db_fetcher: FileFetcher) -> None:
+def test_digitalbazaar_vectors(name: str, db_fetcher: FileFetcher, no_network: None) -> None:
     case = EXPECTED["cases"][name]
     clock_value = NOW
     result = verify(
