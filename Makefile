@@ -6,6 +6,8 @@ HASH   := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
 RUNTIME_STAMP := $(VENV)/.runtime-$(HASH)
 DEV_STAMP     := $(VENV)/.dev-$(HASH)
 
+PYTEST_ARGS ?= -n auto
+
 .PHONY: run test install install-dev lint typecheck check-imports pytest clean
 
 $(BIN)/python:
