@@ -2,6 +2,24 @@
 
 from app.models.audit import AuditEvent
 from app.models.auth import AccessToken, EmailToken, LoginFailure, TokenPurpose, UserSession
+from app.models.community import (
+    Attachment,
+    Community,
+    CommunityMember,
+    JoinPolicy,
+    MemberRole,
+    MemberStatus,
+    Post,
+    PostReport,
+    PostRevision,
+    PostStatus,
+    Reaction,
+    ReportStatus,
+    Resource,
+    ResourceVote,
+    Thread,
+)
+from app.models.notification import DigestSubscription, Notification, NotificationPreference
 from app.models.organization import Invitation, Membership, Organization, OrgKind, Role
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.sso import OidcIdentity, OidcProvider
@@ -9,18 +27,36 @@ from app.models.user import User
 
 __all__ = [
     "AccessToken",
+    "Attachment",
     "AuditEvent",
+    "Community",
+    "CommunityMember",
+    "DigestSubscription",
     "EmailToken",
     "Invitation",
+    "JoinPolicy",
     "LoginFailure",
+    "MemberRole",
+    "MemberStatus",
     "Membership",
+    "Notification",
+    "NotificationPreference",
     "OidcIdentity",
     "OidcProvider",
     "OrgKind",
     "Organization",
     "OutboxMessage",
     "OutboxStatus",
+    "Post",
+    "PostReport",
+    "PostRevision",
+    "PostStatus",
+    "Reaction",
+    "ReportStatus",
+    "Resource",
+    "ResourceVote",
     "Role",
+    "Thread",
     "TokenPurpose",
     "User",
     "UserSession",
