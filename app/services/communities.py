@@ -22,6 +22,7 @@ from app.models import (
 from app.security import policy
 from app.services import audit
 
+RESERVED_SLUGS = frozenset({"search", "new"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 

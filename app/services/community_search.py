@@ -33,6 +33,16 @@ class SearchHit:
     title: str
     excerpt: str
 
+    @property
+    def doc_uuid(self) -> uuid.UUID:
+        """The document's id."""
+        return uuid.UUID(hex=self.doc_id)
+
+    @property
+    def thread_uuid(self) -> uuid.UUID | None:
+        """The thread's id (threads and replies)."""
+        return uuid.UUID(hex=self.thread_id) if self.thread_id else None
+
 
 def _is_postgres(db: Session) -> bool:
     return db.get_bind().dialect.name == "postgresql"

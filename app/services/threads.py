@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
-from app.models import CommunityMember, MemberStatus, Post, PostStatus, Thread, User
+from app.models import (
+    CommunityMember,
+    JoinPolicy,
+    Membership,
+    MemberStatus,
+    Post,
+    PostStatus,
+    Thread,
+    User,
+)
 from app.services import attachments, community_search, notifications
 from app.services.communities import CommunityAccess, require_read
 from app.services.markdown import render_markdown
@@ -206,13 +215,7 @@ def _notify_mentions(
     handles = {h.lower() for h in MENTION.findall(post.body)}
     if not handles:
         return set()
-    members = db.scalars(
-        select(CommunityMember).where(
-            CommunityMember.community_id == ctx.community.id,
-            CommunityMember.status == MemberStatus.ACTIVE,
-        )
-    )
-    targets = [m.user for m in members if handle_for(m.user) in handles][:MAX_MENTIONS]
+    targets = [u for u in _mentionable(db, ctx) if handle_for(u) in handles][:MAX_MENTIONS]
     for user in targets:
         notifications.notify(
             db, settings, user, "mention",
@@ -220,6 +223,26 @@ def _notify_mentions(
             thread_url(ctx, thread, post), body=post.body[:500], actor=ctx.user,
         )  # fmt: skip
     return {u.id for u in targets}
+
+
+def _mentionable(db: Session, ctx: CommunityAccess) -> list[User]:
+    """Who can be mentioned: anyone who can read the community (members; for open ones, the org)."""
+    if ctx.community.join_policy == JoinPolicy.OPEN:
+        query = (
+            select(User)
+            .join(Membership)
+            .where(Membership.organization_id == ctx.community.organization_id)
+        )
+    else:
+        query = (
+            select(User)
+            .join(CommunityMember)
+            .where(
+                CommunityMember.community_id == ctx.community.id,
+                CommunityMember.status != MemberStatus.PENDING,
+            )
+        )
+    return list(db.scalars(query.where(User.is_active.is_(True))))
 
 
 def get_thread(db: Session, ctx: CommunityAccess, thread_id: uuid.UUID) -> Thread:
