@@ -1,8 +1,9 @@
-"""The `laurel` command: serve, migrate, create-admin, seed-demo, worker."""
+"""The `laurel` command: serve, migrate, create-admin, seed-demo, worker, digest."""
 
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -114,6 +115,28 @@ def worker(
             console.print(f"Sent {sent} message(s).")
             return
         time.sleep(0 if sent else interval)
+
+
+class DigestPeriod(StrEnum):
+    """How far back a digest looks."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@cli.command()
+def digest(
+    period: Annotated[DigestPeriod, typer.Option(help="Who gets it: daily or weekly readers")],
+) -> None:
+    """Queue the community digest for everyone who chose this period (schedule it with cron)."""
+    from app.services.digest import send_digests
+
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    with factory() as db:
+        queued = send_digests(db, settings, period.value)
+        db.commit()
+    console.print(f"Queued {queued} digest e-mail(s); `laurel worker` sends them.")
 
 
 def main() -> None:
