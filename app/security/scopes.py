@@ -4,4 +4,6 @@ SCOPES: dict[str, str] = {
     "account:read": "Read your own profile and memberships",
     "orgs:read": "Read organizations you belong to and, as coach or admin, their members",
     "orgs:admin": "Invite members and change roles where you are an administrator",
+    "communities:read": "Read communities, threads and posts you can see",
+    "communities:write": "Start threads and reply in communities you belong to",
 }
