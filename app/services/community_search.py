@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from app.models import Organization, User
+from app.models import Community, Organization, User
 from app.services import communities
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -101,21 +101,24 @@ def unindex(db: Session, kind: str, doc_id: uuid.UUID) -> None:
     db.execute(text(sql), params)
 
 
-def readable_community_ids(db: Session, user: User, org: Organization) -> list[str]:
-    """Hex ids of the organization's communities whose content the viewer may read."""
+def readable_communities(db: Session, user: User, org: Organization) -> list[Community]:
+    """The organization's communities whose content the viewer may read."""
     return [
-        community.id.hex
+        community
         for community, member in communities.list_for(db, user, org)
         if communities.CommunityAccess(community, user, member).can_read
     ]
 
 
 def search(
-    db: Session, user: User, org: Organization, query: str, *, limit: int = 30
+    db: Session, readable: list[Community], query: str, *, limit: int = 30
 ) -> list[SearchHit]:
-    """Matches for the words in ``query`` across communities the viewer may read (best first)."""
+    """Matches for the words in ``query`` within ``readable`` communities (best first).
+
+    Callers get ``readable`` from ``readable_communities`` so nothing private ever matches.
+    """
     terms = WORD.findall(query)[:MAX_TERMS]
-    allowed = readable_community_ids(db, user, org)
+    allowed = [c.id.hex for c in readable]
     if not terms or not allowed:
         return []
     params: dict[str, Any] = {"ids": allowed, "limit": limit}

@@ -91,8 +91,9 @@ def create(
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request, db: Db, org: Member, q: str = "") -> Response:
     """Search threads, replies and resources in the communities the viewer may read."""
-    hits = community_search.search(db, org.user, org.org, q[:200]) if q.strip() else []
-    names = {c.id.hex: c for c, _m in communities.list_for(db, org.user, org.org)}
+    readable = community_search.readable_communities(db, org.user, org.org)
+    hits = community_search.search(db, readable, q[:200]) if q.strip() else []
+    names = {c.id.hex: c for c in readable}
     return render(request, "communities/search.html", org=org.org, q=q, hits=hits, names=names)
 
 
