@@ -86,8 +86,13 @@ class Seeded:
     community_id: uuid.UUID
 
 
+def _word(rng: random.Random) -> str:
+    # One word in ten is a teaching word; the rest come from a long tail, like real text.
+    return rng.choice(WORDS) if rng.random() < 0.1 else f"w{int(rng.paretovariate(1.2) * 7)}"
+
+
 def _text(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+    return " ".join(_word(rng) for _ in range(n))
 
 
 def _flush(db: Session, model: Any, rows: list[dict[str, Any]]) -> None:

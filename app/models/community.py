@@ -279,6 +279,9 @@ class Attachment(IdMixin, Base):
     post_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("community_posts.id", ondelete="CASCADE"), index=True
     )
+    exemplar_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("community_exemplars.id", ondelete="CASCADE"), index=True
+    )
     resource_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("community_resources.id", ondelete="CASCADE"), index=True
     )
@@ -293,3 +296,32 @@ class Attachment(IdMixin, Base):
 
     post: Mapped[Post | None] = relationship(back_populates="attachments")
     resource: Mapped[Resource | None] = relationship(back_populates="attachments")
+    exemplar: Mapped[Exemplar | None] = relationship(back_populates="attachments")
+
+
+class Exemplar(IdMixin, Base):
+    """A copy of a teacher's evidence for an earned micro-credential, shared with consent.
+
+    ``source_kind``/``source_ref`` name the credential (as the community's ``attached_*`` do) and
+    ``evidence_ref`` the submission it was copied from. Withdrawing hides it and deletes the copy.
+    """
+
+    __tablename__ = "community_exemplars"
+    __table_args__ = (Index("ix_community_exemplars_gallery", "community_id", "withdrawn_at"),)
+
+    community_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE")
+    )
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source_kind: Mapped[str] = mapped_column(String(40))
+    source_ref: Mapped[str] = mapped_column(String(100))
+    evidence_ref: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    reflection_html: Mapped[str] = mapped_column(Text, default="")
+    consented_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[User] = relationship(lazy="joined")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="exemplar")

@@ -29,6 +29,7 @@ def store(
     uploader: User,
     post_id: uuid.UUID | None = None,
     resource_id: uuid.UUID | None = None,
+    exemplar_id: uuid.UUID | None = None,
 ) -> list[Attachment]:
     """Check every file, write them, then add their rows (files go if the transaction fails)."""
     types = check_uploads(settings, uploads)
@@ -41,6 +42,7 @@ def store(
             community_id=community_id,
             post_id=post_id,
             resource_id=resource_id,
+            exemplar_id=exemplar_id,
             uploader_id=uploader.id,
             storage_key=key,
             filename=clean_filename(upload.filename),
@@ -65,6 +67,9 @@ def open_for(
     post = attachment.post
     if post is not None and post.status != PostStatus.VISIBLE and not ctx.can_moderate:
         raise NotFound("This file belongs to a post that is no longer shown.")
+    exemplar = attachment.exemplar
+    if exemplar is not None and exemplar.withdrawn_at is not None:
+        raise NotFound("This exemplar was withdrawn.")
     try:
         stream = storage_for(settings).open(attachment.storage_key)
     except FileNotFoundError as exc:

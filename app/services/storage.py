@@ -175,3 +175,12 @@ def discard_on_rollback(db: Session, storage: Storage, key: str) -> None:
 
     event.listen(db, "after_commit", committed, once=True)
     event.listen(db, "after_soft_rollback", rolled_back)
+
+
+def delete_after_commit(db: Session, storage: Storage, key: str) -> None:
+    """Delete a stored file once the transaction that stopped pointing to it has committed."""
+
+    def committed(_session: Session) -> None:
+        storage.delete(key)
+
+    event.listen(db, "after_commit", committed, once=True)

@@ -1,9 +1,10 @@
-"""Pages: a community's resource library, and attached files (served only to readers)."""
+"""Pages: a community's resource library, exemplar gallery, and files (served to readers only)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -12,7 +13,7 @@ from app.errors import AppError
 from app.routers.common import TransactionalRoute, redirect, render
 from app.routers.pages.community_common import Community, Text, base_url, read_uploads
 from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
-from app.services import attachments, resources
+from app.services import attachments, exemplars, resources
 from app.services.communities import CommunityAccess
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
@@ -89,6 +90,33 @@ def vote(request: Request, db: Db, ctx: Community, resource_id: uuid.UUID) -> Re
     return redirect(request, f"{base_url(ctx)}/resources#resource-{resource_id}", message)
 
 
+@router.get("/orgs/{slug}/communities/{community}/exemplars", response_class=HTMLResponse)
+def exemplar_gallery(request: Request, db: Db, ctx: Community) -> Response:
+    """Evidence that members shared, with consent, from their earned micro-credentials."""
+    return render(
+        request, "communities/exemplars.html", ctx=ctx, community=ctx.community,
+        exemplars=exemplars.gallery(db, ctx), base=base_url(ctx),
+    )  # fmt: skip
+
+
+@router.post(
+    "/orgs/{slug}/communities/{community}/exemplars/{exemplar_id}/withdraw",
+    response_class=HTMLResponse,
+)
+def withdraw_exemplar(
+    request: Request, db: Db, settings: AppSettings, ctx: Community, exemplar_id: uuid.UUID
+) -> Response:
+    """Withdraw one's own exemplar (its copied files are deleted)."""
+    exemplars.withdraw(db, settings, ctx, exemplar_id)
+    return redirect(request, f"{base_url(ctx)}/exemplars", "Your exemplar is withdrawn.")
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while chunk := stream.read(64 * 1024):
+            yield chunk
+
+
 @router.get("/files/{attachment_id}")
 def download(
     db: Db, settings: AppSettings, user: CurrentUser, attachment_id: uuid.UUID
@@ -98,7 +126,7 @@ def download(
     disposition = "inline" if attachment.content_type in INLINE_TYPES else "attachment"
     safe_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "'")
     return StreamingResponse(
-        stream,
+        _chunks(stream),
         media_type=attachment.content_type,
         headers={
             "Content-Disposition": f'{disposition}; filename="{safe_name}"',
