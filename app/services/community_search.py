@@ -1,6 +1,6 @@
 """Full-text search over community threads, replies and resources the viewer may read.
 
-PostgreSQL: a plain table with a GIN index on ``to_tsvector('english', title || body)``.
+PostgreSQL: a plain table with a stored ``tsvector`` column (English) and a GIN index on it.
 SQLite: an FTS5 virtual table (``doc_id`` is an indexed column there, so updates are quick).
 Both are created by the migration and kept up to date here.
 """
@@ -127,9 +127,9 @@ def search(
         sql = (
             "SELECT kind, doc_id, community_id, thread_id, label, substr(body, 1, 240) "
             "FROM community_fts, plainto_tsquery('english', :q) query "
-            "WHERE to_tsvector('english', title || ' ' || body) @@ query "
+            "WHERE document @@ query "
             "AND community_id IN :ids "
-            "ORDER BY ts_rank(to_tsvector('english', title || ' ' || body), query) DESC "
+            "ORDER BY ts_rank(document, query) DESC "
             "LIMIT :limit"
         )
     else:

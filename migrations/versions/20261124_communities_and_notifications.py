@@ -25,13 +25,12 @@ def _create_search_index() -> None:
             "CREATE TABLE community_fts (kind varchar(20) NOT NULL, doc_id varchar(32) NOT NULL,"
             " community_id varchar(32) NOT NULL, thread_id varchar(32) NOT NULL,"
             " title text NOT NULL, label text NOT NULL, body text NOT NULL,"
+            " document tsvector GENERATED ALWAYS AS"
+            " (to_tsvector('english', title || ' ' || body)) STORED,"
             " CONSTRAINT pk_community_fts PRIMARY KEY (kind, doc_id))"
         )
         op.execute("CREATE INDEX community_fts_community ON community_fts (community_id)")
-        op.execute(
-            "CREATE INDEX community_fts_document ON community_fts"
-            " USING GIN (to_tsvector('english', title || ' ' || body))"
-        )
+        op.execute("CREATE INDEX community_fts_document ON community_fts USING GIN (document)")
         return
     op.execute(
         "CREATE VIRTUAL TABLE community_fts USING fts5(kind UNINDEXED, doc_id,"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.db import utcnow
 from app.models import Notification, Role, User
 from app.security.passwords import hash_password
-from app.services import communities, organizations
+from app.services import communities, digest, exemplars, organizations
 from tests.browser.conftest import LiveServer, assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -170,3 +170,52 @@ def test_stored_xss_never_runs(browser, live_server: LiveServer, brook) -> None:
     assert dialogs == []
     writer.context.close()
     reader.context.close()
+
+
+def test_edit_history_gallery_and_unsubscribe_pages_pass_axe(
+    browser, live_server: LiveServer, brook
+) -> None:
+    base = live_server.url
+    with live_server.sessions() as db:
+        org = organizations.get_by_slug(db, "brook")
+        fran = db.scalar(select(User).where(User.email == "fran@brook.example"))
+        communities.create_community(
+            db, org, fran, slug="mc-inquiry", name="Inquiry credential",
+            attached_kind="micro_credential", attached_ref="mc-inquiry",
+        )  # fmt: skip
+        db.flush()
+        ctx = communities.access(db, org, "mc-inquiry", fran)
+        exemplars.share(
+            db, live_server.settings, ctx,
+            exemplars.EarnedEvidence(
+                credential_kind="micro_credential", credential_ref="mc-inquiry",
+                evidence_ref="sub-9", owner_id=fran.id, title="Lab notebook sample",
+                reflection="Students wrote **claims** first.",
+            ),
+            consent=True,
+        )  # fmt: skip
+        token = digest.unsubscribe_token(live_server.settings, fran)
+        db.commit()
+    page = sign_in(browser, base, "fran@brook.example")
+    page.goto(base + BASE + "/mc-inquiry/exemplars")
+    assert page.get_by_role("heading", name="Lab notebook sample").is_visible()
+    assert_accessible(page)
+    page.goto(base + BASE + "/mc-inquiry")
+    page.get_by_label("Title").fill("Claim, evidence, reasoning")
+    page.get_by_label("Your question or idea").fill("First version")
+    page.get_by_role("button", name="Post", exact=True).click()
+    page.get_by_role("link", name="Edit your post").click()
+    assert_accessible(page)
+    page.get_by_label("Your post").fill("Second version")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("link", name="edited").click()
+    assert "First version" in page.content()
+    assert_accessible(page)
+    page.context.close()
+    anonymous = browser.new_context(bypass_csp=True).new_page()
+    anonymous.goto(f"{base}/digest/unsubscribe?token={token}")
+    assert_accessible(anonymous)
+    anonymous.get_by_role("button", name="Stop the digest").click()
+    assert "will no longer get" in anonymous.get_by_role("status").inner_text()
+    assert_accessible(anonymous)
+    anonymous.context.close()
