@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.models import Notification, Role, User
-from app.security.passwords import hash_password
 from app.services import communities, digest, exemplars, organizations
 from tests.browser.conftest import LiveServer, assert_accessible
+from tests.support import cached_hash
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-community-pass"
@@ -40,7 +40,7 @@ def brook(live_server: LiveServer) -> None:
             user = User(
                 email=email,
                 display_name=name,
-                password_hash=hash_password(PASSWORD),
+                password_hash=cached_hash(PASSWORD),
                 email_verified_at=utcnow(),
             )
             db.add(user)

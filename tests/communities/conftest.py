@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Community, JoinPolicy, Organization, Role, User
-from app.services import communities
-from tests.support import make_org, make_user
+from app.security.access import SESSION_COOKIE
+from app.services import communities, sessions
+from tests.support import WebClient, make_org, make_user
 
 BASE = "/orgs/riverbend/communities"
 
@@ -48,3 +49,16 @@ def count(db, model) -> int:
     """Rows of a model, read fresh."""
     db.expire_all()
     return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+def login(web: WebClient, email: str) -> None:
+    """Sign in without the password form (argon2 is slow; the form itself is tested elsewhere)."""
+    db = web.db
+    user = db.scalar(select(User).where(User.email == email))
+    assert user is not None, email
+    raw = sessions.start_session(db, web.settings, user, ip=None, user_agent="tests")
+    db.commit()
+    for cookie in list(web.client.cookies.jar):
+        if cookie.name == SESSION_COOKIE:
+            web.client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+    web.client.cookies.set(SESSION_COOKIE, raw)

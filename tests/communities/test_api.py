@@ -6,14 +6,14 @@ from sqlalchemy import select
 
 from app.models import CommunityMember, Post
 from tests.api.test_api_tokens import bearer, create_token
-from tests.communities.conftest import World, count
+from tests.communities.conftest import World, count, login
 from tests.support import WebClient
 
 
 def test_member_reads_and_writes_through_the_api(web: WebClient, db, world: World) -> None:
     db.add(CommunityMember(community_id=world.open.id, user_id=world.ana.id))
     db.commit()
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     token = bearer(create_token(web, ["communities:read", "communities:write", "account:read"]))
     web.client.cookies.clear()
     listed = web.get("/api/v1/orgs/riverbend/communities", headers=token)
@@ -45,7 +45,7 @@ def test_member_reads_and_writes_through_the_api(web: WebClient, db, world: Worl
 
 
 def test_api_refuses_what_the_pages_refuse(web: WebClient, db, world: World) -> None:
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     read_only = bearer(create_token(web, ["communities:read"]))
     writer = bearer(create_token(web, ["communities:write", "communities:read"], name="w"))
     web.client.cookies.clear()
@@ -73,7 +73,7 @@ def test_api_refuses_what_the_pages_refuse(web: WebClient, db, world: World) -> 
 
 
 def test_outsiders_get_not_found(web: WebClient, world: World) -> None:
-    web.sign_in("out@elsewhere.org")
+    login(web, "out@elsewhere.org")
     token = bearer(create_token(web, ["communities:read"]))
     web.client.cookies.clear()
     assert web.get(f"/api/v1/communities/{world.open.id}/threads", headers=token).status_code == 404

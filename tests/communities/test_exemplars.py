@@ -9,7 +9,7 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.models import Attachment, Exemplar, JoinPolicy
 from app.services import communities, exemplars
 from app.services.storage import Upload, storage_for
-from tests.communities.conftest import BASE, World, count
+from tests.communities.conftest import BASE, World, count, login
 from tests.support import WebClient
 
 
@@ -60,13 +60,13 @@ def test_gallery_shows_it_and_withdrawal_deletes_the_copy(
     shared = exemplars.share(db, settings, ctx, evidence(world), consent=True)
     db.commit()
     key = db.scalar(select(Attachment.storage_key))
-    web2.sign_in("ben@school.org")
+    login(web2, "ben@school.org")
     gallery = web2.get(f"{BASE}/mc-reading/exemplars")
     assert "Guided reading video notes" in gallery.text
     file_id = db.scalar(select(Attachment.id))
     assert web2.get(f"/files/{file_id}").content == b"My notes"
     assert web2.post(f"{BASE}/mc-reading/exemplars/{shared.id}/withdraw").status_code == 403
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     assert web.post(f"{BASE}/mc-reading/exemplars/{shared.id}/withdraw").status_code == 303
     db.expire_all()
     assert db.get(Exemplar, shared.id).withdrawn_at is not None

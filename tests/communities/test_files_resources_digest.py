@@ -14,7 +14,7 @@ from app.errors import Invalid
 from app.models import Attachment, CommunityMember, OutboxMessage, Post, Resource
 from app.services import digest
 from app.services.storage import LocalStorage, Upload, check_upload, sniff_type
-from tests.communities.conftest import BASE, World, count
+from tests.communities.conftest import BASE, World, count, login
 from tests.support import WebClient
 
 
@@ -68,7 +68,7 @@ def test_attachment_served_only_to_readers(
     web: WebClient, web2: WebClient, db, world: World, settings
 ) -> None:
     members(db, world, world.ana)
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     sent = web.post(
         f"{BASE}/math/threads",
         {"title": "Plan", "body": "See attached"},
@@ -82,14 +82,14 @@ def test_attachment_served_only_to_readers(
     assert download.status_code == 200
     assert download.headers["content-type"] == "image/png"
     assert download.content == png_bytes()
-    web2.sign_in("out@elsewhere.org")
+    login(web2, "out@elsewhere.org")
     assert web2.get(f"/files/{attachment.id}").status_code == 404
     assert web2.get(f"/files/{attachment.id}", follow_redirects=False).status_code == 404
 
 
 def test_refused_upload_leaves_no_rows_and_no_files(web: WebClient, db, world: World, settings):
     members(db, world, world.ana)
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     refused = web.post(
         f"{BASE}/math/threads",
         {"title": "Bad", "body": "x"},
@@ -108,7 +108,7 @@ def test_refused_upload_leaves_no_rows_and_no_files(web: WebClient, db, world: W
 
 def test_files_written_then_rolled_back_are_removed(web: WebClient, db, world: World, settings):
     members(db, world, world.ana)
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     too_long = web.post(
         f"{BASE}/math/threads",
         {"title": "T", "body": "x" * 30_000},
@@ -121,7 +121,7 @@ def test_files_written_then_rolled_back_are_removed(web: WebClient, db, world: W
 
 def test_resource_library_share_filter_vote_and_search(web: WebClient, db, world: World) -> None:
     members(db, world, world.ana)
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     bad = web.post(f"{BASE}/math/resources", {"title": "X", "url": "javascript:alert(1)"})
     assert bad.status_code == 422
     assert "https://" in bad.text
@@ -158,14 +158,14 @@ def test_search_finds_threads_and_replies_not_hidden_ones(
     web: WebClient, web2: WebClient, db, world: World
 ) -> None:
     members(db, world, world.ana, world.ben)
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     location = web.post(
         f"{BASE}/math/threads", {"title": "Estimation jars", "body": "Counting beans"}
     ).headers["location"]
     web.post(f"{location}/replies", {"body": "Try the marbles variation"})
     assert "Estimation jars" in web.get(f"{BASE}/search", params={"q": "marbles"}).text
     reply = db.scalar(select(Post).where(Post.is_opening.is_(False)))
-    web2.sign_in("coach@school.org")
+    login(web2, "coach@school.org")
     web2.post(f"{BASE}/math/posts/{reply.id}/moderate", {"action": "hide"})
     assert "0 results" in web.get(f"{BASE}/search", params={"q": "marbles"}).text
     assert "1 result" in web.get(f"{BASE}/search", params={"q": "beans"}).text
@@ -176,7 +176,7 @@ def test_digest_is_sent_once_and_unsubscribe_works_without_sign_in(
     web: WebClient, db, world: World, settings
 ) -> None:
     members(db, world, world.ana, world.ben)
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     web.post(f"{BASE}/math/threads", {"title": "Morning routines", "body": "Share yours"})
     web.client.cookies.clear()
     assert digest.send_digests(db, settings, "weekly") >= 1

@@ -17,7 +17,7 @@ from app.models import (
     Thread,
 )
 from app.services import communities, threads
-from tests.communities.conftest import BASE, World, count
+from tests.communities.conftest import BASE, World, count, login
 from tests.support import WebClient, make_user
 
 
@@ -35,7 +35,7 @@ def secret_thread(db, world: World, settings) -> Thread:
 def test_non_members_see_nothing_of_a_private_community(
     web: WebClient, db, world: World, secret_thread: Thread
 ) -> None:
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     page = web.get(f"{BASE}/coaches")
     assert page.status_code == 200
     assert "Ask to join" in page.text
@@ -52,16 +52,16 @@ def test_non_members_see_nothing_of_a_private_community(
 def test_pending_members_wait_for_approval_then_read(
     web: WebClient, web2: WebClient, db, world: World, secret_thread: Thread
 ) -> None:
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     assert web.post(f"{BASE}/coaches/join").status_code == 303
     assert "Confidential calibration" not in web.get(f"{BASE}/coaches").text
     member = db.scalar(select(CommunityMember).where(CommunityMember.user_id == world.ana.id))
     assert member.status == MemberStatus.PENDING
-    web2.sign_in("ben@school.org")
+    login(web2, "ben@school.org")
     assert (
         web2.post(f"{BASE}/coaches/members/{member.id}", {"action": "approve"}).status_code == 403
     )
-    web2.sign_in("coach@school.org")
+    login(web2, "coach@school.org")
     assert (
         web2.post(f"{BASE}/coaches/members/{member.id}", {"action": "approve"}).status_code == 303
     )
@@ -70,7 +70,7 @@ def test_pending_members_wait_for_approval_then_read(
 
 
 def test_outsiders_and_other_organizations_are_kept_out(web: WebClient, world: World) -> None:
-    web.sign_in("out@elsewhere.org")
+    login(web, "out@elsewhere.org")
     assert web.get(BASE).status_code == 403
     assert web.get(f"{BASE}/math").status_code == 403
     assert web.post(f"{BASE}/math/join").status_code == 403
@@ -82,10 +82,10 @@ def test_report_queue_hide_restore_and_audit(
     for user in (world.ana, world.ben):
         db.add(CommunityMember(community_id=world.open.id, user_id=user.id))
     db.commit()
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     web.post(f"{BASE}/math/threads", {"title": "Rude", "body": "Something unkind"})
     post = db.scalar(select(Post))
-    web2.sign_in("ben@school.org")
+    login(web2, "ben@school.org")
     url = f"{BASE}/math/posts/{post.id}/report"
     assert "Report a post" in web2.get(url).text
     empty = web2.post(url, {"reason": " "})
@@ -99,7 +99,7 @@ def test_report_queue_hide_restore_and_audit(
     assert web2.get(f"{BASE}/math/moderation").status_code == 403
     assert web2.post(f"{BASE}/math/posts/{post.id}/moderate", {"action": "hide"}).status_code == 403
 
-    web2.sign_in("coach@school.org")
+    login(web2, "coach@school.org")
     queue = web2.get(f"{BASE}/math/moderation")
     assert "Unkind" in queue.text
     hide = web2.post(f"{BASE}/math/posts/{post.id}/moderate", {"action": "hide", "back": "queue"})
@@ -123,7 +123,7 @@ def test_report_queue_hide_restore_and_audit(
 
 def test_org_admins_moderate_every_community(web: WebClient, db, world: World) -> None:
     make_user(db, "admin@school.org", org=world.org, role=Role.ADMIN)
-    web.sign_in("admin@school.org")
+    login(web, "admin@school.org")
     assert web.get(f"{BASE}/coaches/moderation").status_code == 200
     assert web.get(f"{BASE}/coaches/members").status_code == 200
 
@@ -131,10 +131,10 @@ def test_org_admins_moderate_every_community(web: WebClient, db, world: World) -
 def test_teachers_cannot_create_communities_and_bad_input_is_refused(
     web: WebClient, db, world: World
 ) -> None:
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     refused = web.post(BASE, {"slug": "mine", "name": "Mine", "join_policy": "open"})
     assert refused.status_code == 403
-    web.sign_in("coach@school.org")
+    login(web, "coach@school.org")
     bad = web.post(BASE, {"slug": "Bad Slug!", "name": "X", "join_policy": "open"})
     assert bad.status_code == 422
     assert "lower-case letters" in bad.text
@@ -146,7 +146,7 @@ def test_teachers_cannot_create_communities_and_bad_input_is_refused(
 
 
 def test_last_facilitator_cannot_leave_and_mute_works(web: WebClient, db, world: World) -> None:
-    web.sign_in("coach@school.org")
+    login(web, "coach@school.org")
     refused = web.post(f"{BASE}/math/leave")
     assert refused.status_code == 409
     assert web.post(f"{BASE}/math/mute", {"muted": "1"}).status_code == 303

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.models import User
 from bench.community_data import Scale, count_queries, seed
+from tests.communities.conftest import login
 from tests.support import WebClient, cached_hash
 
 SMALL = Scale(communities=4, threads_per_community=3, posts_per_thread=3, people=12)
@@ -20,7 +21,7 @@ def _counts(web: WebClient, db, engine, scale: Scale, slug: str) -> dict[str, in
     viewer.password_hash = cached_hash("a-long-enough-passphrase")
     db.commit()
     web.client.cookies.clear()
-    web.sign_in(seeded.viewer_email)
+    login(web, seeded.viewer_email)
     base = f"/orgs/{slug}/communities/{seeded.community_slug}"
     pages = {
         "community": base,

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from app.models import CommunityMember, MemberStatus, Notification, OutboxMessage, Post, Thread
-from tests.communities.conftest import BASE, World, count
+from tests.communities.conftest import BASE, World, count, login
 from tests.support import WebClient
 
 HANDLER = re.compile(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
 
 
 def join(web: WebClient, email: str, slug: str = "math") -> None:
-    web.sign_in(email)
+    login(web, email)
     assert web.post(f"{BASE}/{slug}/join").status_code == 303
 
 
@@ -98,13 +98,13 @@ def test_bad_posts_are_refused_with_a_clear_message(web: WebClient, db, world: W
 def test_non_members_and_suspended_members_cannot_post(
     web: WebClient, web2: WebClient, db, world: World
 ) -> None:
-    web.sign_in("ana@school.org")
+    login(web, "ana@school.org")
     refused = web.post(f"{BASE}/math/threads", {"title": "Hi", "body": "Hello"})
     assert refused.status_code == 403
     assert "Join this community" in refused.text
     join(web, "ana@school.org")
     member = db.scalar(select(CommunityMember).where(CommunityMember.user_id == world.ana.id))
-    web2.sign_in("coach@school.org")
+    login(web2, "coach@school.org")
     suspend = web2.post(f"{BASE}/math/members/{member.id}", {"action": "suspend"})
     assert suspend.status_code == 303
     db.expire_all()
@@ -118,7 +118,7 @@ def test_non_members_and_suspended_members_cannot_post(
 def test_locked_threads_refuse_replies(web: WebClient, web2: WebClient, db, world: World) -> None:
     join(web, "ana@school.org")
     url = start_thread(web, "Question", "Body")
-    web2.sign_in("coach@school.org")
+    login(web2, "coach@school.org")
     assert web2.post(f"{url}/lock", {"value": "1"}).status_code == 303
     refused = web.post(f"{url}/replies", {"body": "late"})
     assert refused.status_code == 403
