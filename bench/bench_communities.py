@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -77,6 +78,7 @@ def main() -> None:
             p95 = sorted(times)[int(len(times) * 0.95) - 1]
             print(f"{name:10} {len(statements):>7} {statistics.median(times):>10.1f} {p95:>8.1f}")
     engine.dispose()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
