@@ -111,7 +111,7 @@ def seed_communities(db: Session, org: Organization, people: list[User]) -> None
             community.member_count += 1
         db.flush()
         _fill(db, settings, org, community, spec, people)
-    _report(db, org, people)
+    _report(db, settings, org, people)
 
 
 def _fill(
@@ -133,7 +133,7 @@ def _fill(
         resources.share(db, settings, ctx, title=title, url=url, tags=tags)
 
 
-def _report(db: Session, org: Organization, people: list[User]) -> None:
+def _report(db: Session, settings: Settings, org: Organization, people: list[User]) -> None:
     if db.scalar(select(PostReport.id).join(Community).where(Community.organization_id == org.id)):
         return
     post = db.scalar(
@@ -147,4 +147,6 @@ def _report(db: Session, org: Organization, people: list[User]) -> None:
     if post is None:
         return
     ctx = communities.access(db, org, "middle-math", people[3])
-    moderation.report(db, ctx, post.id, "This links to a paid site; is that allowed here?")
+    moderation.report(
+        db, settings, ctx, post.id, "This links to a paid site; is that allowed here?"
+    )

@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
-from app.models import Post, PostReport, PostStatus, ReportStatus
+from app.models import (
+    CommunityMember,
+    MemberRole,
+    MemberStatus,
+    Post,
+    PostReport,
+    PostStatus,
+    ReportStatus,
+    User,
+)
 from app.services import audit, notifications
 from app.services.communities import CommunityAccess, require_moderator
 from app.services.posts import get_post, reindex
@@ -21,8 +30,10 @@ ACTION_WORDS = {"hide": "hid", "remove": "removed", "restore": "restored"}
 ACTIONS = {"hide": PostStatus.HIDDEN, "restore": PostStatus.VISIBLE, "remove": PostStatus.REMOVED}
 
 
-def report(db: Session, ctx: CommunityAccess, post_id: uuid.UUID, reason: str) -> PostReport:
-    """Report a post with a reason; each person reports a post once."""
+def report(
+    db: Session, settings: Settings, ctx: CommunityAccess, post_id: uuid.UUID, reason: str
+) -> PostReport:
+    """Report a post with a reason (once per person); the facilitators are notified."""
     post = get_post(db, ctx, post_id)
     reason = reason.strip()
     if not reason:
@@ -53,7 +64,27 @@ def report(db: Session, ctx: CommunityAccess, post_id: uuid.UUID, reason: str) -
         target_type="community_post",
         target_id=post.id,
     )
+    queue_url = thread_url(ctx, post.thread).rsplit("/threads/", 1)[0] + "/moderation"
+    for facilitator in _facilitators(db, ctx):
+        notifications.notify(
+            db, settings, facilitator, "moderation",
+            f"A post in {ctx.community.name} was reported", queue_url, body=reason[:500],
+        )  # fmt: skip
     return row
+
+
+def _facilitators(db: Session, ctx: CommunityAccess) -> list[User]:
+    return list(
+        db.scalars(
+            select(User)
+            .join(CommunityMember, CommunityMember.user_id == User.id)
+            .where(
+                CommunityMember.community_id == ctx.community.id,
+                CommunityMember.role == MemberRole.FACILITATOR,
+                CommunityMember.status == MemberStatus.ACTIVE,
+            )
+        )
+    )
 
 
 def queue(db: Session, ctx: CommunityAccess) -> list[PostReport]:

@@ -37,7 +37,7 @@ def register_kind(key: str, label: str, *, email_default: bool = True) -> Notifi
 
 register_kind("mention", "Someone mentions you in a community")
 register_kind("reply", "Someone replies to a thread you started")
-register_kind("moderation", "A moderator acts on your post or your report")
+register_kind("moderation", "A facilitator acts on your post, or (facilitators) a post is reported")
 
 
 def email_wanted(db: Session, user: User, kind: str) -> bool:

@@ -96,6 +96,9 @@ def test_report_queue_hide_restore_and_audit(
     assert twice.status_code == 409
     assert "already reported" in twice.text
     assert count(db, PostReport) == 1
+    alert = db.scalar(select(Notification).where(Notification.user_id == world.coach.id))
+    assert alert.url == f"{BASE}/math/moderation"
+    assert "was reported" in alert.title
     assert web2.get(f"{BASE}/math/moderation").status_code == 403
     assert web2.post(f"{BASE}/math/posts/{post.id}/moderate", {"action": "hide"}).status_code == 403
 

@@ -205,11 +205,16 @@ def report_form(request: Request, db: Db, ctx: Community, post_id: uuid.UUID) ->
 
 @router.post("/posts/{post_id}/report", response_class=HTMLResponse)
 def report(
-    request: Request, db: Db, ctx: Community, post_id: uuid.UUID, reason: Text = ""
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Community,
+    post_id: uuid.UUID,
+    reason: Text = "",
 ) -> Response:
     """Report a post to the facilitators."""
     try:
-        row = moderation.report(db, ctx, post_id, reason)
+        row = moderation.report(db, settings, ctx, post_id, reason)
     except AppError as exc:
         post = posts.get_post(db, ctx, post_id)
         return render(
