@@ -91,7 +91,7 @@ def _recipients(db: Session, period: str) -> list[tuple[User, DigestSubscription
 
 
 def send_digests(db: Session, settings: Settings, period: str) -> int:
-    """Queue a digest for everyone who chose ``period`` and has news; returns how many."""
+    """Queue a digest for each reader of ``period`` with news from others; returns how many."""
     if period not in PERIODS:
         raise Invalid("The period is daily or weekly.")
     now = utcnow()
@@ -120,7 +120,11 @@ def _send_one(db: Session, settings: Settings, user: User, since: datetime, peri
         select(*columns)
         .join(Community, Community.id == Thread.community_id)
         .join(Organization, Organization.id == Community.organization_id)
-        .where(Thread.community_id.in_(community_ids), Thread.created_at > since)
+        .where(
+            Thread.community_id.in_(community_ids),
+            Thread.created_at > since,
+            Thread.author_id != user.id,
+        )
         .order_by(Thread.created_at.desc())
         .limit(MAX_THREADS)
     ).all()
@@ -134,6 +138,7 @@ def _send_one(db: Session, settings: Settings, user: User, since: datetime, peri
             Post.created_at > since,
             Post.is_opening.is_(False),
             Post.status == PostStatus.VISIBLE,
+            Post.author_id != user.id,
         )
         .group_by(*columns)
         .order_by(func.count(Post.id).desc())
