@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -73,9 +73,9 @@ def user_for_token(db: Session, settings: Settings, token: str) -> User:
 
 
 def _recipients(db: Session, period: str) -> list[tuple[User, DigestSubscription | None]]:
-    chosen = (DigestSubscription.frequency == period) | (
-        DigestSubscription.id.is_(None) if period == DEFAULT_FREQUENCY else False
-    )
+    chosen = DigestSubscription.frequency == period
+    if period == DEFAULT_FREQUENCY:  # no choice stored yet means the default
+        chosen = chosen | DigestSubscription.id.is_(None)
     in_a_community = (
         select(CommunityMember.user_id)
         .where(CommunityMember.status == MemberStatus.ACTIVE, CommunityMember.muted.is_(False))
@@ -84,7 +84,7 @@ def _recipients(db: Session, period: str) -> list[tuple[User, DigestSubscription
     rows = db.execute(
         select(User, DigestSubscription)
         .outerjoin(DigestSubscription, DigestSubscription.user_id == User.id)
-        .where(User.is_active.is_(True), User.id.in_(in_a_community), or_(chosen))
+        .where(User.is_active.is_(True), User.id.in_(in_a_community), chosen)
         .order_by(User.id)
     ).all()
     return [(row[0], row[1]) for row in rows]
