@@ -1,9 +1,11 @@
-"""The `laurel` command: serve, migrate, create-admin, seed-demo, worker."""
+"""The `laurel` command: serve, migrate, create-admin, seed-demo, worker, digest, keys, issue,
+verify, remind-expiring."""
 
 from __future__ import annotations
 
 import json
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -223,6 +225,26 @@ def remind_expiring() -> None:
         db.commit()
     drain_outbox(factory, settings)
     console.print(f"Queued {count} expiry reminder(s).")
+
+
+class DigestPeriod(StrEnum):
+    """How far back a digest looks."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@cli.command()
+def digest(
+    period: Annotated[DigestPeriod, typer.Option(help="Who gets it: daily or weekly readers")],
+) -> None:
+    """Queue the community digest for everyone who chose this period (schedule it with cron)."""
+    from app.services.digest import send_digests
+
+    with _sessions()() as db:
+        queued = send_digests(db, get_settings(), period.value)
+        db.commit()
+    console.print(f"Queued {queued} digest e-mail(s); `laurel worker` sends them.")
 
 
 def main() -> None:

@@ -19,9 +19,22 @@ from app.db import make_engine, make_session_factory
 from app.errors import AppError
 from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
+from app.routers.api import communities as community_api
 from app.routers.api import v1, verify
 from app.routers.common import render
-from app.routers.pages import account, admin, auth, credentials, home, orgs, sso
+from app.routers.pages import (
+    account,
+    admin,
+    auth,
+    communities,
+    credentials,
+    home,
+    notifications,
+    orgs,
+    resources,
+    sso,
+    threads,
+)
 from app.routers.public import issuers
 from app.services.remote_documents import DocumentCache
 from app.settings import Settings, get_settings
@@ -81,14 +94,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.include_router(v1.router)
     application.include_router(verify.router)
     application.include_router(issuers.router, include_in_schema=False)
+    application.include_router(community_api.router)
     pages = (
         home.router,
         auth.router,
         sso.router,
+        notifications.router,  # before account: it owns /account/notifications
         account.router,
         orgs.router,
         admin.router,
         credentials.router,
+        communities.router,
+        threads.router,
+        resources.router,
     )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)

@@ -9,6 +9,17 @@ from alembic.config import Config
 
 from app.settings import project_path
 
+#: Full-text search objects made by hand in migrations (FTS5 tables and their shadow tables on
+#: SQLite, a plain table with a GIN index on PostgreSQL); autogenerate must not compare them.
+FTS_PREFIXES = ("community_fts",)
+
+
+def include_object(obj: object, name: str | None, *_context: object) -> bool:
+    """Autogenerate filter: leave the hand-made full-text search tables and indexes alone."""
+    table = getattr(obj, "table", None)
+    names = (name or "", getattr(table, "name", None) or "")
+    return not any(n.startswith(FTS_PREFIXES) for n in names)
+
 
 def alembic_config(database_url: str) -> Config:
     """An Alembic configuration for the given database, without needing alembic.ini."""

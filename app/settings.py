@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     max_json_bytes: int = 2 * 1024 * 1024
     max_upload_request_bytes: int = 110 * 1024 * 1024
 
+    # Communities
+    community_post_max_chars: int = 20_000
+    community_new_account_days: int = 7
+    community_new_account_posts_per_hour: int = 10
+    community_threads_per_page: int = 25
+    community_posts_per_page: int = 20
+
     # Sessions and sign-in
     session_max_age_seconds: int = 14 * 24 * 3600
     login_max_failures_per_account: int = 5

@@ -18,9 +18,10 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import AppError
+from app.models import User
 from app.security import csrf
 from app.security.scopes import SCOPES
-from app.services import mail, throttle
+from app.services import mail, notifications, throttle
 from app.settings import Settings, project_path
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def _flash_serializer(request: Request) -> URLSafeSerializer:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a page with the signed-in user, CSRF token and any flash message."""
     context.setdefault("user", getattr(request.state, "user", None))
+    context.setdefault("unread_notifications", _unread(request, context["user"], status_code))
     context.setdefault("errors", {})
     context.setdefault("values", {})
     flash = None
@@ -127,6 +129,14 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     if raw_flash:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
+
+
+def _unread(request: Request, user: object, status_code: int) -> int | None:
+    """The bell's count, on successful pages only (error pages may follow a rollback)."""
+    db = getattr(request.state, "db", None)
+    if not isinstance(user, User) or db is None or status_code >= 400:
+        return None
+    return notifications.unread_count(db, user)
 
 
 def redirect(request: Request, url: str, message: str | None = None) -> RedirectResponse:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from app.models import Membership, Role, User
+from app.models import (
+    Community,
+    CommunityMember,
+    JoinPolicy,
+    MemberRole,
+    Membership,
+    MemberStatus,
+    Role,
+    User,
+)
 
 ROLE_RANK = {Role.TEACHER: 1, Role.COACH: 2, Role.ADMIN: 3}
 
@@ -48,3 +57,35 @@ def can_manage_organizations(user: User) -> bool:
 def organizations_of(user: User) -> list[Membership]:
     """The user's memberships, alphabetically by organization."""
     return sorted(user.memberships, key=lambda m: m.organization.name.lower())
+
+
+def community_moderator(
+    user: User, organization_id: uuid.UUID, member: CommunityMember | None
+) -> bool:
+    """Facilitators of the community and administrators of its organization moderate it."""
+    if has_role(user, organization_id, Role.ADMIN):
+        return True
+    return (
+        member is not None
+        and member.role == MemberRole.FACILITATOR
+        and member.status == MemberStatus.ACTIVE
+    )
+
+
+def can_read_community(user: User, community: Community, member: CommunityMember | None) -> bool:
+    """Members read their community; open communities are readable by the whole organization."""
+    if community_moderator(user, community.organization_id, member):
+        return True
+    if member is not None and member.status != MemberStatus.PENDING:
+        return True
+    return community.join_policy == JoinPolicy.OPEN and is_member(user, community.organization_id)
+
+
+def can_post_in_community(member: CommunityMember | None) -> bool:
+    """Only active (not pending, not suspended) members post."""
+    return member is not None and member.status == MemberStatus.ACTIVE
+
+
+def can_create_community(user: User, organization_id: uuid.UUID) -> bool:
+    """Coaches and administrators create communities."""
+    return has_role(user, organization_id, Role.COACH)

@@ -5,4 +5,6 @@ SCOPES: dict[str, str] = {
     "orgs:read": "Read organizations you belong to and, as coach or admin, their members",
     "orgs:admin": "Invite members and change roles where you are an administrator",
     "verify": "Verify credentials through the API at the higher rate limit for employers",
+    "communities:read": "Read communities, threads and posts you can see",
+    "communities:write": "Start threads and reply in communities you belong to",
 }

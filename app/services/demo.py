@@ -11,6 +11,7 @@ from app.db import utcnow
 from app.models import Organization, OrgKind, Role, User
 from app.security.passwords import hash_password, verify_password
 from app.services import organizations
+from app.services.community_demo import seed_communities
 
 DEMO_ORG_SLUG = "riverbend"
 
@@ -46,6 +47,7 @@ def seed_demo(db: Session) -> list[DemoAccount]:
             url="https://riverbend.example",
             email="pd@riverbend.example",
         )
+    people = []
     for account in DEMO_ACCOUNTS:
         user = db.scalar(select(User).where(User.email == account.email))
         if user is None:
@@ -56,4 +58,6 @@ def seed_demo(db: Session) -> list[DemoAccount]:
         user.email_verified_at = user.email_verified_at or utcnow()
         db.flush()
         organizations.add_member(db, org, user, account.role)
+        people.append(user)
+    seed_communities(db, org, people)
     return list(DEMO_ACCOUNTS)

@@ -41,6 +41,7 @@ class LiveServer:
 
     url: str
     sessions: sessionmaker[Session]
+    settings: Settings
 
     def mail_link(self, to: str) -> str:
         """The first link in the newest e-mail queued for an address."""
@@ -71,7 +72,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     )
     engine = make_engine(url_db)
     with ServerThread(create_app(settings, engine=engine), port):
-        yield LiveServer(url=settings.base_url, sessions=make_session_factory(engine))
+        yield LiveServer(
+            url=settings.base_url, sessions=make_session_factory(engine), settings=settings
+        )
     engine.dispose()
 
 

@@ -1,0 +1,158 @@
+"""Acting on posts and threads: edit with history, delete, react, helpful, pin and lock."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import Post, PostRevision, PostStatus, Reaction, Thread
+from app.services import audit, community_search
+from app.services.communities import CommunityAccess, require_moderator, require_read
+from app.services.markdown import render_markdown
+from app.services.threads import check_body
+from app.settings import Settings
+
+REACTIONS = {"thanks": "Thanks", "agree": "Agree", "insightful": "Insightful"}
+
+
+def get_post(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+    """A post of this community that the viewer may read."""
+    require_read(ctx)
+    post = db.get(Post, post_id)
+    if post is None or post.community_id != ctx.community.id:
+        raise NotFound("There is no such post in this community.")
+    return post
+
+
+def _own_visible_post(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+    post = get_post(db, ctx, post_id)
+    if post.author_id != ctx.user.id:
+        raise Forbidden("You can only change your own posts.")
+    if post.status != PostStatus.VISIBLE:
+        raise Conflict("This post is no longer shown and cannot be changed.")
+    return post
+
+
+def edit(
+    db: Session, settings: Settings, ctx: CommunityAccess, post_id: uuid.UUID, body: str
+) -> Post:
+    """Change the text of one's own post; the earlier text is kept as a revision."""
+    post = _own_visible_post(db, ctx, post_id)
+    if not ctx.can_post:
+        raise Forbidden("You cannot post in this community now.")
+    if post.thread.locked and not ctx.can_moderate:
+        raise Forbidden("This thread is locked.")
+    body = check_body(settings, body)
+    if body == post.body:
+        return post
+    db.add(PostRevision(post_id=post.id, editor_id=ctx.user.id, body=post.body))
+    post.body = body
+    post.body_html = render_markdown(body)
+    post.edited_at = utcnow()
+    reindex(db, post)
+    return post
+
+
+def reindex(db: Session, post: Post) -> None:
+    """Bring the post's search entry in line with its text and status."""
+    thread = post.thread
+    kind, doc_id = ("thread", thread.id) if post.is_opening else ("post", post.id)
+    if post.status != PostStatus.VISIBLE:
+        community_search.unindex(db, kind, doc_id)
+        return
+    community_search.index(
+        db, kind, doc_id, community_id=post.community_id,
+        title=thread.title if post.is_opening else "", body=post.body,
+        thread_id=thread.id, label=thread.title,
+    )  # fmt: skip
+
+
+def revisions(
+    db: Session, ctx: CommunityAccess, post_id: uuid.UUID
+) -> tuple[Post, list[PostRevision]]:
+    """A post and its earlier versions, newest first (hidden posts: moderators only)."""
+    post = get_post(db, ctx, post_id)
+    if post.status != PostStatus.VISIBLE and not ctx.can_moderate:
+        raise NotFound("This post is no longer shown.")
+    rows = db.scalars(
+        select(PostRevision)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.created_at.desc())
+    )
+    return post, list(rows)
+
+
+def delete_own(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+    """Delete one's own post (soft: the thread keeps a placeholder; history stays for audit)."""
+    post = _own_visible_post(db, ctx, post_id)
+    post.status = PostStatus.DELETED
+    reindex(db, post)
+    audit.record(
+        db,
+        "community.post_deleted",
+        actor_id=ctx.user.id,
+        organization_id=ctx.community.organization_id,
+        target_type="community_post",
+        target_id=post.id,
+    )
+    return post
+
+
+def toggle_reaction(db: Session, ctx: CommunityAccess, post_id: uuid.UUID, kind: str) -> bool:
+    """Add or take back a reaction; True when it was added."""
+    if kind not in REACTIONS:
+        raise Invalid("Choose one of the offered reactions.", field="kind")
+    post = get_post(db, ctx, post_id)
+    if not ctx.can_post:
+        raise Forbidden("Join this community to react to posts.")
+    if post.status != PostStatus.VISIBLE:
+        raise Conflict("This post is no longer shown.")
+    removed = db.execute(
+        delete(Reaction).where(
+            Reaction.post_id == post.id, Reaction.user_id == ctx.user.id, Reaction.kind == kind
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if removed:
+        return False
+    db.add(Reaction(post_id=post.id, user_id=ctx.user.id, kind=kind))
+    return True
+
+
+def mark_helpful(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+    """The thread's author or a facilitator marks a reply as the helpful answer (toggles)."""
+    post = get_post(db, ctx, post_id)
+    thread = post.thread
+    if thread.author_id != ctx.user.id and not ctx.can_moderate:
+        raise Forbidden("Only the thread's author or a facilitator marks the helpful answer.")
+    if post.is_opening or post.status != PostStatus.VISIBLE:
+        raise Conflict("Only a visible reply can be the helpful answer.")
+    post.helpful = not post.helpful
+    thread.answered = post.helpful or bool(
+        db.scalar(
+            select(Post.id).where(
+                Post.thread_id == thread.id, Post.helpful.is_(True), Post.id != post.id
+            )
+        )
+    )
+    return post
+
+
+def set_flag(db: Session, ctx: CommunityAccess, thread: Thread, flag: str, value: bool) -> None:
+    """Pin/unpin or lock/unlock a thread (facilitators and administrators)."""
+    require_moderator(ctx)
+    if flag not in {"pinned", "locked"}:
+        raise Invalid("Unknown thread setting.")
+    setattr(thread, flag, value)
+    action = {"pinned": ("unpinned", "pinned"), "locked": ("unlocked", "locked")}[flag][value]
+    audit.record(
+        db,
+        f"community.thread_{action}",
+        actor_id=ctx.user.id,
+        organization_id=ctx.community.organization_id,
+        target_type="community_thread",
+        target_id=thread.id,
+    )

@@ -1,0 +1,186 @@
+"""File storage for attachments and evidence: a small protocol and a local-disk implementation.
+
+Types are recognised by content (magic bytes, and Pillow for images), never by file name.
+Callers save the bytes *before* adding the row that points to them, and call
+``discard_on_rollback`` so the file is removed again if the transaction does not commit.
+An S3-compatible implementation can follow the same protocol (see docs/configuration.md).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from app.errors import Invalid
+from app.settings import Settings
+
+KEY_PATTERN = re.compile(r"^[a-z0-9]{2}/[A-Za-z0-9_-]{20,64}$")
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+ALLOWED_TYPES = frozenset({"application/pdf", "text/plain", *IMAGE_TYPES.values()})
+
+
+class Storage(Protocol):
+    """Where uploaded bytes live; keys are opaque strings chosen by the storage."""
+
+    def save(self, data: bytes) -> str:
+        """Store the bytes and return a new key."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable binary stream of a stored file (FileNotFoundError if missing)."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove a stored file; missing files are ignored."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether a file is stored under the key."""
+        ...
+
+
+class LocalStorage:
+    """Files under a directory on local disk, in two-character fan-out folders."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        if not KEY_PATTERN.match(key):
+            raise ValueError("not a storage key")
+        return self.root / key
+
+    def save(self, data: bytes) -> str:
+        """Write the bytes to a new random key (atomically, via a temporary file)."""
+        name = secrets.token_urlsafe(24)
+        key = f"{secrets.token_hex(1)}/{name}"
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+        return key
+
+    def open(self, key: str) -> BinaryIO:
+        """Open a stored file for reading."""
+        return self._path(key).open("rb")
+
+    def delete(self, key: str) -> None:
+        """Remove a stored file if it is there."""
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        """Whether the file is there."""
+        return self._path(key).is_file()
+
+
+def storage_for(settings: Settings) -> Storage:
+    """The storage the settings choose (local disk under ``upload_dir``)."""
+    assert settings.upload_dir is not None
+    return LocalStorage(settings.upload_dir)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received from a form: its name as the browser sent it, and its bytes."""
+
+    filename: str
+    data: bytes
+
+
+def sniff_type(data: bytes) -> str | None:
+    """The content type the bytes really are, among the allowed ones, or None."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff" or data[:4] == b"GIF8":
+        return _verified_image(data)
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return _verified_image(data)
+    return "text/plain" if _is_text(data) else None
+
+
+def _verified_image(data: bytes) -> str | None:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    return IMAGE_TYPES.get(kind or "")
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return "<" not in text[:1024].lstrip()[:1]  # refuse HTML/SVG/XML masquerading as text
+
+
+def check_upload(settings: Settings, upload: Upload) -> str:
+    """The upload's real content type, or Invalid with a reason people can act on."""
+    limit_mb = settings.upload_max_file_bytes // (1024 * 1024)
+    if not upload.data:
+        raise Invalid(f"{_name(upload)} is empty.", field="files")
+    if len(upload.data) > settings.upload_max_file_bytes:
+        raise Invalid(f"{_name(upload)} is larger than {limit_mb} MB.", field="files")
+    content_type = sniff_type(upload.data)
+    if content_type not in ALLOWED_TYPES:
+        raise Invalid(
+            f"{_name(upload)} is not a PDF, an image (PNG, JPEG, GIF, WebP) or plain text.",
+            field="files",
+        )
+    return content_type
+
+
+def check_uploads(settings: Settings, uploads: list[Upload]) -> list[str]:
+    """Check every upload (count, size, type) before any is stored."""
+    if len(uploads) > settings.upload_max_files:
+        raise Invalid(f"Attach at most {settings.upload_max_files} files.", field="files")
+    return [check_upload(settings, u) for u in uploads]
+
+
+def clean_filename(name: str) -> str:
+    """A display name for a file: no folders, no control characters, at most 200 characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
+    return (cleaned or "file")[:200]
+
+
+def _name(upload: Upload) -> str:
+    return f"'{clean_filename(upload.filename)}'"
+
+
+def discard_on_rollback(db: Session, storage: Storage, key: str) -> None:
+    """Delete the stored file if the session's transaction is rolled back instead of committed."""
+    state = {"settled": False}
+
+    def committed(_session: Session) -> None:
+        state["settled"] = True
+
+    def rolled_back(_session: Session, previous: SessionTransaction) -> None:
+        if not state["settled"] and not previous.nested:
+            state["settled"] = True
+            storage.delete(key)
+
+    event.listen(db, "after_commit", committed, once=True)
+    event.listen(db, "after_soft_rollback", rolled_back)
+
+
+def delete_after_commit(db: Session, storage: Storage, key: str) -> None:
+    """Delete a stored file once the transaction that stopped pointing to it has committed."""
+
+    def committed(_session: Session) -> None:
+        storage.delete(key)
+
+    event.listen(db, "after_commit", committed, once=True)

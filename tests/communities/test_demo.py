@@ -1,0 +1,22 @@
+"""The demo seed creates three active communities once, with one report in the queue."""
+
+from __future__ import annotations
+
+from app.models import Community, Post, PostReport, Resource, Thread
+from app.services.demo import seed_demo
+from tests.communities.conftest import count
+from tests.support import cached_hash
+
+
+def test_demo_communities_are_seeded_once(db, monkeypatch) -> None:
+    monkeypatch.setattr("app.services.demo.hash_password", cached_hash)
+    seed_demo(db)
+    db.commit()
+    before = {m: count(db, m) for m in (Community, Thread, Post, Resource, PostReport)}
+    assert before[Community] == 3
+    assert before[PostReport] == 1
+    assert before[Thread] >= 3
+    assert before[Resource] >= 3
+    seed_demo(db)
+    db.commit()
+    assert {m: count(db, m) for m in before} == before
