@@ -15,7 +15,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import IssuedCredential, Organization, User
 from app.security import policy
-from app.services import audit, badge_images, issuer, mail, status_lists
+from app.services import audit, badge_images, issuer, notifications, status_lists
 from app.settings import Settings
 from badges import (
     Achievement,
@@ -26,6 +26,10 @@ from badges import (
     Result,
     build_credential,
     issue,
+)
+
+notifications.register_kind(
+    "credential", "A credential is issued to you, is revoked, or will soon expire"
 )
 
 
@@ -140,7 +144,18 @@ def issue_credential(db: Session, settings: Settings, request: IssueRequest) -> 
         supersedes_id=request.supersedes.id if request.supersedes else None,
         image_svg=badge_images.default_svg(request.achievement.name, org.name),
     )
-    return _insert_once(db, row, request)
+    inserted = _insert_once(db, row, request)
+    if inserted is row and request.recipient_user is not None:
+        notifications.notify(
+            db,
+            settings,
+            request.recipient_user,
+            "credential",
+            f"You earned {row.achievement_name}, issued by {org.name}",
+            "/wallet",
+            body="It is in your wallet, private until you publish it.",
+        )
+    return inserted
 
 
 def _by_key(db: Session, key: str) -> IssuedCredential | None:
@@ -238,6 +253,17 @@ def revoke(
     row.revoked_at = utcnow()
     row.revocation_reason = reason[:500]
     status_lists.set_bit(db, settings, row.status_list, row.status_index, revoked=True)
+    if row.recipient is not None:
+        notifications.notify(
+            db,
+            settings,
+            row.recipient,
+            "credential",
+            f"Your credential {row.achievement_name} was revoked",
+            "/wallet",
+            body=f"Reason given by {row.organization.name}: {row.revocation_reason}",
+            actor=actor,
+        )
     audit.record(
         db,
         "credential.revoked",
@@ -366,13 +392,17 @@ def send_expiry_reminders(db: Session, settings: Settings) -> int:
     ).all()
     for row in due:
         assert row.recipient is not None
-        mail.queue_email(
+        assert row.valid_until is not None
+        expires = row.valid_until.strftime("%B %-d, %Y")
+        notifications.notify(
             db,
             settings,
-            row.recipient.email,
-            "credential_expiring",
-            item=row,
-            wallet_url=f"{settings.base_url}/wallet",
+            row.recipient,
+            "credential",
+            f'Your credential "{row.achievement_name}" expires on {expires}',
+            "/wallet",
+            body=f"Ask {row.organization.name} about renewal to keep it current. After it "
+            "expires, verifiers will see it as expired.",
         )
         row.expiry_reminder_sent_at = now
     return len(due)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db import utcnow
-from app.models import IssuedCredential, OutboxMessage, Role, User
+from app.models import IssuedCredential, Notification, OutboxMessage, Role
 from app.services import credentials
 from app.services.remote_documents import DocumentCache
 from app.services.verification import verify_credential
@@ -79,8 +79,33 @@ def test_expiry_reminders_are_sent_once(db, settings, world) -> None:
     assert credentials.send_expiry_reminders(db, settings) == 1
     db.commit()
     assert credentials.send_expiry_reminders(db, settings) == 0
-    message = db.scalar(select(OutboxMessage))
-    assert message.to_address == teacher.email
-    assert '"Soon"' in message.subject
-    assert soon.valid_until.strftime("%B") in message.body_text
-    assert db.scalar(select(User).where(User.email == teacher.email)) is not None
+    reminders = db.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject.contains("expires on"))
+    ).all()
+    assert len(reminders) == 1
+    assert reminders[0].to_address == teacher.email
+    assert '"Soon"' in reminders[0].subject
+    assert soon.valid_until.strftime("%B") in reminders[0].body_text
+    bell = db.scalars(select(Notification).where(Notification.user_id == teacher.id)).all()
+    assert sorted(n.title.split(",")[0] for n in bell if n.title.startswith("You earned")) == [
+        "You earned Later",
+        "You earned Never",
+        "You earned Soon",
+    ]
+    assert any("expires on" in n.title for n in bell)
+
+
+def test_holder_is_notified_of_revocation(web: WebClient, db, settings, world) -> None:
+    org, teacher = world
+    row = issue_to(db, settings, org, teacher)
+    web.sign_in("boss@riverbend.org")
+    web.post(f"/orgs/riverbend/credentials/{row.id}/revoke", {"reason": "Issued in error"})
+    db.expire_all()
+    note = db.scalars(
+        select(Notification).where(
+            Notification.user_id == teacher.id, Notification.title.contains("revoked")
+        )
+    ).one()
+    assert "Issued in error" in note.body
+    mail = db.scalars(select(OutboxMessage).where(OutboxMessage.subject.contains("revoked"))).one()
+    assert mail.to_address == teacher.email
