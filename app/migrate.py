@@ -35,3 +35,14 @@ def _ensure_sqlite_dir(database_url: str) -> None:
     prefix = "sqlite:///"
     if database_url.startswith(prefix) and ":memory:" not in database_url:
         Path(database_url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+#: Database objects made by hand in migrations (full-text search), not described by the models.
+SEARCH_OBJECT_PREFIXES = ("modules_fts", "ix_modules_search_fts")
+
+
+def include_object(
+    _obj: object, name: str | None, _type: str, reflected: bool, _compare_to: object
+) -> bool:
+    """Alembic hook: leave the full-text search objects out of autogenerate comparisons."""
+    return not (reflected and name is not None and name.startswith(SEARCH_OBJECT_PREFIXES))

@@ -7,6 +7,7 @@ from sqlalchemy import pool
 
 import app.models  # noqa: F401 - registers every table
 from app.db import Base, make_engine
+from app.migrate import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -44,6 +45,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
