@@ -48,3 +48,13 @@ def can_manage_organizations(user: User) -> bool:
 def organizations_of(user: User) -> list[Membership]:
     """The user's memberships, alphabetically by organization."""
     return sorted(user.memberships, key=lambda m: m.organization.name.lower())
+
+
+def can_author_modules(user: User, organization_id: uuid.UUID) -> bool:
+    """Administrators create, edit, publish and archive their organization's modules."""
+    return has_role(user, organization_id, Role.ADMIN)
+
+
+def can_see_catalog_of(user: User, organization_id: uuid.UUID) -> bool:
+    """Members see the published modules of their organizations."""
+    return is_member(user, organization_id)

@@ -11,6 +11,7 @@ from app.db import utcnow
 from app.models import Organization, OrgKind, Role, User
 from app.security.passwords import hash_password, verify_password
 from app.services import organizations
+from app.services.demo_learning import seed_learning
 
 DEMO_ORG_SLUG = "riverbend"
 
@@ -56,4 +57,5 @@ def seed_demo(db: Session) -> list[DemoAccount]:
         user.email_verified_at = user.email_verified_at or utcnow()
         db.flush()
         organizations.add_member(db, org, user, account.role)
+    seed_learning(db, org)
     return list(DEMO_ACCOUNTS)

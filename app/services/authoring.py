@@ -1,0 +1,367 @@
+"""Authoring modules: create from a document, edit drafts, version, publish and archive."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import (
+    Activity,
+    ActivityKind,
+    Module,
+    ModuleFormat,
+    ModuleStatus,
+    Organization,
+    Section,
+    Standard,
+    User,
+)
+from app.security import policy
+from app.services import audit
+from app.services.module_document import ActivityDoc, ModuleDoc, StandardDoc
+
+
+def _check_author(actor: User | None, org_id: uuid.UUID) -> None:
+    if actor is not None and not policy.can_author_modules(actor, org_id):
+        raise Forbidden("Only administrators of this organization author its modules.")
+
+
+def get_for_author(db: Session, actor: User, org: Organization, module_id: uuid.UUID) -> Module:
+    """A module version of ``org`` with its content, for its authors."""
+    _check_author(actor, org.id)
+    module = db.scalar(
+        select(Module)
+        .where(Module.id == module_id, Module.organization_id == org.id)
+        .options(
+            selectinload(Module.sections).selectinload(Section.activities),
+            selectinload(Module.standards),
+        )
+    )
+    if module is None:
+        raise NotFound("This organization has no such module.")
+    return module
+
+
+def list_for_author(db: Session, actor: User, org: Organization) -> list[Module]:
+    """The newest version of each of the organization's modules."""
+    _check_author(actor, org.id)
+    newest = (
+        select(Module.family_id, func.max(Module.version).label("v"))
+        .where(Module.organization_id == org.id)
+        .group_by(Module.family_id)
+        .subquery()
+    )
+    return list(
+        db.scalars(
+            select(Module)
+            .join(newest, (Module.family_id == newest.c.family_id) & (Module.version == newest.c.v))
+            .order_by(func.lower(Module.title))
+        )
+    )
+
+
+def _standards(db: Session, docs: list[StandardDoc]) -> list[Standard]:
+    found = {
+        s.code: s
+        for s in db.scalars(select(Standard).where(Standard.code.in_([d.code for d in docs])))
+    }
+    result = []
+    for doc in docs:
+        standard = found.get(doc.code)
+        if standard is None:
+            standard = Standard(code=doc.code, name=doc.name, url=doc.url)
+            db.add(standard)
+            found[doc.code] = standard
+        result.append(standard)
+    return result
+
+
+def refresh_search_text(module: Module) -> None:
+    """The text the catalog searches: title, summary, subject, tags and standards."""
+    parts = [module.title, module.summary, module.subject, " ".join(module.tags)]
+    parts += [f"{s.code} {s.name}" for s in module.standards]
+    module.search_text = "\n".join(p for p in parts if p)
+
+
+def _apply_metadata(db: Session, module: Module, doc: ModuleDoc) -> None:
+    for name in ("title", "summary", "cover_image_url", "grade_band", "subject", "language"):
+        setattr(module, name, getattr(doc, name))
+    module.estimated_minutes = doc.estimated_minutes
+    module.pd_hours = doc.pd_hours
+    module.format = ModuleFormat(doc.format)
+    cohort = doc.format == "cohort"
+    module.starts_on = doc.starts_on if cohort else None
+    module.ends_on = doc.ends_on if cohort else None
+    module.capacity = doc.capacity if cohort else None
+    module.tags = list(dict.fromkeys(t.strip().lower() for t in doc.tags))
+    module.standards = _standards(db, doc.standards)
+    refresh_search_text(module)
+
+
+def activity_from_doc(doc: ActivityDoc, module: Module, position: int) -> Activity:
+    """A new activity row from its document form."""
+    kind = ActivityKind(doc.kind)
+    return Activity(
+        module_id=module.id,
+        position=position,
+        kind=kind,
+        title=doc.title,
+        required=doc.required and kind != ActivityKind.EVIDENCE,
+        body=doc.body,
+        url=doc.url,
+        transcript_url=doc.transcript_url,
+        pass_mark=(doc.pass_mark or 80) if kind == ActivityKind.QUIZ else None,
+        evidence_target=doc.evidence_target if kind == ActivityKind.EVIDENCE else None,
+        questions=[q.model_dump() for q in doc.questions],
+    )
+
+
+def import_module(db: Session, org: Organization, actor: User | None, doc: ModuleDoc) -> Module:
+    """Create a draft module (version 1) from a validated document."""
+    _check_author(actor, org.id)
+    module = Module(
+        id=uuid.uuid4(),
+        organization_id=org.id,
+        family_id=uuid.uuid4(),
+        version=1,
+        status=ModuleStatus.DRAFT,
+        is_current=True,
+        created_by_id=actor.id if actor else None,
+        tags=[],
+    )
+    with db.no_autoflush:
+        _apply_metadata(db, module, doc)
+    db.add(module)
+    for s_pos, section_doc in enumerate(doc.sections):
+        section = Section(module=module, position=s_pos, title=section_doc.title)
+        for a_pos, activity_doc in enumerate(section_doc.activities):
+            section.activities.append(activity_from_doc(activity_doc, module, a_pos))
+        module.sections.append(section)
+    db.flush()
+    audit.record(
+        db,
+        "module.created",
+        actor_id=actor.id if actor else None,
+        organization_id=org.id,
+        target_type="module",
+        target_id=module.id,
+    )
+    return module
+
+
+def export_document(module: Module) -> dict[str, Any]:
+    """The module as one JSON-ready document (the import format)."""
+    doc = ModuleDoc.model_validate(
+        {
+            **{
+                name: getattr(module, name)
+                for name in (
+                    "title",
+                    "summary",
+                    "cover_image_url",
+                    "grade_band",
+                    "subject",
+                    "language",
+                    "estimated_minutes",
+                    "pd_hours",
+                    "starts_on",
+                    "ends_on",
+                    "capacity",
+                    "tags",
+                )
+            },
+            "format": module.format.value,
+            "standards": [{"code": s.code, "name": s.name, "url": s.url} for s in module.standards],
+            "sections": [
+                {"title": s.title, "activities": [_activity_dict(a) for a in s.activities]}
+                for s in module.sections
+            ],
+        }
+    )
+    return doc.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _activity_dict(activity: Activity) -> dict[str, Any]:
+    return {
+        "kind": activity.kind.value,
+        "title": activity.title,
+        "required": activity.required,
+        "body": activity.body,
+        "url": activity.url,
+        "transcript_url": activity.transcript_url,
+        "pass_mark": activity.pass_mark,
+        "evidence_target": activity.evidence_target,
+        "questions": activity.questions,
+    }
+
+
+def _require_draft(module: Module) -> None:
+    if module.status != ModuleStatus.DRAFT:
+        raise Conflict(
+            "Published and archived versions cannot change. Create a new version to edit it."
+        )
+
+
+def update_metadata(db: Session, actor: User, module: Module, fields: dict[str, Any]) -> None:
+    """Change a draft's details; Invalid names the form field at fault."""
+    _check_author(actor, module.organization_id)
+    _require_draft(module)
+    current = export_document(module)
+    current.update(fields)
+    current["sections"] = []
+    try:
+        doc = ModuleDoc.model_validate(current)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "_form"
+        raise Invalid(first["msg"].removeprefix("Value error, ") + ".", field=field) from exc
+    _apply_metadata(db, module, doc)
+    module.updated_at = utcnow()
+
+
+def add_section(actor: User, module: Module, title: str) -> Section:
+    """Append a section to a draft."""
+    _check_author(actor, module.organization_id)
+    _require_draft(module)
+    if not title.strip() or len(title) > 200:
+        raise Invalid("Give the section a title of up to 200 characters.", field="section_title")
+    section = Section(module=module, position=len(module.sections), title=title.strip())
+    module.sections.append(section)
+    return section
+
+
+def _section(module: Module, section_id: uuid.UUID) -> Section:
+    for section in module.sections:
+        if section.id == section_id:
+            return section
+    raise NotFound("This module has no such section.")
+
+
+def add_activity(
+    actor: User, module: Module, section_id: uuid.UUID, fields: dict[str, Any]
+) -> Activity:
+    """Append an activity to a section of a draft, validated like an imported one."""
+    _check_author(actor, module.organization_id)
+    _require_draft(module)
+    section = _section(module, section_id)
+    try:
+        doc = ActivityDoc.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "_form"
+        raise Invalid(first["msg"].removeprefix("Value error, ") + ".", field=field) from exc
+    activity = activity_from_doc(doc, module, len(section.activities))
+    section.activities.append(activity)
+    return activity
+
+
+def move(actor: User, module: Module, item_id: uuid.UUID, direction: int) -> None:
+    """Move a section or an activity up (-1) or down (+1) within its list."""
+    _check_author(actor, module.organization_id)
+    _require_draft(module)
+    lists: list[list[Any]] = [list(module.sections)] + [list(s.activities) for s in module.sections]
+    for items in lists:
+        ids = [i.id for i in items]
+        if item_id in ids:
+            index = ids.index(item_id)
+            target = index + direction
+            if 0 <= target < len(items):
+                items[index], items[target] = items[target], items[index]
+            for position, item in enumerate(items):
+                item.position = position
+            return
+    raise NotFound("This module has no such section or activity.")
+
+
+def remove(actor: User, module: Module, item_id: uuid.UUID) -> None:
+    """Delete a section (with its activities) or an activity from a draft."""
+    _check_author(actor, module.organization_id)
+    _require_draft(module)
+    for section in module.sections:
+        if section.id == item_id:
+            module.sections.remove(section)
+            return
+        for activity in section.activities:
+            if activity.id == item_id:
+                section.activities.remove(activity)
+                return
+    raise NotFound("This module has no such section or activity.")
+
+
+def publish(db: Session, actor: User, module: Module) -> None:
+    """Publish a draft; it becomes the version the catalog shows (older ones stay for enrollees)."""
+    _check_author(actor, module.organization_id)
+    _require_draft(module)
+    if not any(s.activities for s in module.sections):
+        raise Invalid("Add at least one activity before publishing.")
+    for older in db.scalars(
+        select(Module).where(Module.family_id == module.family_id, Module.id != module.id)
+    ):
+        older.is_current = False
+    module.status = ModuleStatus.PUBLISHED
+    module.is_current = True
+    module.published_at = utcnow()
+    audit.record(
+        db,
+        "module.published",
+        actor_id=actor.id,
+        organization_id=module.organization_id,
+        target_type="module",
+        target_id=module.id,
+        version=module.version,
+    )
+
+
+def archive(db: Session, actor: User, module: Module) -> None:
+    """Take a published version out of the catalog; enrolled teachers can still finish it."""
+    _check_author(actor, module.organization_id)
+    if module.status != ModuleStatus.PUBLISHED:
+        raise Conflict("Only a published module can be archived.")
+    module.status = ModuleStatus.ARCHIVED
+    audit.record(
+        db,
+        "module.archived",
+        actor_id=actor.id,
+        organization_id=module.organization_id,
+        target_type="module",
+        target_id=module.id,
+    )
+
+
+def new_version(db: Session, actor: User, module: Module) -> Module:
+    """A draft copy of a published version to edit; activities keep their keys."""
+    _check_author(actor, module.organization_id)
+    newest = db.scalar(select(func.max(Module.version)).where(Module.family_id == module.family_id))
+    if newest != module.version:
+        raise Conflict("A newer version of this module exists already; edit that one.")
+    if module.status == ModuleStatus.DRAFT:
+        raise Conflict("This version is still a draft; edit it directly.")
+    copy = Module(
+        id=uuid.uuid4(),
+        organization_id=module.organization_id,
+        family_id=module.family_id,
+        version=module.version + 1,
+        status=ModuleStatus.DRAFT,
+        is_current=False,
+        created_by_id=actor.id,
+        tags=list(module.tags),
+    )
+    db.add(copy)
+    _apply_metadata(db, copy, ModuleDoc.model_validate({**export_document(module), "sections": []}))
+    for section in module.sections:
+        new_section = Section(module=copy, position=section.position, title=section.title)
+        for activity in section.activities:
+            clone = activity_from_doc(
+                ActivityDoc.model_validate(_activity_dict(activity)), copy, activity.position
+            )
+            clone.key = activity.key
+            new_section.activities.append(clone)
+        copy.sections.append(new_section)
+    db.flush()
+    return copy
