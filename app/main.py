@@ -19,7 +19,7 @@ from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
 from app.routers.api import v1
 from app.routers.common import render
-from app.routers.pages import account, admin, auth, home, orgs, sso
+from app.routers.pages import account, admin, auth, authoring, home, learning, modules, orgs, sso
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _add_error_handlers(application)
     application.include_router(health.router)
     application.include_router(v1.router)
-    pages = (home.router, auth.router, sso.router, account.router, orgs.router, admin.router)
+    pages = (
+        home.router,
+        auth.router,
+        sso.router,
+        account.router,
+        orgs.router,
+        admin.router,
+        modules.router,
+        learning.router,
+        authoring.router,
+    )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)
     application.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")

@@ -139,7 +139,7 @@ def import_module(db: Session, org: Organization, actor: User | None, doc: Modul
         _apply_metadata(db, module, doc)
     db.add(module)
     for s_pos, section_doc in enumerate(doc.sections):
-        section = Section(module=module, position=s_pos, title=section_doc.title)
+        section = Section(position=s_pos, title=section_doc.title)
         for a_pos, activity_doc in enumerate(section_doc.activities):
             section.activities.append(activity_from_doc(activity_doc, module, a_pos))
         module.sections.append(section)
@@ -231,7 +231,7 @@ def add_section(actor: User, module: Module, title: str) -> Section:
     _require_draft(module)
     if not title.strip() or len(title) > 200:
         raise Invalid("Give the section a title of up to 200 characters.", field="section_title")
-    section = Section(module=module, position=len(module.sections), title=title.strip())
+    section = Section(position=len(module.sections), title=title.strip())
     module.sections.append(section)
     return section
 
@@ -355,7 +355,7 @@ def new_version(db: Session, actor: User, module: Module) -> Module:
     db.add(copy)
     _apply_metadata(db, copy, ModuleDoc.model_validate({**export_document(module), "sections": []}))
     for section in module.sections:
-        new_section = Section(module=copy, position=section.position, title=section.title)
+        new_section = Section(position=section.position, title=section.title)
         for activity in section.activities:
             clone = activity_from_doc(
                 ActivityDoc.model_validate(_activity_dict(activity)), copy, activity.position

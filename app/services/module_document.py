@@ -201,3 +201,43 @@ def parse_document(raw: bytes | str) -> ModuleDoc:
             else ""
         )
         raise Invalid(f"{path}, line {line}: {message}.{more}", field="document") from exc
+
+
+def questions_from_text(text: str) -> list[dict[str, Any]]:
+    """Quiz questions from the authoring form's plain text.
+
+    Questions are separated by a blank line; the first line is the question, each further line a
+    choice, and a leading ``*`` marks a correct choice (two or more make it multiple-answer).
+    """
+    questions: list[dict[str, Any]] = []
+    for q_index, block in enumerate(
+        b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()
+    ):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        choices = [
+            {
+                "id": chr(97 + i) if i < 26 else f"c{i}",
+                "text": line.lstrip("*").strip(),
+                "correct": line.startswith("*"),
+            }
+            for i, line in enumerate(lines[1:])
+        ]
+        questions.append(
+            {
+                "id": f"q{q_index + 1}",
+                "text": lines[0],
+                "multiple": sum(1 for c in choices if c["correct"]) > 1,
+                "choices": choices,
+            }
+        )
+    return questions
+
+
+def questions_to_text(questions: list[dict[str, Any]]) -> str:
+    """The authoring form's text for existing questions."""
+    return "\n\n".join(
+        "\n".join(
+            [q["text"]] + [("*" if c.get("correct") else "") + c["text"] for c in q["choices"]]
+        )
+        for q in questions
+    )

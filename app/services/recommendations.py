@@ -194,4 +194,4 @@ def _colleague_completions(db: Session, user: User) -> dict[uuid.UUID, int]:
         .where(Enrollment.status == EnrollmentStatus.COMPLETED, Enrollment.user_id.in_(colleagues))
         .group_by(Enrollment.family_id)
     )
-    return dict(rows.tuples().all())
+    return {row[0]: int(row[1]) for row in rows}
