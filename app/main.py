@@ -17,6 +17,7 @@ from app.db import make_engine, make_session_factory
 from app.errors import AppError
 from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
+from app.routers.api import learning as learning_api
 from app.routers.api import v1
 from app.routers.common import render
 from app.routers.pages import account, admin, auth, authoring, home, learning, modules, orgs, sso
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _add_error_handlers(application)
     application.include_router(health.router)
     application.include_router(v1.router)
+    application.include_router(learning_api.router)
     pages = (
         home.router,
         auth.router,
