@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.errors import Invalid
 from app.models import (
@@ -19,6 +19,7 @@ from app.models import (
     LearnerProfile,
     Membership,
     Module,
+    ModuleStandard,
     SelfRating,
     Standard,
     User,
@@ -131,29 +132,72 @@ def _goal_words(goals: str) -> list[tuple[str, list[str]]]:
     return result
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    id: uuid.UUID
+    family_id: uuid.UUID
+    title: str
+    search_text: str
+    grade_band: str
+    subject: str
+
+
 def recommend(db: Session, user: User, limit: int = LIMIT) -> list[Recommendation]:
     """Modules the teacher has not taken, best first, each with the reasons it was chosen."""
     profile, ratings = profile_of(db, user)
-    taken = set(db.scalars(select(Enrollment.family_id).where(Enrollment.user_id == user.id)))
+    taken = select(Enrollment.family_id).where(Enrollment.user_id == user.id)
+    visible = visible_modules(user).where(Module.family_id.not_in(taken)).subquery()
     candidates = [
-        m
-        for m in db.scalars(visible_modules(user).options(selectinload(Module.standards)))
-        if m.family_id not in taken
+        _Candidate(r.id, r.family_id, r.title, r.search_text, r.grade_band, r.subject)
+        for r in db.execute(
+            select(
+                visible.c.id,
+                visible.c.family_id,
+                visible.c.title,
+                visible.c.search_text,
+                visible.c.grade_band,
+                visible.c.subject,
+            )
+        )
     ]
-    colleagues = _colleague_completions(db, user)
     gaps = {sid: level for sid, level in ratings.items() if level <= GAP}
+    aligned: dict[uuid.UUID, list[Standard]] = {}
+    if gaps:
+        for module_id, standard in db.execute(
+            select(ModuleStandard.module_id, Standard)
+            .join(Standard, Standard.id == ModuleStandard.standard_id)
+            .where(
+                ModuleStandard.standard_id.in_(gaps),
+                ModuleStandard.module_id.in_(select(visible.c.id)),
+            )
+            .order_by(Standard.code)
+        ):
+            aligned.setdefault(module_id, []).append(standard)
+    colleagues = _colleague_completions(db, user)
     goals = _goal_words(profile.goals) if profile else []
     scored = []
-    for module in candidates:
-        score, reasons = _score(module, profile, goals, gaps, colleagues.get(module.family_id, 0))
+    for candidate in candidates:
+        score, reasons = _score(
+            candidate,
+            aligned.get(candidate.id, []),
+            profile,
+            goals,
+            gaps,
+            colleagues.get(candidate.family_id, 0),
+        )
         if score > 0:
-            scored.append(Recommendation(module, score, reasons))
-    scored.sort(key=lambda r: (-r.score, r.module.title.lower(), str(r.module.id)))
-    return scored[:limit]
+            scored.append((score, candidate, reasons))
+    scored.sort(key=lambda r: (-r[0], r[1].title.lower(), str(r[1].id)))
+    top = scored[:limit]
+    modules = {
+        m.id: m for m in db.scalars(select(Module).where(Module.id.in_([c.id for _, c, _ in top])))
+    }
+    return [Recommendation(modules[c.id], score, reasons) for score, c, reasons in top]
 
 
 def _score(
-    module: Module,
+    module: _Candidate,
+    standards: list[Standard],
     profile: LearnerProfile | None,
     goals: list[tuple[str, list[str]]],
     gaps: dict[uuid.UUID, int],
@@ -166,11 +210,10 @@ def _score(
         if hits:
             score += 3 + len(hits) * 0.5
             reasons.append(f"because you set the goal “{goal}”")
-    for standard in module.standards:
-        if standard.id in gaps:
-            score += 3
-            level = LEVELS[gaps[standard.id]]
-            reasons.append(f"because you rated yourself {level} on {standard.code} {standard.name}")
+    for standard in standards:
+        score += 3
+        level = LEVELS[gaps[standard.id]]
+        reasons.append(f"because you rated yourself {level} on {standard.code} {standard.name}")
     if profile and profile.grade_band and profile.grade_band == module.grade_band:
         score += 1
         reasons.append(f"it fits your grade band ({module.grade_band})")
@@ -185,13 +228,16 @@ def _score(
 
 
 def _colleague_completions(db: Session, user: User) -> dict[uuid.UUID, int]:
+    """Completions per module by other members of the teacher's organizations."""
     org_ids = [m.organization_id for m in user.memberships]
-    colleagues = select(Membership.user_id).where(
-        Membership.organization_id.in_(org_ids), Membership.user_id != user.id
-    )
     rows = db.execute(
-        select(Enrollment.family_id, func.count())
-        .where(Enrollment.status == EnrollmentStatus.COMPLETED, Enrollment.user_id.in_(colleagues))
+        select(Enrollment.family_id, func.count(func.distinct(Enrollment.user_id)))
+        .join(Membership, Membership.user_id == Enrollment.user_id)
+        .where(
+            Membership.organization_id.in_(org_ids),
+            Enrollment.status == EnrollmentStatus.COMPLETED,
+            Enrollment.user_id != user.id,
+        )
         .group_by(Enrollment.family_id)
     )
     return {row[0]: int(row[1]) for row in rows}
