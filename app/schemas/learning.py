@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from app.models import ActivityKind, EnrollmentStatus, Module, ModuleFormat, ModuleStatus
-from app.services.enrollment import Learner
+from app.services.learner import Learner
 from app.services.transcript import Transcript
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -23,131 +22,21 @@ from app.models import (
     ModuleFormat,
     ModuleStatus,
     QuizAttempt,
-    Section,
     User,
 )
-from app.security import policy
-from app.services import audit, pathways
+from app.services import audit, learner, pathways
 
 MAX_REFLECTION = 20_000
 COUNTED = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
 
 
-@dataclass
-class Learner:
-    """A module as one teacher sees it: their enrollment, progress and quiz attempts."""
-
-    module: Module
-    enrollment: Enrollment | None
-    progress: dict[uuid.UUID, ActivityProgress] = field(default_factory=dict)
-    attempts: dict[uuid.UUID, list[QuizAttempt]] = field(default_factory=dict)
-    newer: Module | None = None
-    can_author: bool = False
-    enrolled_version_id: uuid.UUID | None = None
-
-    def done(self, activity: Activity) -> bool:
-        """Whether the teacher completed the activity."""
-        row = self.progress.get(activity.id)
-        return row is not None and row.completed_at is not None
-
-    def passed(self, activity: Activity) -> bool:
-        """Whether any attempt at the quiz passed."""
-        return any(a.passed for a in self.attempts.get(activity.id, []))
-
-    @property
-    def required(self) -> list[Activity]:
-        """Activities that count towards completion."""
-        return [a for a in self.module.activities if a.required]
-
-    @property
-    def percent(self) -> int:
-        """Share of required activities done."""
-        required = self.required
-        if not required:
-            return 0
-        return round(100 * sum(self.done(a) for a in required) / len(required))
-
-    @property
-    def next_activity(self) -> Activity | None:
-        """Where to continue: the last opened activity if unfinished, else the next unfinished."""
-        activities = self.module.activities
-        last = self.enrollment.last_activity_id if self.enrollment else None
-        for activity in activities:
-            if activity.id == last and not self.done(activity):
-                return activity
-        return next((a for a in activities if not self.done(a)), None)
-
-
-def _load_module(db: Session, module_id: uuid.UUID) -> Module | None:
-    return db.scalar(
-        select(Module)
-        .where(Module.id == module_id)
-        .options(
-            selectinload(Module.sections).selectinload(Section.activities),
-            selectinload(Module.standards),
-            selectinload(Module.prerequisites),
-        )
-    )
-
-
-def _enrollment(db: Session, user: User, family_id: uuid.UUID) -> Enrollment | None:
-    return db.scalar(
-        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.family_id == family_id)
-    )
-
-
-def learner_view(db: Session, user: User, module_id: uuid.UUID) -> Learner:
-    """The module with the teacher's state; drafts only for authors, others' orgs never."""
-    module = _load_module(db, module_id)
-    if module is None:
-        raise NotFound("There is no such module.")
-    can_author = policy.can_author_modules(user, module.organization_id)
-    enrollment = _enrollment(db, user, module.family_id)
-    elsewhere = None
-    if enrollment is not None and enrollment.module_id != module.id:
-        if enrollment.status != EnrollmentStatus.WITHDRAWN:
-            elsewhere = enrollment.module_id
-        enrollment = None
-    visible = (
-        module.status == ModuleStatus.PUBLISHED
-        and module.is_current
-        and policy.can_see_catalog_of(user, module.organization_id)
-    )
-    mine = enrollment is not None and enrollment.status != EnrollmentStatus.WITHDRAWN
-    if not (visible or mine or can_author):
-        raise NotFound("There is no such module.")
-    view = Learner(
-        module=module, enrollment=enrollment, can_author=can_author, enrolled_version_id=elsewhere
-    )
-    if enrollment is not None:
-        for row in db.scalars(
-            select(ActivityProgress).where(ActivityProgress.enrollment_id == enrollment.id)
-        ):
-            view.progress[row.activity_id] = row
-        for attempt in db.scalars(
-            select(QuizAttempt)
-            .where(QuizAttempt.enrollment_id == enrollment.id)
-            .order_by(QuizAttempt.attempt_no)
-        ):
-            view.attempts.setdefault(attempt.activity_id, []).append(attempt)
-        if not module.is_current:
-            view.newer = db.scalar(
-                select(Module).where(
-                    Module.family_id == module.family_id,
-                    Module.is_current.is_(True),
-                    Module.status == ModuleStatus.PUBLISHED,
-                )
-            )
-    return view
-
-
 def enroll(db: Session, user: User, module_id: uuid.UUID, today: date | None = None) -> Enrollment:
     """Enroll in a published module: prerequisites done, cohort open and not full."""
-    view = learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     module = view.module
     if module.status != ModuleStatus.PUBLISHED or not module.is_current:
         raise Conflict("This module is not open for enrollment.")
-    existing = _enrollment(db, user, module.family_id)
+    existing = learner.enrollment_of(db, user, module.family_id)
     if existing is not None and existing.status != EnrollmentStatus.WITHDRAWN:
         raise Conflict("You are already enrolled in this module.")
     _check_prerequisites(db, user, module)
@@ -213,7 +102,7 @@ def _check_cohort(db: Session, module: Module, today: date) -> None:
 
 def unenroll(db: Session, user: User, module_id: uuid.UUID) -> None:
     """Leave a module you have not completed (progress is kept if you come back)."""
-    view = learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     enrollment = view.enrollment
     if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
         raise Conflict("You are not enrolled in this module.")
@@ -222,14 +111,14 @@ def unenroll(db: Session, user: User, module_id: uuid.UUID) -> None:
     enrollment.status = EnrollmentStatus.WITHDRAWN
 
 
-def _active(view: Learner) -> Enrollment:
+def _active(view: learner.Learner) -> Enrollment:
     enrollment = view.enrollment
     if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
         raise Forbidden("Enroll in this module first.")
     return enrollment
 
 
-def activity_of(view: Learner, activity_id: uuid.UUID) -> Activity:
+def activity_of(view: learner.Learner, activity_id: uuid.UUID) -> Activity:
     """The activity with this id in the module, or NotFound (ids from elsewhere are refused)."""
     for activity in view.module.activities:
         if activity.id == activity_id:
@@ -237,7 +126,7 @@ def activity_of(view: Learner, activity_id: uuid.UUID) -> Activity:
     raise NotFound("This module has no such activity.")
 
 
-def open_activity(view: Learner, activity_id: uuid.UUID) -> Activity:
+def open_activity(view: learner.Learner, activity_id: uuid.UUID) -> Activity:
     """Show an activity; remembers it as the place to continue from."""
     activity = activity_of(view, activity_id)
     if view.enrollment is not None and view.enrollment.status == EnrollmentStatus.ACTIVE:
@@ -245,7 +134,7 @@ def open_activity(view: Learner, activity_id: uuid.UUID) -> Activity:
     return activity
 
 
-def _progress(db: Session, view: Learner, activity: Activity) -> ActivityProgress:
+def _progress(db: Session, view: learner.Learner, activity: Activity) -> ActivityProgress:
     row = view.progress.get(activity.id)
     if row is None:
         row = ActivityProgress(enrollment_id=_active(view).id, activity_id=activity.id)
@@ -254,7 +143,7 @@ def _progress(db: Session, view: Learner, activity: Activity) -> ActivityProgres
     return row
 
 
-def mark_done(db: Session, view: Learner, activity_id: uuid.UUID) -> Activity:
+def mark_done(db: Session, view: learner.Learner, activity_id: uuid.UUID) -> Activity:
     """Complete a reading, video, resource or evidence placeholder."""
     _active(view)
     activity = activity_of(view, activity_id)
@@ -266,7 +155,9 @@ def mark_done(db: Session, view: Learner, activity_id: uuid.UUID) -> Activity:
     return activity
 
 
-def save_reflection(db: Session, view: Learner, activity_id: uuid.UUID, text: str) -> Activity:
+def save_reflection(
+    db: Session, view: learner.Learner, activity_id: uuid.UUID, text: str
+) -> Activity:
     """Save a reflection as the teacher writes; a non-empty one counts as done."""
     _active(view)
     activity = activity_of(view, activity_id)
@@ -283,7 +174,7 @@ def save_reflection(db: Session, view: Learner, activity_id: uuid.UUID, text: st
 
 def submit_quiz(
     db: Session,
-    view: Learner,
+    view: learner.Learner,
     activity_id: uuid.UUID,
     attempt_no: int,
     answers: dict[str, list[str]],
@@ -340,7 +231,7 @@ def grade(activity: Activity, answers: dict[str, list[str]]) -> int:
     return round(100 * right / len(questions)) if questions else 0
 
 
-def _maybe_complete(db: Session, view: Learner) -> None:
+def _maybe_complete(db: Session, view: learner.Learner) -> None:
     enrollment = view.enrollment
     if enrollment is None or enrollment.status != EnrollmentStatus.ACTIVE:
         return
@@ -365,12 +256,12 @@ def _maybe_complete(db: Session, view: Learner) -> None:
     pathways.record_completions(db, enrollment.user_id, view.module.family_id)
 
 
-def move_to_latest(db: Session, view: Learner) -> Module:
+def move_to_latest(db: Session, view: learner.Learner) -> Module:
     """Switch an active enrollment to the newest published version, keeping matching progress."""
     enrollment = _active(view)
     if enrollment.status != EnrollmentStatus.ACTIVE or view.newer is None:
         raise Conflict("You are already on the newest version.")
-    newer = _load_module(db, view.newer.id)
+    newer = learner.load_module(db, view.newer.id)
     assert newer is not None
     by_key = {a.key: a for a in newer.activities}
     for old in view.module.activities:
@@ -386,7 +277,9 @@ def move_to_latest(db: Session, view: Learner) -> Module:
     return newer
 
 
-def save_feedback(db: Session, view: Learner, rating: int | None, comment: str) -> ModuleFeedback:
+def save_feedback(
+    db: Session, view: learner.Learner, rating: int | None, comment: str
+) -> ModuleFeedback:
     """The optional end-of-module survey (one per enrollment; saving again replaces it)."""
     enrollment = view.enrollment
     if enrollment is None or enrollment.status != EnrollmentStatus.COMPLETED:

@@ -20,7 +20,7 @@ from app.schemas.learning import (
     TranscriptRead,
 )
 from app.security.access import ApiToken, Db
-from app.services import catalog, enrollment, transcript
+from app.services import catalog, enrollment, learner, transcript
 
 router = APIRouter(
     prefix="/api/v1", route_class=TransactionalRoute, tags=["learning"], responses=ERROR_RESPONSES
@@ -72,14 +72,14 @@ def modules(
 @router.get("/modules/{module_id}", response_model=ModuleDetailRead)
 def module(db: Db, user: Reader, module_id: uuid.UUID) -> ModuleDetailRead:
     """One module with its activities and the caller's progress."""
-    return ModuleDetailRead.from_view(enrollment.learner_view(db, user, module_id))
+    return ModuleDetailRead.from_view(learner.learner_view(db, user, module_id))
 
 
 @router.post("/modules/{module_id}/enrollment", response_model=ModuleDetailRead, status_code=201)
 def enroll(db: Db, user: Writer, module_id: uuid.UUID) -> ModuleDetailRead:
     """Enroll the caller (prerequisites, cohort dates and capacity are enforced)."""
     enrollment.enroll(db, user, module_id)
-    return ModuleDetailRead.from_view(enrollment.learner_view(db, user, module_id))
+    return ModuleDetailRead.from_view(learner.learner_view(db, user, module_id))
 
 
 @router.delete("/modules/{module_id}/enrollment", status_code=204)
@@ -94,7 +94,7 @@ def mark_done(
     db: Db, user: Writer, module_id: uuid.UUID, activity_id: uuid.UUID
 ) -> ModuleDetailRead:
     """Mark a reading, video, resource or evidence activity as done."""
-    view = enrollment.learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     enrollment.mark_done(db, view, activity_id)
     return ModuleDetailRead.from_view(view)
 

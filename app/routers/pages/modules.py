@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.errors import AppError
 from app.routers.common import TransactionalRoute, redirect, render
 from app.security.access import CurrentUser, Db, verify_csrf
-from app.services import catalog, enrollment
+from app.services import catalog, enrollment, learner
 from app.services.learning_markdown import render_markdown
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
@@ -76,7 +76,7 @@ def _module_page(
     status: int = 200,
     **extra: object,
 ) -> Response:
-    view = enrollment.learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     return render(
         request,
         "modules/detail.html",
@@ -127,7 +127,7 @@ def unenroll(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) 
 @router.post("/modules/{module_id}/move-to-latest", response_class=HTMLResponse)
 def move_to_latest(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) -> Response:
     """Move an enrollment to the newest version of the module."""
-    view = enrollment.learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     try:
         newer = enrollment.move_to_latest(db, view)
     except AppError as exc:
@@ -139,7 +139,7 @@ def move_to_latest(request: Request, db: Db, user: CurrentUser, module_id: uuid.
 
 def _activity_page(
     request: Request,
-    view: enrollment.Learner,
+    view: learner.Learner,
     activity_id: uuid.UUID,
     status: int = 200,
     **extra: object,
@@ -169,11 +169,11 @@ def activity_page(
     request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID, activity_id: uuid.UUID
 ) -> Response:
     """One activity (remembered as where to continue)."""
-    view = enrollment.learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     return _activity_page(request, view, activity_id)
 
 
-def _after(view: enrollment.Learner, activity_id: uuid.UUID) -> str:
+def _after(view: learner.Learner, activity_id: uuid.UUID) -> str:
     base = f"/modules/{view.module.id}"
     if view.enrollment is not None and view.enrollment.completed_at is not None:
         return base + "#complete"
@@ -185,7 +185,7 @@ def mark_done(
     request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID, activity_id: uuid.UUID
 ) -> Response:
     """Mark a reading, video or resource as done and go on to the next activity."""
-    view = enrollment.learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     try:
         activity = enrollment.mark_done(db, view, activity_id)
     except AppError as exc:
@@ -213,7 +213,7 @@ def save_reflection(
     response: Text = "",
 ) -> Response:
     """Save a reflection (the Save button, or autosave from app/static/js/autosave.js)."""
-    view = enrollment.learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     autosave = request.headers.get("x-autosave") == "1"
     try:
         enrollment.save_reflection(db, view, activity_id, response)
@@ -238,7 +238,7 @@ async def submit_quiz(
     for key in form:
         if key.startswith("q-"):
             answers[key[2:]] = [str(v) for v in form.getlist(key)]
-    view = enrollment.learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     try:
         attempt_no = int(str(form.get("attempt", "")))
     except ValueError:
@@ -257,7 +257,7 @@ async def submit_quiz(
     return redirect(request, _after(view, activity_id), message)
 
 
-def view_pass_mark(view: enrollment.Learner, activity_id: uuid.UUID) -> int:
+def view_pass_mark(view: learner.Learner, activity_id: uuid.UUID) -> int:
     """The pass mark of a quiz in the view."""
     return enrollment.activity_of(view, activity_id).pass_mark or 100
 
@@ -272,7 +272,7 @@ def feedback(
     comment: Text = "",
 ) -> Response:
     """Save the end-of-module survey."""
-    view = enrollment.learner_view(db, user, module_id)
+    view = learner.learner_view(db, user, module_id)
     try:
         value = int(rating) if rating else None
     except ValueError:
