@@ -261,6 +261,48 @@ def add_activity(
     return activity
 
 
+def find_activity(module: Module, activity_id: uuid.UUID) -> Activity:
+    """An activity of this module version, or NotFound."""
+    for activity in module.activities:
+        if activity.id == activity_id:
+            return activity
+    raise NotFound("This module has no such activity.")
+
+
+def activity_fields(activity: Activity) -> dict[str, Any]:
+    """An activity's editable fields, as its document form."""
+    return _activity_dict(activity)
+
+
+def update_activity(
+    actor: User, module: Module, activity_id: uuid.UUID, fields: dict[str, Any]
+) -> Activity:
+    """Change an activity of a draft (validated like an imported one; its key is kept)."""
+    _check_author(actor, module.organization_id)
+    _require_draft(module)
+    activity = find_activity(module, activity_id)
+    try:
+        doc = ActivityDoc.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "_form"
+        raise Invalid(first["msg"].removeprefix("Value error, ") + ".", field=field) from exc
+    fresh = activity_from_doc(doc, module, activity.position)
+    for name in (
+        "kind",
+        "title",
+        "required",
+        "body",
+        "url",
+        "transcript_url",
+        "pass_mark",
+        "evidence_target",
+        "questions",
+    ):
+        setattr(activity, name, getattr(fresh, name))
+    return activity
+
+
 def move(actor: User, module: Module, item_id: uuid.UUID, direction: int) -> None:
     """Move a section or an activity up (-1) or down (+1) within its list."""
     _check_author(actor, module.organization_id)

@@ -244,3 +244,43 @@ def test_cohort_capacity_dates_and_prerequisites(web: WebClient, web2: WebClient
     assert "Complete these modules first: Cohort Course" in blocked.text
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Enrollment)) == 1
+
+
+def test_admin_edits_an_activity_of_a_draft(web: WebClient, db, orgs):
+    riverbend, _ = orgs
+    web.sign_in("admin@riverbend.org")
+    response = _upload(web, "riverbend", json.dumps(module_doc()).encode())
+    module_id = uuid.UUID(response.headers["location"].split("/")[4])
+    quiz = db.get(Module, module_id).activities[2]
+    url = f"/orgs/riverbend/modules/{module_id}/activities/{quiz.id}/edit"
+    form = web.get(url)
+    assert form.status_code == 200
+    assert "*A quick end-of-lesson check" in form.text
+    saved = web.post(
+        url,
+        {
+            "kind": "quiz",
+            "title": "Quick check",
+            "required": "1",
+            "pass_mark": "50",
+            "questions": "Best?\n*Yes\nNo\n\nPick two\n*A\n*B\nC",
+        },
+    )
+    assert saved.status_code == 303
+    db.expire_all()
+    edited = db.get(Module, module_id).activities[2]
+    assert edited.title == "Quick check"
+    assert edited.key == quiz.key
+    assert edited.questions[1]["multiple"] is True
+    bad = web.post(url, {"kind": "video", "title": "Video", "url": "https://v.example"})
+    assert bad.status_code == 422
+    assert "transcript" in bad.text
+    db.expire_all()
+    assert db.get(Module, module_id).activities[2].kind.value == "quiz"
+    published_module = published(db, riverbend, "Fixed")
+    locked = web.post(
+        f"/orgs/riverbend/modules/{published_module.id}/activities/"
+        f"{published_module.activities[0].id}/edit",
+        {"kind": "reading", "title": "Changed"},
+    )
+    assert locked.status_code == 409

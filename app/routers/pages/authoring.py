@@ -20,6 +20,7 @@ from app.services.module_document import (
     ModuleDoc,
     parse_document,
     questions_from_text,
+    questions_to_text,
 )
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
@@ -203,17 +204,18 @@ def add_activity(
 ) -> Response:
     """Add an activity to a section of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    fields: dict[str, Any] = {
+    values = {
         "kind": kind,
         "title": title,
         "required": bool(required),
         "body": body,
-        "url": url or None,
-        "transcript_url": transcript_url or None,
-        "pass_mark": pass_mark or None,
-        "evidence_target": evidence_target or None,
-        "questions": questions_from_text(questions) if kind == "quiz" else [],
+        "url": url,
+        "transcript_url": transcript_url,
+        "pass_mark": pass_mark,
+        "evidence_target": evidence_target,
+        "questions": questions,
     }
+    fields = _activity_input(values)
     try:
         authoring.add_activity(ctx.user, module, _uuid(section_id, "section_id"), fields)
     except AppError as exc:
@@ -222,6 +224,106 @@ def add_activity(
     return redirect(
         request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity added."
     )
+
+
+def _activity_page(
+    request: Request,
+    db: Db,
+    ctx: Admin,
+    module_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
+    activity = authoring.find_activity(module, activity_id)
+    values = extra.pop("values", None) or authoring.activity_fields(activity)
+    if isinstance(values.get("questions"), list):
+        values["questions"] = questions_to_text(values["questions"])
+    return render(
+        request,
+        "authoring/activity.html",
+        status,
+        org=ctx.org,
+        module=module,
+        activity=activity,
+        values=values,
+        kinds=list(ActivityKind),
+        **extra,
+    )
+
+
+@router.get(
+    "/orgs/{slug}/modules/{module_id}/activities/{activity_id}/edit", response_class=HTMLResponse
+)
+def edit_activity(
+    request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, activity_id: uuid.UUID
+) -> Response:
+    """Edit one activity of a draft."""
+    return _activity_page(request, db, ctx, module_id, activity_id)
+
+
+@router.post(
+    "/orgs/{slug}/modules/{module_id}/activities/{activity_id}/edit", response_class=HTMLResponse
+)
+def save_activity(
+    request: Request,
+    db: Db,
+    ctx: Admin,
+    module_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    kind: Text = "",
+    title: Text = "",
+    required: Text = "",
+    body: Text = "",
+    url: Text = "",
+    transcript_url: Text = "",
+    pass_mark: Text = "",
+    evidence_target: Text = "",
+    questions: Text = "",
+) -> Response:
+    """Save an activity of a draft."""
+    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
+    values = {
+        "kind": kind,
+        "title": title,
+        "required": bool(required),
+        "body": body,
+        "url": url,
+        "transcript_url": transcript_url,
+        "pass_mark": pass_mark,
+        "evidence_target": evidence_target,
+        "questions": questions,
+    }
+    try:
+        authoring.update_activity(ctx.user, module, activity_id, _activity_input(values))
+    except AppError as exc:
+        return _activity_page(
+            request,
+            db,
+            ctx,
+            module_id,
+            activity_id,
+            exc.status_code,
+            errors={("activity_" + exc.field if exc.field else "_form"): exc.detail},
+            values=values,
+        )
+    return redirect(
+        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity saved."
+    )
+
+
+def _activity_input(values: dict[str, Any]) -> dict[str, Any]:
+    """Form values as an activity document."""
+    kind = values["kind"]
+    return {
+        **values,
+        "url": values["url"] or None,
+        "transcript_url": values["transcript_url"] or None,
+        "pass_mark": values["pass_mark"] or None,
+        "evidence_target": values["evidence_target"] or None,
+        "questions": questions_from_text(values["questions"]) if kind == "quiz" else [],
+    }
 
 
 def _uuid(value: str, field: str) -> uuid.UUID:
