@@ -66,6 +66,22 @@ def list_for_author(db: Session, actor: User, org: Organization) -> list[Module]
     )
 
 
+def published_for_author(db: Session, actor: User, org: Organization) -> list[Module]:
+    """The catalog versions of the organization's published modules, by title."""
+    _check_author(actor, org.id)
+    return list(
+        db.scalars(
+            select(Module)
+            .where(
+                Module.organization_id == org.id,
+                Module.status == ModuleStatus.PUBLISHED,
+                Module.is_current.is_(True),
+            )
+            .order_by(func.lower(Module.title))
+        )
+    )
+
+
 def _standards(db: Session, docs: list[StandardDoc]) -> list[Standard]:
     found = {
         s.code: s

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
-from app.errors import NotFound
+from app.errors import Forbidden, Invalid, NotFound
 from app.models import (
     Enrollment,
     EnrollmentStatus,
@@ -124,11 +124,15 @@ def _views(db: Session, user: User, pathways: list[Pathway]) -> list[PathwayView
     ]
 
 
-def list_for(db: Session, user: User) -> list[PathwayView]:
-    """Published pathways of the teacher's organizations, with progress."""
+def list_for(
+    db: Session, user: User, organization_id: uuid.UUID | None = None
+) -> list[PathwayView]:
+    """Published pathways of the teacher's organizations (or of one), with progress."""
     org_ids = [m.organization_id for m in user.memberships]
     query = select(Pathway).where(Pathway.status == ModuleStatus.PUBLISHED)
-    if not user.is_platform_admin:
+    if organization_id is not None:
+        query = query.where(Pathway.organization_id == organization_id)
+    elif not user.is_platform_admin:
         query = query.where(Pathway.organization_id.in_(org_ids))
     pathways = list(db.scalars(query.options(selectinload(Pathway.steps)).order_by(Pathway.title)))
     return _views(db, user, pathways)
@@ -142,6 +146,49 @@ def get_for(db: Session, user: User, pathway_id: uuid.UUID) -> PathwayView:
     if pathway is None or not policy.is_member(user, pathway.organization_id):
         raise NotFound("There is no such pathway.")
     return _views(db, user, [pathway])[0]
+
+
+def author_pathway(
+    db: Session,
+    actor: User,
+    organization_id: uuid.UUID,
+    *,
+    title: str,
+    summary: str,
+    family_ids: list[uuid.UUID],
+) -> Pathway:
+    """An admin creates a published pathway over the organization's published modules, in order."""
+    if not policy.can_author_modules(actor, organization_id):
+        raise Forbidden("Only administrators of this organization create pathways.")
+    if not 3 <= len(title.strip()) <= 200:
+        raise Invalid("Give the pathway a title of 3 to 200 characters.", field="title")
+    if len(summary) > 2000:
+        raise Invalid("Keep the summary under 2,000 characters.", field="summary")
+    if not family_ids:
+        raise Invalid("Choose at least one module, with its position.", field="modules")
+    if len(set(family_ids)) != len(family_ids):
+        raise Invalid("Each module can appear once.", field="modules")
+    known = set(
+        db.scalars(
+            select(Module.family_id).where(
+                Module.organization_id == organization_id,
+                Module.family_id.in_(family_ids),
+                Module.status == ModuleStatus.PUBLISHED,
+            )
+        )
+    )
+    if known != set(family_ids):
+        raise Invalid("Choose published modules of this organization.", field="modules")
+    pathway = create_pathway(db, organization_id, title.strip(), summary.strip(), family_ids)
+    audit.record(
+        db,
+        "pathway.created",
+        actor_id=actor.id,
+        organization_id=organization_id,
+        target_type="pathway",
+        target_id=pathway.id,
+    )
+    return pathway
 
 
 def create_pathway(

@@ -284,3 +284,29 @@ def test_admin_edits_an_activity_of_a_draft(web: WebClient, db, orgs):
         {"kind": "reading", "title": "Changed"},
     )
     assert locked.status_code == 409
+
+
+def test_admin_creates_a_pathway_in_order(web: WebClient, db, orgs):
+    riverbend, _ = orgs
+    first = published(db, riverbend, "First Steps")
+    second = published(db, riverbend, "Second Steps")
+    web.sign_in("admin@riverbend.org")
+    assert web.get("/orgs/riverbend/pathways").status_code == 200
+    none = web.post("/orgs/riverbend/pathways", {"title": "Growth", "summary": ""})
+    assert none.status_code == 422
+    assert "at least one module" in none.text
+    bad = web.post("/orgs/riverbend/pathways", {"title": "Growth", f"pos-{first.family_id}": "x"})
+    assert bad.status_code == 422
+    made = web.post(
+        "/orgs/riverbend/pathways",
+        {"title": "Growth", f"pos-{second.family_id}": "1", f"pos-{first.family_id}": "2"},
+    )
+    assert made.status_code == 303
+    db.expire_all()
+    from app.models import Pathway
+
+    pathway = db.scalar(select(Pathway))
+    assert [s.family_id for s in pathway.steps] == [second.family_id, first.family_id]
+    web.client.cookies.clear()
+    web.sign_in("teacher@riverbend.org")
+    assert web.post("/orgs/riverbend/pathways", {"title": "Mine"}).status_code == 403

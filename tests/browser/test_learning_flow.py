@@ -171,6 +171,14 @@ def test_admin_authors_a_module_in_the_browser(page, live_server: LiveServer, tm
     page.get_by_role("status").filter(has_text="is published").wait_for()
     assert_accessible(page)
 
+    page.goto(base + "/orgs/riverbend/pathways")
+    assert_accessible(page)
+    page.get_by_label("Title").fill("Blended Learning Starter")
+    page.get_by_label("Position of “Station Rotation Basics”").fill("1")
+    page.get_by_role("button", name="Create pathway").click()
+    page.get_by_role("status").filter(has_text="created").wait_for()
+    assert_accessible(page)
+
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"title": "Oops", "colour": "red"}, indent=2))
     page.goto(base + "/orgs/riverbend/modules")

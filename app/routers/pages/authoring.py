@@ -14,7 +14,7 @@ from app.errors import AppError, Invalid
 from app.models import ActivityKind, Role, Standard
 from app.routers.common import TransactionalRoute, redirect, render
 from app.security.access import Db, OrgContext, OrgRole, verify_csrf
-from app.services import authoring
+from app.services import authoring, pathways
 from app.services.module_document import (
     MAX_DOCUMENT_BYTES,
     ModuleDoc,
@@ -404,4 +404,63 @@ def export_module(db: Db, ctx: Admin, module_id: uuid.UUID) -> Response:
         body,
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _pathways_page(
+    request: Request, db: Db, ctx: Admin, status: int = 200, **extra: Any
+) -> Response:
+    return render(
+        request,
+        "authoring/pathways.html",
+        status,
+        org=ctx.org,
+        pathway_views=pathways.list_for(db, ctx.user, ctx.org.id),
+        modules=authoring.published_for_author(db, ctx.user, ctx.org),
+        **extra,
+    )
+
+
+@router.get("/orgs/{slug}/pathways", response_class=HTMLResponse)
+def pathway_list(request: Request, db: Db, ctx: Admin) -> Response:
+    """The organization's pathways, and a form to create one."""
+    return _pathways_page(request, db, ctx)
+
+
+@router.post("/orgs/{slug}/pathways", response_class=HTMLResponse)
+async def create_pathway(request: Request, db: Db, ctx: Admin) -> Response:
+    """Create a pathway from modules given positions."""
+    form = await request.form()
+    title, summary = str(form.get("title", "")), str(form.get("summary", ""))
+    positions = {k[4:]: str(v).strip() for k, v in form.items() if k.startswith("pos-")}
+    try:
+        chosen = sorted((int(v), uuid.UUID(k)) for k, v in positions.items() if v)
+        pathways.author_pathway(
+            db,
+            ctx.user,
+            ctx.org.id,
+            title=title,
+            summary=summary,
+            family_ids=[f for _, f in chosen],
+        )
+    except ValueError:
+        return _pathways_page(
+            request,
+            db,
+            ctx,
+            422,
+            errors={"modules": "Positions must be whole numbers."},
+            values={"title": title, "summary": summary, **positions},
+        )
+    except AppError as exc:
+        return _pathways_page(
+            request,
+            db,
+            ctx,
+            exc.status_code,
+            errors={exc.field or "_form": exc.detail},
+            values={"title": title, "summary": summary, **positions},
+        )
+    return redirect(
+        request, f"/orgs/{ctx.org.slug}/pathways", f"Pathway “{title.strip()}” created."
     )
