@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Module, ModuleStatus, Organization
-from app.services import authoring
+from app.services import module_io
 from app.services.module_document import ModuleDoc
 
 QUIZ = {
@@ -75,7 +75,7 @@ def published(
     db: Session, org: Organization, title: str = "Exit Tickets That Work", **overrides: Any
 ) -> Module:
     """A published module of ``org``."""
-    module = authoring.import_module(
+    module = module_io.import_module(
         db, org, None, ModuleDoc.model_validate(module_doc(title, **overrides))
     )
     module.status = ModuleStatus.PUBLISHED

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Module, ModulePrerequisite, Organization, Pathway
-from app.services import authoring, pathways
+from app.services import module_io, pathways
 from app.services.module_document import ModuleDoc
 
 ISTE = "https://iste.org/standards/educators"
@@ -273,7 +273,7 @@ def seed_learning(db: Session, org: Organization) -> None:
     for index, spec in enumerate(MODULES):
         if spec[0] in existing:
             continue
-        module = authoring.import_module(db, org, None, ModuleDoc.model_validate(_doc(spec)))
+        module = module_io.import_module(db, org, None, ModuleDoc.model_validate(_doc(spec)))
         module.status = module.status.PUBLISHED
         module.published_at = utcnow() - timedelta(days=len(MODULES) - index)
         published[module.title] = module

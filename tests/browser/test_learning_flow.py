@@ -34,7 +34,7 @@ def test_teacher_finds_learns_completes_and_downloads_a_transcript(page, live_se
         db.commit()
     _sign_in(page, base, "teacher@riverbend.example", "laurel-demo-teacher")
 
-    page.get_by_role("link", name="Modules").click()
+    page.get_by_role("link", name="Modules", exact=True).click()
     assert_accessible(page)
     page.get_by_label("Search modules").fill("exit ticket")
     page.keyboard.press("Enter")

@@ -14,7 +14,7 @@ from app.errors import AppError, Invalid
 from app.models import ActivityKind, Role, Standard
 from app.routers.common import TransactionalRoute, redirect, render
 from app.security.access import Db, OrgContext, OrgRole, verify_csrf
-from app.services import authoring, pathways
+from app.services import authoring, module_io, pathways
 from app.services.module_document import (
     MAX_DOCUMENT_BYTES,
     ModuleDoc,
@@ -73,7 +73,7 @@ def create_module(request: Request, db: Db, ctx: Admin, title: Text = "") -> Res
             errors={"title": "Give the module a title of 3 to 200 characters."},
             values={"title": title},
         )
-    module = authoring.import_module(db, ctx.org, ctx.user, doc)
+    module = module_io.import_module(db, ctx.org, ctx.user, doc)
     return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module.id}/edit", "Draft created.")
 
 
@@ -86,7 +86,7 @@ async def import_module(
     try:
         if not raw:
             raise Invalid("Choose a module document (a .json file) to import.", field="document")
-        module = authoring.import_module(db, ctx.org, ctx.user, parse_document(raw))
+        module = module_io.import_module(db, ctx.org, ctx.user, parse_document(raw))
     except AppError as exc:
         return _list_page(
             request, db, ctx, exc.status_code, errors={exc.field or "_form": exc.detail}
@@ -398,7 +398,7 @@ def lifecycle(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, action
 def export_module(db: Db, ctx: Admin, module_id: uuid.UUID) -> Response:
     """Download the module as one JSON document."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    body = json.dumps(authoring.export_document(module), indent=2, ensure_ascii=False)
+    body = json.dumps(module_io.export_document(module), indent=2, ensure_ascii=False)
     name = f"module-{module.family_id}-v{module.version}.json"
     return Response(
         body,
