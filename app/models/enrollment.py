@@ -32,7 +32,7 @@ class Enrollment(IdMixin, TimestampMixin, Base):
         UniqueConstraint("user_id", "family_id"),
         Index("ix_enrollments_module_status", "module_id", "status"),
         Index("ix_enrollments_family_status", "family_id", "status"),
-        Index("ix_enrollments_status_family_user", "status", "family_id", "user_id"),
+        Index("ix_enrollments_status_user_family", "status", "user_id", "family_id"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -236,4 +236,5 @@ def seed_scale(
         )
     _bulk(db, Enrollment, rows)
     db.flush()
+    db.execute(text("ANALYZE"))  # fresh planner statistics, as autovacuum would give later
     return ScaleResult(slug, modules, teachers, len(rows), str(users[0]["email"]) if users else "")

@@ -363,7 +363,7 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_enrollments_family_status", ["family_id", "status"], unique=False)
         batch_op.create_index(
-            "ix_enrollments_status_family_user", ["status", "family_id", "user_id"], unique=False
+            "ix_enrollments_status_user_family", ["status", "user_id", "family_id"], unique=False
         )
         batch_op.create_index("ix_enrollments_module_status", ["module_id", "status"], unique=False)
 
@@ -483,7 +483,7 @@ def downgrade() -> None:
     op.drop_table("activity_progress")
     with op.batch_alter_table("enrollments", schema=None) as batch_op:
         batch_op.drop_index("ix_enrollments_module_status")
-        batch_op.drop_index("ix_enrollments_status_family_user")
+        batch_op.drop_index("ix_enrollments_status_user_family")
         batch_op.drop_index("ix_enrollments_family_status")
         batch_op.drop_index(batch_op.f("ix_enrollments_completed_at"))
 
