@@ -103,6 +103,25 @@ def seed_demo() -> None:
         print(f"demo login: {account.role.value:8} {account.email:30} {account.password}")
 
 
+@cli.command("seed-scale")
+def seed_scale(
+    modules: Annotated[int, typer.Option(help="Published modules")] = 500,
+    teachers: Annotated[int, typer.Option(help="Teachers")] = 5000,
+    enrollments: Annotated[int, typer.Option(help="Enrollments")] = 50_000,
+) -> None:
+    """Add a large synthetic organization for performance tests (not for production)."""
+    from app.services.seed_scale import seed_scale as seed
+
+    factory = make_session_factory(make_engine(get_settings().database_url))
+    with factory() as db:
+        result = seed(db, modules=modules, teachers=teachers, enrollments=enrollments)
+        db.commit()
+    console.print(
+        f"Seeded {result.organization_slug}: {result.modules} modules, {result.teachers} teachers, "
+        f"{result.enrollments} enrollments. Sign in as {result.sample_email} / {result.password}."
+    )
+
+
 @cli.command()
 def worker(
     once: Annotated[bool, typer.Option(help="Drain the outbox once and exit")] = False,

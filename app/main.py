@@ -20,15 +20,19 @@ from app.errors import AppError
 from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
 from app.routers.api import communities as community_api
+from app.routers.api import learning as learning_api
 from app.routers.api import v1, verify
 from app.routers.common import render
 from app.routers.pages import (
     account,
     admin,
     auth,
+    authoring,
     communities,
     credentials,
     home,
+    learning,
+    modules,
     notifications,
     orgs,
     resources,
@@ -95,6 +99,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.include_router(verify.router)
     application.include_router(issuers.router, include_in_schema=False)
     application.include_router(community_api.router)
+    application.include_router(learning_api.router)
     pages = (
         home.router,
         auth.router,
@@ -103,6 +108,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         account.router,
         orgs.router,
         admin.router,
+        modules.router,
+        learning.router,
+        authoring.router,
         credentials.router,
         communities.router,
         threads.router,

@@ -11,7 +11,7 @@ from app.settings import project_path
 
 #: Full-text search objects made by hand in migrations (FTS5 tables and their shadow tables on
 #: SQLite, a plain table with a GIN index on PostgreSQL); autogenerate must not compare them.
-FTS_PREFIXES = ("community_fts",)
+FTS_PREFIXES = ("community_fts", "modules_fts", "ix_modules_search_fts")
 
 
 def include_object(obj: object, name: str | None, *_context: object) -> bool:

@@ -89,3 +89,13 @@ def can_post_in_community(member: CommunityMember | None) -> bool:
 def can_create_community(user: User, organization_id: uuid.UUID) -> bool:
     """Coaches and administrators create communities."""
     return has_role(user, organization_id, Role.COACH)
+
+
+def can_author_modules(user: User, organization_id: uuid.UUID) -> bool:
+    """Administrators create, edit, publish and archive their organization's modules."""
+    return has_role(user, organization_id, Role.ADMIN)
+
+
+def can_see_catalog_of(user: User, organization_id: uuid.UUID) -> bool:
+    """Members see the published modules of their organizations."""
+    return is_member(user, organization_id)

@@ -7,4 +7,6 @@ SCOPES: dict[str, str] = {
     "verify": "Verify credentials through the API at the higher rate limit for employers",
     "communities:read": "Read communities, threads and posts you can see",
     "communities:write": "Start threads and reply in communities you belong to",
+    "learning:read": "Read the module catalog, your enrollments, progress and PD transcript",
+    "learning:write": "Enroll in modules, leave them and record your progress",
 }

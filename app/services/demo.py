@@ -12,6 +12,7 @@ from app.models import Organization, OrgKind, Role, User
 from app.security.passwords import hash_password, verify_password
 from app.services import organizations
 from app.services.community_demo import seed_communities
+from app.services.demo_learning import seed_learning
 
 DEMO_ORG_SLUG = "riverbend"
 
@@ -60,4 +61,5 @@ def seed_demo(db: Session) -> list[DemoAccount]:
         organizations.add_member(db, org, user, account.role)
         people.append(user)
     seed_communities(db, org, people)
+    seed_learning(db, org)
     return list(DEMO_ACCOUNTS)

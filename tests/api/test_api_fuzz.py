@@ -19,7 +19,16 @@ def admin_token(web: WebClient, db) -> str:
     web.sign_in("boss@school.org")
     response = web.post(
         "/account/tokens",
-        {"name": "fuzz", "scopes": ["account:read", "orgs:read", "orgs:admin"]},
+        {
+            "name": "fuzz",
+            "scopes": [
+                "account:read",
+                "orgs:read",
+                "orgs:admin",
+                "learning:read",
+                "learning:write",
+            ],
+        },
     )
     return re.search(r'value="(lrl_[^"]+)"', response.text).group(1)
 

@@ -51,3 +51,26 @@ def test_migrate_seed_twice_and_create_admin(tmp_path, monkeypatch) -> None:
     with Session(engine) as db:
         assert db.scalar(select(User).where(User.email == "op@laurel.org")).is_platform_admin
     engine.dispose()
+
+
+def test_seed_scale_adds_a_searchable_organization(tmp_path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'scale.db'}"
+    monkeypatch.setenv("LAUREL_DATABASE_URL", url)
+    monkeypatch.setenv("LAUREL_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    args = ["seed-scale", "--modules", "30", "--teachers", "20", "--enrollments", "100"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "30 modules, 20 teachers, 100 enrollments" in result.output
+
+    from sqlalchemy import text
+
+    from app.models import Enrollment, Module
+
+    engine = create_engine(url)
+    with Session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(Module)) == 30
+        assert db.scalar(select(func.count()).select_from(Enrollment)) == 100
+        assert db.execute(text("SELECT count(*) FROM modules_fts")).scalar() == 30
+    engine.dispose()
