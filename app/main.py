@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import app.models  # noqa: F401 - registers every table
@@ -167,6 +167,16 @@ def _add_error_handlers(application: FastAPI) -> None:
             return JSONResponse({"error": "invalid_request", "detail": problems}, status_code=422)
         return _error_response(
             request, 400, "bad_request", f"The form was incomplete or malformed ({problems})."
+        )
+
+    @application.exception_handler(DataError)
+    async def unstorable(request: Request, _exc: DataError) -> Response:
+        return _error_response(
+            request,
+            422,
+            "invalid",
+            "Some of what you sent cannot be stored (for example a NUL character or a number "
+            "out of range). Remove it and try again.",
         )
 
     @application.exception_handler(OperationalError)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import re
 import time
@@ -62,7 +64,11 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if int(headers.get(b"content-length", b"0") or 0) > limit:
+            if _has_nul(scope):
+                await _plain_error(
+                    scope, send_wrapper, 422, "The address contains a NUL character."
+                )
+            elif int(headers.get(b"content-length", b"0") or 0) > limit:
                 await _too_large(scope, send_wrapper, limit)
             else:
                 await self.app(scope, _limited(receive, limit), send_wrapper)
@@ -113,26 +119,35 @@ def _limited(receive: Receive, limit: int) -> Receive:
     return wrapped
 
 
+def _has_nul(scope: Scope) -> bool:
+    query = scope.get("query_string", b"").lower()
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+
+
 async def _too_large(scope: Scope, send: Any, limit: int) -> None:
     kib = limit // 1024
+    await _plain_error(
+        scope, send, 413, f"The request is larger than {kib} KiB. Shorten it and try again."
+    )
+
+
+async def _plain_error(scope: Scope, send: Any, status: int, message: str) -> None:
+    """An error answered before the application runs: the JSON shape, or a minimal page."""
+    codes = {413: "payload_too_large", 422: "invalid"}
     if scope["path"].startswith("/api/"):
-        body = (
-            f'{{"error": "payload_too_large", "detail": "The request body is larger than '
-            f'{kib} KiB."}}'
-        ).encode()
+        body = json.dumps({"error": codes[status], "detail": message}).encode()
         content_type = b"application/json"
     else:
         body = (
-            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Too large - Laurel"
-            "</title></head><body><main><h1>That was too much to send</h1><p>The form you "
-            f"sent is larger than {kib} KiB. Shorten it and try again.</p><p><a href='/'>Go "
-            "to Laurel's home page</a></p></main></body></html>"
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Laurel</title>"
+            f"</head><body><main><h1>That request could not be used</h1><p>{html.escape(message)}"
+            "</p><p><a href='/'>Go to Laurel's home page</a></p></main></body></html>"
         ).encode()
         content_type = b"text/html; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),

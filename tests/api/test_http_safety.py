@@ -151,3 +151,25 @@ def test_logs_carry_no_passwords_or_tokens(web: WebClient, db, caplog) -> None:
     text = "\n".join(lines)
     assert "wrong-but-secret-pw" not in text
     assert "very-secret-token-value" not in text
+
+
+def test_nul_characters_in_the_address_are_refused(web: WebClient) -> None:
+    api = web.get("/api/v1/modules?grade_band=%00")
+    assert api.status_code == 422
+    assert api.json() == {"error": "invalid", "detail": "The address contains a NUL character."}
+    page = web.get("/signin?next=%00")
+    assert page.status_code == 422
+    assert "NUL character" in page.text
+
+
+def test_values_the_database_cannot_store_are_a_422(app) -> None:
+    from sqlalchemy.exc import DataError
+
+    def unstorable() -> None:
+        raise DataError("INSERT", {}, Exception("text fields cannot contain NUL (0x00) bytes"))
+
+    add_routes(app, unstorable=unstorable)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/unstorable")
+    assert response.status_code == 422
+    assert "cannot be stored" in response.text
