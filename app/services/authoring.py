@@ -121,6 +121,16 @@ def _section(module: Module, section_id: uuid.UUID) -> Section:
     raise NotFound("This module has no such section.")
 
 
+def _validated(fields: dict[str, Any]) -> ActivityDoc:
+    """The activity fields checked like an imported activity; Invalid names the first problem."""
+    try:
+        return ActivityDoc.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "_form"
+        raise Invalid(first["msg"].removeprefix("Value error, ") + ".", field=field) from exc
+
+
 def add_activity(
     actor: User, module: Module, section_id: uuid.UUID, fields: dict[str, Any]
 ) -> Activity:
@@ -128,12 +138,7 @@ def add_activity(
     _check_author(actor, module.organization_id)
     _require_draft(module)
     section = _section(module, section_id)
-    try:
-        doc = ActivityDoc.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "_form"
-        raise Invalid(first["msg"].removeprefix("Value error, ") + ".", field=field) from exc
+    doc = _validated(fields)
     activity = module_io.activity_from_doc(doc, module, len(section.activities))
     section.activities.append(activity)
     return activity
@@ -159,12 +164,7 @@ def update_activity(
     _check_author(actor, module.organization_id)
     _require_draft(module)
     activity = find_activity(module, activity_id)
-    try:
-        doc = ActivityDoc.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "_form"
-        raise Invalid(first["msg"].removeprefix("Value error, ") + ".", field=field) from exc
+    doc = _validated(fields)
     fresh = module_io.activity_from_doc(doc, module, activity.position)
     for name in (
         "kind",

@@ -25,6 +25,34 @@ from app.services.module_document import (
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 Text = Annotated[str, Form()]
+
+
+def activity_values(
+    kind: Text = "",
+    title: Text = "",
+    required: Text = "",
+    body: Text = "",
+    url: Text = "",
+    transcript_url: Text = "",
+    pass_mark: Text = "",
+    evidence_target: Text = "",
+    questions: Text = "",
+) -> dict[str, Any]:
+    """The activity form's fields, as submitted (checked by the service)."""
+    return {
+        "kind": kind,
+        "title": title,
+        "required": bool(required),
+        "body": body,
+        "url": url,
+        "transcript_url": transcript_url,
+        "pass_mark": pass_mark,
+        "evidence_target": evidence_target,
+        "questions": questions,
+    }
+
+
+ActivityValues = Annotated[dict[str, Any], Depends(activity_values)]
 Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
 METADATA = (
     "title",
@@ -191,30 +219,11 @@ def add_activity(
     db: Db,
     ctx: Admin,
     module_id: uuid.UUID,
+    values: ActivityValues,
     section_id: Text = "",
-    kind: Text = "",
-    title: Text = "",
-    required: Text = "",
-    body: Text = "",
-    url: Text = "",
-    transcript_url: Text = "",
-    pass_mark: Text = "",
-    evidence_target: Text = "",
-    questions: Text = "",
 ) -> Response:
     """Add an activity to a section of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    values = {
-        "kind": kind,
-        "title": title,
-        "required": bool(required),
-        "body": body,
-        "url": url,
-        "transcript_url": transcript_url,
-        "pass_mark": pass_mark,
-        "evidence_target": evidence_target,
-        "questions": questions,
-    }
     fields = _activity_input(values)
     try:
         authoring.add_activity(ctx.user, module, _uuid(section_id, "section_id"), fields)
@@ -272,29 +281,10 @@ def save_activity(
     ctx: Admin,
     module_id: uuid.UUID,
     activity_id: uuid.UUID,
-    kind: Text = "",
-    title: Text = "",
-    required: Text = "",
-    body: Text = "",
-    url: Text = "",
-    transcript_url: Text = "",
-    pass_mark: Text = "",
-    evidence_target: Text = "",
-    questions: Text = "",
+    values: ActivityValues,
 ) -> Response:
     """Save an activity of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    values = {
-        "kind": kind,
-        "title": title,
-        "required": bool(required),
-        "body": body,
-        "url": url,
-        "transcript_url": transcript_url,
-        "pass_mark": pass_mark,
-        "evidence_target": evidence_target,
-        "questions": questions,
-    }
     try:
         authoring.update_activity(ctx.user, module, activity_id, _activity_input(values))
     except AppError as exc:
