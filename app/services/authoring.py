@@ -103,14 +103,27 @@ def update_metadata(db: Session, actor: User, module: Module, fields: dict[str, 
     module.updated_at = utcnow()
 
 
+def _section_title(title: str, field: str) -> str:
+    if not title.strip() or len(title.strip()) > 200:
+        raise Invalid("Give the section a title of up to 200 characters.", field=field)
+    return title.strip()
+
+
 def add_section(actor: User, module: Module, title: str) -> Section:
     """Append a section to a draft."""
     _check_author(actor, module.organization_id)
     _require_draft(module)
-    if not title.strip() or len(title) > 200:
-        raise Invalid("Give the section a title of up to 200 characters.", field="section_title")
-    section = Section(position=len(module.sections), title=title.strip())
+    section = Section(position=len(module.sections), title=_section_title(title, "section_title"))
     module.sections.append(section)
+    return section
+
+
+def rename_section(actor: User, module: Module, section_id: uuid.UUID, title: str) -> Section:
+    """Give a section of a draft a new title."""
+    _check_author(actor, module.organization_id)
+    _require_draft(module)
+    section = _section(module, section_id)
+    section.title = _section_title(title, f"title-{section_id}")
     return section
 
 

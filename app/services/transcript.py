@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 
 from fpdf import FPDF
 from sqlalchemy import select
@@ -130,25 +131,28 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def _latin1(value: str) -> str:
-    return value.encode("latin-1", "replace").decode("latin-1")
+#: DejaVu Sans (bundled; free licence in the same folder) prints every teacher's name, not only
+#: Latin-1 ones as the PDF core fonts would.
+FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
 
 
 def to_pdf(transcript: Transcript) -> bytes:
     """The transcript as a one-table PDF document."""
     pdf = FPDF(format="Letter")
-    pdf.set_title(_latin1(f"PD transcript: {transcript.teacher}"))
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(f"PD transcript: {transcript.teacher}")
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font("DejaVu", "B", 16)
     pdf.cell(0, 10, "Professional development transcript", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font("DejaVu", size=10)
     period = f"{transcript.start or 'beginning'} to {transcript.end or 'today'}"
     for line in (
         f"Teacher: {transcript.teacher} ({transcript.email})",
         f"Organization: {', '.join(transcript.organizations) or '-'}",
         f"Period: {period}",
     ):
-        pdf.cell(0, 7, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     with pdf.table(
         col_widths=(24, 80, 14, 52, 20), text_align=("LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT")
@@ -158,9 +162,9 @@ def to_pdf(transcript: Transcript) -> bytes:
             table.row(
                 [
                     row.completed_on.isoformat(),
-                    _latin1(row.title),
+                    row.title,
                     str(row.version),
-                    _latin1(row.organization),
+                    row.organization,
                     str(row.hours),
                 ]
             )

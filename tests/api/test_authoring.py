@@ -58,8 +58,15 @@ def test_admin_authors_publishes_and_teacher_sees_it(web: WebClient, web2: WebCl
     )
     assert saved.status_code == 303, saved.text
     base = f"/orgs/riverbend/modules/{module_id}"
-    assert web.post(f"{base}/sections", {"section_title": "Learn"}).status_code == 303
-    section_id = db.scalar(select(Section.id).where(Section.title == "Learn"))
+    assert web.post(f"{base}/sections", {"section_title": "Lern"}).status_code == 303
+    section_id = db.scalar(select(Section.id).where(Section.title == "Lern"))
+    blank = web.post(f"{base}/sections/{section_id}/rename", {"title": "  "})
+    assert blank.status_code == 422
+    assert "up to 200 characters" in blank.text
+    renamed = web.post(f"{base}/sections/{section_id}/rename", {"title": "Learn"})
+    assert renamed.status_code == 303
+    db.expire_all()
+    assert db.get(Section, section_id).title == "Learn"
     for title in ("First", "Second"):
         added = web.post(
             f"{base}/activities",
@@ -100,6 +107,7 @@ def test_admin_authors_publishes_and_teacher_sees_it(web: WebClient, web2: WebCl
     assert "Station Rotation" in web2.get("/modules?q=stations").text
     locked = web.post(f"{base}/sections", {"section_title": "More"})
     assert locked.status_code == 409
+    assert web.post(f"{base}/sections/{section_id}/rename", {"title": "X"}).status_code == 409
 
 
 def test_teachers_cannot_author_and_admins_stay_in_their_org(web: WebClient, db, orgs):

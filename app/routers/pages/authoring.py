@@ -213,6 +213,30 @@ def add_section(
     )
 
 
+@router.post(
+    "/orgs/{slug}/modules/{module_id}/sections/{section_id}/rename", response_class=HTMLResponse
+)
+def rename_section(
+    request: Request,
+    db: Db,
+    ctx: Admin,
+    module_id: uuid.UUID,
+    section_id: uuid.UUID,
+    title: Text = "",
+) -> Response:
+    """Rename a section of a draft."""
+    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
+    try:
+        authoring.rename_section(ctx.user, module, section_id, title)
+    except AppError as exc:
+        return _edit_page(
+            request, db, ctx, module_id, exc.status_code, errors={exc.field or "_form": exc.detail}
+        )
+    return redirect(
+        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#s-{section_id}", "Section renamed."
+    )
+
+
 @router.post("/orgs/{slug}/modules/{module_id}/activities", response_class=HTMLResponse)
 def add_activity(
     request: Request,
