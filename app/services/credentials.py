@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,7 +61,6 @@ class IssueRequest:
     evidence: tuple[Evidence, ...] = ()
     results: tuple[Result, ...] = ()
     supersedes: IssuedCredential | None = None
-    narrative: str | None = field(default=None)
 
 
 def spec_from_credential(credential: dict[str, Any]) -> AchievementSpec:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,12 +17,15 @@ from app.models import RateCounter
 def hit(sessions: sessionmaker[Session], key: str, limit: int, window_seconds: int = 60) -> int:
     """Count one request for ``key`` in its own short transaction (so no lock outlives it);
     raise TooManyRequests past ``limit`` in the window."""
+    now = utcnow()
+    window_start = datetime.fromtimestamp(
+        int(now.timestamp()) // window_seconds * window_seconds, UTC
+    )
     with sessions() as db:
-        count = _count(db, key, window_seconds)
+        count = _count(db, key, window_start)
         db.commit()
     if count > limit:
-        now = utcnow()
-        retry = int(window_seconds - now.timestamp() % window_seconds) + 1
+        retry = int((window_start - now).total_seconds()) + window_seconds + 1
         raise TooManyRequests(
             f"Too many verification requests: {limit} per minute. Try again in {retry} seconds, "
             "or use an API key for a higher limit.",
@@ -31,11 +34,7 @@ def hit(sessions: sessionmaker[Session], key: str, limit: int, window_seconds: i
     return count
 
 
-def _count(db: Session, key: str, window_seconds: int) -> int:
-    now = utcnow()
-    window_start = now.replace(microsecond=0) - timedelta(
-        seconds=now.replace(microsecond=0).timestamp() % window_seconds
-    )
+def _count(db: Session, key: str, window_start: datetime) -> int:
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(RateCounter)
