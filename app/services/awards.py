@@ -1,0 +1,195 @@
+"""Awards: recording that someone earned a micro-credential, and turning it into a credential.
+
+``issue_for_award`` is the one call between review and credentials: it signs the Open Badges
+credential in the caller's transaction. If signing fails, the award stays visible as
+"pending" with the reason, and ``retry_pending`` (admin page, CLI) tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.models import (
+    Award,
+    AwardStatus,
+    MicroCredential,
+    Organization,
+    Review,
+    ReviewKind,
+    Submission,
+    User,
+)
+from app.services import audit, credentials
+from app.settings import Settings
+from badges import Evidence, Result
+
+log = logging.getLogger(__name__)
+
+DAYS_PER_MONTH = 30.44
+
+
+def achievement_url(settings: Settings, definition: MicroCredential) -> str:
+    """The Achievement ``id``: the micro-credential version's public page."""
+    return f"{settings.base_url}/micro-credentials/{definition.id}"
+
+
+def achievement_spec(
+    settings: Settings, definition: MicroCredential
+) -> credentials.AchievementSpec:
+    """The definition in OB 3.0 terms (criteria, alignment, image, type, credits)."""
+    return credentials.AchievementSpec(
+        id=achievement_url(settings, definition),
+        name=definition.name,
+        description=definition.description or definition.name,
+        criteria=definition.criteria or definition.description or definition.name,
+        achievement_type=definition.achievement_type,
+        image_url=f"{achievement_url(settings, definition)}/image",
+        alignments=tuple(
+            (a["name"], a["url"]) for a in definition.alignments if a.get("name") and a.get("url")
+        ),
+        credits=float(definition.pd_hours) if definition.pd_hours else None,
+    )
+
+
+def record_award(
+    db: Session,
+    settings: Settings,
+    *,
+    user: User,
+    definition: MicroCredential,
+    submission: Submission | None = None,
+    awarded_by: User | None = None,
+) -> Award:
+    """Record the award (once per person and definition) and issue its credential."""
+    existing = _existing(db, user, definition)
+    if existing is not None:
+        return existing
+    award = Award(
+        organization_id=definition.organization_id,
+        user_id=user.id,
+        micro_credential_id=definition.id,
+        submission_id=submission.id if submission else None,
+        awarded_by_id=awarded_by.id if awarded_by else None,
+    )
+    try:
+        with db.begin_nested():
+            db.add(award)
+    except IntegrityError:  # awarded concurrently
+        found = _existing(db, user, definition)
+        if found is None:
+            raise
+        return found
+    audit.record(
+        db, "award.recorded", actor_id=awarded_by.id if awarded_by else None,
+        organization_id=definition.organization_id, target_type="award", target_id=award.id,
+        micro_credential=definition.name, recipient=user.email,
+    )  # fmt: skip
+    return issue_for_award(db, settings, award)
+
+
+def _existing(db: Session, user: User, definition: MicroCredential) -> Award | None:
+    return db.scalar(
+        select(Award).where(Award.user_id == user.id, Award.micro_credential_id == definition.id)
+    )
+
+
+def issue_for_award(db: Session, settings: Settings, award: Award) -> Award:
+    """Sign the award's Open Badges credential (idempotent); on failure leave it pending."""
+    if award.status == AwardStatus.ISSUED:
+        return award
+    definition = award.micro_credential
+    user = db.get_one(User, award.user_id)
+    org = db.get_one(Organization, award.organization_id)
+    valid_until = (
+        award.awarded_at + timedelta(days=round(definition.validity_months * DAYS_PER_MONTH))
+        if definition.validity_months
+        else None
+    )
+    request = credentials.IssueRequest(
+        organization=org,
+        recipient_email=user.email,
+        achievement=achievement_spec(settings, definition),
+        idempotency_key=f"award:{award.id}",
+        recipient_user=user,
+        valid_until=valid_until,
+        evidence=_evidence(db, award),
+        results=_results(db, award),
+    )
+    try:
+        with db.begin_nested():
+            credential = credentials.issue_credential(db, settings, request)
+    except Exception as exc:  # any signing fault leaves a visible pending award
+        log.exception("issuing the credential for award %s failed", award.id)
+        award.status = AwardStatus.FAILED
+        award.error = f"{type(exc).__name__}: {exc}"[:500]
+        return award
+    award.credential_id = credential.id
+    award.status = AwardStatus.ISSUED
+    award.error = None
+    return award
+
+
+def _primary_review(db: Session, award: Award) -> Review | None:
+    if award.submission_id is None:
+        return None
+    submission = db.get_one(Submission, award.submission_id)
+    attempt = submission.attempts[-1] if submission.attempts else None
+    if attempt is None:
+        return None
+    return next((r for r in attempt.reviews if r.kind == ReviewKind.PRIMARY), None)
+
+
+def _evidence(db: Session, award: Award) -> tuple[Evidence, ...]:
+    definition = award.micro_credential
+    review = _primary_review(db, award)
+    if review is None:
+        narrative = f"Earned by completing the learning linked to {definition.name}."
+    else:
+        narrative = (
+            f"Classroom evidence (attempt {review.attempt.number}) reviewed by a coach against "
+            f"the {definition.name} rubric and judged Earned on {review.decided_at:%Y-%m-%d}."
+        )
+    return (Evidence(name=f"Evidence for {definition.name}", narrative=narrative),)
+
+
+def _results(db: Session, award: Award) -> tuple[Result, ...]:
+    review = _primary_review(db, award)
+    if review is None:
+        return ()
+    names = {item["key"]: item for item in award.micro_credential.rubric}
+    results = []
+    for score in sorted(review.scores, key=lambda s: s.criterion):
+        item = names.get(score.criterion)
+        label = next(
+            (lv.get("label", "") for lv in item["levels"] if lv["level"] == score.level), ""
+        ) if item else ""  # fmt: skip
+        results.append(
+            Result(value=f"{item['name'] if item else score.criterion}: {label or score.level}")
+        )
+    return tuple(results)
+
+
+def retry_pending(db: Session, settings: Settings, organization_id: object = None) -> list[Award]:
+    """Try again to issue every award whose credential is not yet signed."""
+    query = select(Award).where(Award.status != AwardStatus.ISSUED)
+    if organization_id is not None:
+        query = query.where(Award.organization_id == organization_id)
+    return [issue_for_award(db, settings, award) for award in db.scalars(query)]
+
+
+def awarded_recently(db: Session, user: User, days: int = 30) -> list[Award]:
+    """The person's awards of the last ``days`` days, newest first."""
+    since = utcnow() - timedelta(days=days)
+    return list(
+        db.scalars(
+            select(Award)
+            .where(Award.user_id == user.id, Award.awarded_at >= since)
+            .order_by(Award.awarded_at.desc())
+        )
+    )
