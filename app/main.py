@@ -30,6 +30,7 @@ from app.routers.pages import (
     authoring,
     communities,
     credentials,
+    exemplar_share,
     home,
     learning,
     modules,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         communities.router,
         threads.router,
         resources.router,
+        exemplar_share.router,
     )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)
