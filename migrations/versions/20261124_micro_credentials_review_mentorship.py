@@ -12,7 +12,6 @@ from alembic import op
 
 import app.db
 
-
 revision: str = "20261124_review"
 down_revision: str | None = "20261124_learning"
 branch_labels: str | Sequence[str] | None = None
