@@ -132,3 +132,23 @@ def test_local_listing_ignores_partial_and_foreign_files(settings: Settings) -> 
 def test_the_s3_secret_is_never_shown(s3_settings: Settings) -> None:
     shown = repr(s3_settings) + str(s3_settings) + repr(storage_for(s3_settings))
     assert "testing-secret" not in shown
+
+
+def test_s3_without_a_bucket_refuses_to_start(settings: Settings) -> None:
+    from app.settings import SettingsError
+
+    settings.storage_backend = "s3"
+    with pytest.raises(SettingsError, match="LAUREL_S3_BUCKET is required"):
+        settings.validate_for_startup()
+
+
+def test_backend_and_bucket_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAUREL_STORAGE_BACKEND", "s3")
+    monkeypatch.setenv("LAUREL_S3_BUCKET", "district-files")
+    monkeypatch.setenv("LAUREL_S3_SECRET_ACCESS_KEY", "from-the-environment")
+    loaded = Settings(secret_key="x" * 40)  # type: ignore[arg-type]
+    assert (loaded.storage_backend, loaded.s3_bucket) == ("s3", "district-files")
+    assert "from-the-environment" not in repr(loaded)
+    monkeypatch.setenv("LAUREL_STORAGE_BACKEND", "ftp")
+    with pytest.raises(ValueError, match="storage_backend"):
+        Settings()
