@@ -58,6 +58,11 @@ class Progress:
     submissions: dict[str, int] = field(default_factory=dict)
     awards: int = 0
 
+    @property
+    def pd_hours_text(self) -> str:
+        """PD hours without trailing zeros ("1.5", "10")."""
+        return f"{self.pd_hours.normalize():f}"
+
     def submissions_in(self, *statuses: str) -> int:
         """How many submissions are in any of the statuses."""
         return sum(self.submissions.get(s, 0) for s in statuses)

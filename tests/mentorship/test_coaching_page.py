@@ -248,3 +248,10 @@ def test_preferences_list_every_kind_and_turning_off_coaching_mail_works(
     bell = web2.get("/").text
     assert '<span class="badge">' in bell
     assert "New coaching message from Casey Coach" in web2.get("/notifications").text
+
+
+def test_pd_hours_are_shown_without_exponents_or_trailing_zeros() -> None:
+    from app.services.mentorship import Progress
+
+    shown = [Progress(pd_hours=Decimal(v)).pd_hours_text for v in ("0", "1.50", "10.00", "0.25")]
+    assert shown == ["0", "1.5", "10", "0.25"]
