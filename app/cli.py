@@ -1,5 +1,5 @@
 """The `laurel` command: serve, migrate, create-admin, seed-demo, worker, digest, keys, issue,
-verify, remind-expiring."""
+verify, remind-expiring, storage."""
 
 from __future__ import annotations
 
@@ -264,6 +264,56 @@ def digest(
         queued = send_digests(db, get_settings(), period.value)
         db.commit()
     console.print(f"Queued {queued} digest e-mail(s); `laurel worker` sends them.")
+
+
+storage_cli = typer.Typer(help="Stored files (local disk or S3).", no_args_is_help=True)
+cli.add_typer(storage_cli, name="storage")
+
+
+@storage_cli.command("clean-orphans")
+def clean_orphans(
+    dry_run: Annotated[bool, typer.Option(help="Only report what would be removed")] = False,
+    older_than_hours: Annotated[
+        float | None,
+        typer.Option(min=0, help="Grace period (default LAUREL_STORAGE_ORPHAN_GRACE_HOURS, 24)"),
+    ] = None,
+) -> None:
+    """Remove stored files that no row points to and that are older than the grace period."""
+    from datetime import timedelta
+
+    from app.services.storage import storage_for
+    from app.services.storage_gc import clean_orphans as clean
+
+    settings = get_settings()
+    hours = settings.storage_orphan_grace_hours if older_than_hours is None else older_than_hours
+    with _sessions()() as db:
+        report = clean(
+            db, storage_for(settings), older_than=timedelta(hours=hours), dry_run=dry_run
+        )
+    table = Table(title=f"Stored files ({settings.storage_backend}), grace {hours:g} h")
+    table.add_column("files")
+    table.add_column("count", justify="right")
+    table.add_row("scanned", str(report.scanned))
+    table.add_row("referenced by a row", str(report.referenced))
+    table.add_row("younger than the grace period", str(report.young))
+    table.add_row("orphans", str(len(report.orphans)))
+    console.print(table)
+    size = _size(report.orphan_bytes)
+    if dry_run:
+        console.print(f"Dry run: would remove {len(report.orphans)} orphan file(s), {size}.")
+    else:
+        console.print(f"Removed {report.removed} orphan file(s), {size}.")
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count:,} bytes"
+    value = count / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
 
 
 def main() -> None:

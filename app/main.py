@@ -19,6 +19,7 @@ from app.db import make_engine, make_session_factory
 from app.errors import AppError
 from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
+from app.routers.api import coaching as coaching_api
 from app.routers.api import communities as community_api
 from app.routers.api import learning as learning_api
 from app.routers.api import v1, verify
@@ -28,6 +29,7 @@ from app.routers.pages import (
     admin,
     auth,
     authoring,
+    coaching,
     communities,
     credentials,
     exemplar_share,
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.include_router(issuers.router, include_in_schema=False)
     application.include_router(community_api.router)
     application.include_router(learning_api.router)
+    application.include_router(coaching_api.router)
     pages = (
         home.router,
         auth.router,
@@ -117,6 +120,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         threads.router,
         resources.router,
         exemplar_share.router,
+        coaching.router,
     )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)

@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     max_json_bytes: int = 2 * 1024 * 1024
     max_upload_request_bytes: int = 110 * 1024 * 1024
 
+    # File storage: local disk (upload_dir) or an S3-compatible bucket
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = ""
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = ""
+    storage_orphan_grace_hours: float = 24.0
+
     # Communities
     community_post_max_chars: int = 20_000
     community_new_account_days: int = 7
@@ -139,6 +149,8 @@ class Settings(BaseSettings):
         _ = self.secret
         if self.is_production and not self.base_url.startswith("https://"):
             raise SettingsError("LAUREL_BASE_URL must be an https:// URL in production.")
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise SettingsError("LAUREL_S3_BUCKET is required when LAUREL_STORAGE_BACKEND=s3.")
 
 
 def _development_secret(data_dir: Path) -> str:

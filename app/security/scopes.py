@@ -9,4 +9,6 @@ SCOPES: dict[str, str] = {
     "communities:write": "Start threads and reply in communities you belong to",
     "learning:read": "Read the module catalog, your enrollments, progress and PD transcript",
     "learning:write": "Enroll in modules, leave them and record your progress",
+    "coaching:read": "Read your mentorships, their goals and messages",
+    "coaching:write": "Send coaching messages and set or update coaching goals",
 }

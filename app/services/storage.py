@@ -1,9 +1,9 @@
-"""File storage for attachments and evidence: a small protocol and a local-disk implementation.
+"""File storage for attachments and evidence: a small protocol, local disk and S3-compatible.
 
 Types are recognised by content (magic bytes, and Pillow for images), never by file name.
 Callers save the bytes *before* adding the row that points to them, and call
 ``discard_on_rollback`` so the file is removed again if the transaction does not commit.
-An S3-compatible implementation can follow the same protocol (see docs/configuration.md).
+A process that dies between the two leaves an orphan file; ``storage_gc`` removes those.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import event
@@ -25,6 +28,27 @@ from app.settings import Settings
 KEY_PATTERN = re.compile(r"^[a-z0-9]{2}/[A-Za-z0-9_-]{20,64}$")
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 ALLOWED_TYPES = frozenset({"application/pdf", "text/plain", *IMAGE_TYPES.values()})
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A key in storage with its size and when it was last written (UTC)."""
+
+    key: str
+    size: int
+    modified: datetime
+
+
+def new_key() -> str:
+    """A fresh random key: a two-character fan-out folder and a random name."""
+    return f"{secrets.token_hex(1)}/{secrets.token_urlsafe(24)}"
+
+
+def check_key(key: str) -> str:
+    """The key itself, or ValueError if it is not one this storage could have made."""
+    if not KEY_PATTERN.match(key):
+        raise ValueError("not a storage key")
+    return key
 
 
 class Storage(Protocol):
@@ -46,6 +70,10 @@ class Storage(Protocol):
         """Whether a file is stored under the key."""
         ...
 
+    def list_files(self) -> Iterator[StoredFile]:
+        """Every stored file (for cleaning up orphans); other objects are skipped."""
+        ...
+
 
 class LocalStorage:
     """Files under a directory on local disk, in two-character fan-out folders."""
@@ -54,14 +82,11 @@ class LocalStorage:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        if not KEY_PATTERN.match(key):
-            raise ValueError("not a storage key")
-        return self.root / key
+        return self.root / check_key(key)
 
     def save(self, data: bytes) -> str:
         """Write the bytes to a new random key (atomically, via a temporary file)."""
-        name = secrets.token_urlsafe(24)
-        key = f"{secrets.token_hex(1)}/{name}"
+        key = new_key()
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".part")
@@ -81,9 +106,106 @@ class LocalStorage:
         """Whether the file is there."""
         return self._path(key).is_file()
 
+    def list_files(self) -> Iterator[StoredFile]:
+        """Files under the root whose relative path is a storage key."""
+        if not self.root.is_dir():
+            return
+        for path in self.root.glob("*/*"):
+            key = path.relative_to(self.root).as_posix()
+            if KEY_PATTERN.match(key) and path.is_file():
+                stat = path.stat()
+                modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+                yield StoredFile(key, stat.st_size, modified)
+
+
+class S3Storage:
+    """Objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, ...), under an optional prefix."""
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+
+    def __repr__(self) -> str:
+        return f"S3Storage(bucket={self.bucket!r}, prefix={self.prefix!r})"
+
+    def _object(self, key: str) -> str:
+        return self.prefix + check_key(key)
+
+    def save(self, data: bytes) -> str:
+        """Upload the bytes under a new random key (a single PUT: all or nothing)."""
+        key = new_key()
+        self.client.put_object(Bucket=self.bucket, Key=self._object(key), Body=data)
+        return key
+
+    def open(self, key: str) -> BinaryIO:
+        """The object's bytes as a stream (FileNotFoundError if there is no such object)."""
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._object(key))
+        except self.client.exceptions.NoSuchKey as exc:
+            raise FileNotFoundError(key) from exc
+        with response["Body"] as body:
+            return io.BytesIO(body.read())
+
+    def delete(self, key: str) -> None:
+        """Delete the object (S3 ignores missing ones)."""
+        self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
+
+    def exists(self, key: str) -> bool:
+        """Whether the object is there."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._object(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            raise
+        return True
+
+    def list_files(self) -> Iterator[StoredFile]:
+        """Objects under the prefix whose remaining name is a storage key."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                key = item["Key"][len(self.prefix) :]
+                if KEY_PATTERN.match(key):
+                    yield StoredFile(key, int(item["Size"]), item["LastModified"])
+
+
+_clients: dict[tuple[str | None, ...], Any] = {}
+_clients_lock = threading.Lock()
+
+
+def _s3_client(settings: Settings) -> Any:
+    """One boto3 client per S3 configuration (clients are thread-safe and slow to create)."""
+    secret = settings.s3_secret_access_key
+    config = (
+        settings.s3_endpoint_url,
+        settings.s3_region,
+        settings.s3_access_key_id,
+        secret.get_secret_value() if secret else None,
+    )
+    with _clients_lock:
+        if config not in _clients:
+            import boto3
+
+            _clients[config] = boto3.client(
+                "s3",
+                endpoint_url=config[0],
+                region_name=config[1],
+                aws_access_key_id=config[2],
+                aws_secret_access_key=config[3],
+            )
+        return _clients[config]
+
 
 def storage_for(settings: Settings) -> Storage:
-    """The storage the settings choose (local disk under ``upload_dir``)."""
+    """The storage the settings choose: local disk under ``upload_dir``, or an S3 bucket."""
+    if settings.storage_backend == "s3":
+        return S3Storage(_s3_client(settings), settings.s3_bucket, settings.s3_prefix)
     assert settings.upload_dir is not None
     return LocalStorage(settings.upload_dir)
 

@@ -30,6 +30,8 @@ def admin_token(web: WebClient, db) -> str:
                 "learning:write",
                 "communities:read",
                 "communities:write",
+                "coaching:read",
+                "coaching:write",
                 "verify",
             ],
         },

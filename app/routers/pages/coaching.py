@@ -1,0 +1,216 @@
+"""Pages: assigning coaches (administrators), the coaching overview and a coaching page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import AppError, Invalid
+from app.models import GoalStatus, Mentorship, Role, User
+from app.routers.common import TransactionalRoute, redirect, render
+from app.security.access import AppSettings, CurrentUser, Db, OrgContext, OrgRole, verify_csrf
+from app.services import mentorship as coaching
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+Text = Annotated[str, Form()]
+Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
+
+
+def _uuid(value: str, field: str, message: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise Invalid(message, field=field) from exc
+
+
+def _admin_page(
+    request: Request, db: Db, ctx: OrgContext, status: int = 200, **extra: object
+) -> Response:
+    coaches, members = coaching.candidates(db, ctx.org)
+    return render(
+        request,
+        "coaching/admin.html",
+        status,
+        org=ctx.org,
+        coaches=coaches,
+        members=members,
+        mentorships=coaching.for_organization(db, ctx.org),
+        **extra,
+    )
+
+
+@router.get("/orgs/{slug}/mentorships", response_class=HTMLResponse)
+def mentorships(request: Request, db: Db, ctx: Admin) -> Response:
+    """The organization's mentorships and the form to assign a coach."""
+    return _admin_page(request, db, ctx)
+
+
+@router.post("/orgs/{slug}/mentorships", response_class=HTMLResponse)
+def assign(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    coach_id: Text = "",
+    teacher_id: Text = "",
+) -> Response:
+    """Assign a coach to a teacher."""
+    try:
+        coach = _uuid(coach_id, "coach_id", "Choose a coach.")
+        teacher = _uuid(teacher_id, "teacher_id", "Choose a teacher.")
+        made = coaching.assign(db, settings, ctx.org, ctx.user, coach_id=coach, teacher_id=teacher)
+    except AppError as exc:
+        values = {"coach_id": coach_id, "teacher_id": teacher_id}
+        errors = {exc.field or "_form": exc.detail}
+        return _admin_page(request, db, ctx, exc.status_code, errors=errors, values=values)
+    message = f"{made.coach.display_name} now coaches {made.teacher.display_name}."
+    return redirect(request, f"/orgs/{ctx.org.slug}/mentorships", message)
+
+
+@router.post("/orgs/{slug}/mentorships/{mentorship_id}/end", response_class=HTMLResponse)
+def end(request: Request, db: Db, ctx: Admin, mentorship_id: uuid.UUID) -> Response:
+    """End a mentorship (its page stays readable by the pair)."""
+    ended = coaching.end(db, ctx.org, ctx.user, mentorship_id)
+    message = f"{ended.coach.display_name} no longer coaches {ended.teacher.display_name}."
+    return redirect(request, f"/orgs/{ctx.org.slug}/mentorships", message)
+
+
+@router.get("/coaching", response_class=HTMLResponse)
+def overview(request: Request, db: Db, user: CurrentUser) -> Response:
+    """A coach's mentees with their progress; a teacher's coaches."""
+    return render(
+        request,
+        "coaching/overview.html",
+        mentees=coaching.mentees(db, user),
+        coaches=coaching.coaches(db, user),
+    )
+
+
+def _page(
+    request: Request,
+    db: Db,
+    user: User,
+    mentorship: Mentorship,
+    status: int = 200,
+    **extra: object,
+) -> Response:
+    return render(
+        request,
+        "coaching/page.html",
+        status,
+        m=mentorship,
+        is_coach=user.id == mentorship.coach_id,
+        goals=coaching.goals(db, mentorship),
+        messages=coaching.conversation(db, mentorship, user),
+        progress=coaching.progress_for(db, mentorship),
+        statuses=list(GoalStatus),
+        **extra,
+    )
+
+
+@router.get("/coaching/{mentorship_id}", response_class=HTMLResponse)
+def page(request: Request, db: Db, user: CurrentUser, mentorship_id: uuid.UUID) -> Response:
+    """Goals, conversation, the coach's private notes and the mentee's progress."""
+    return _page(request, db, user, coaching.get_for(db, user, mentorship_id))
+
+
+@router.post("/coaching/{mentorship_id}/messages", response_class=HTMLResponse)
+def message(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    body: Text = "",
+) -> Response:
+    """Send a message to the other party."""
+    mentorship = coaching.get_for(db, user, mentorship_id)
+    try:
+        coaching.post_message(db, settings, mentorship, user, body)
+    except AppError as exc:
+        return _page(
+            request,
+            db,
+            user,
+            mentorship,
+            exc.status_code,
+            errors={"body": exc.detail},
+            values={"body": body},
+        )
+    return redirect(request, f"/coaching/{mentorship.id}#conversation", "Message sent.")
+
+
+@router.post("/coaching/{mentorship_id}/notes", response_class=HTMLResponse)
+def note(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    note: Text = "",
+) -> Response:
+    """Keep a private note (the coach only)."""
+    mentorship = coaching.get_for(db, user, mentorship_id)
+    try:
+        coaching.post_message(db, settings, mentorship, user, note, private=True)
+    except AppError as exc:
+        return _page(
+            request,
+            db,
+            user,
+            mentorship,
+            exc.status_code,
+            errors={"note": exc.detail},
+            values={"note": note},
+        )
+    return redirect(request, f"/coaching/{mentorship.id}#notes", "Note saved.")
+
+
+@router.post("/coaching/{mentorship_id}/goals", response_class=HTMLResponse)
+def add_goal(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    title: Text = "",
+    description: Text = "",
+    due_on: Text = "",
+) -> Response:
+    """Set a coaching goal."""
+    mentorship = coaching.get_for(db, user, mentorship_id)
+    try:
+        coaching.add_goal(
+            db,
+            settings,
+            mentorship,
+            user,
+            title=title,
+            description=description,
+            due_on=coaching.parse_due(due_on),
+        )
+    except AppError as exc:
+        values = {"title": title, "description": description, "due_on": due_on}
+        errors = {exc.field or "_form": exc.detail}
+        return _page(request, db, user, mentorship, exc.status_code, errors=errors, values=values)
+    return redirect(request, f"/coaching/{mentorship.id}#goals", "Goal added.")
+
+
+@router.post("/coaching/{mentorship_id}/goals/{goal_id}/status", response_class=HTMLResponse)
+def goal_status(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    goal_id: uuid.UUID,
+    status: Text = "",
+) -> Response:
+    """Mark a goal achieved, dropped or open again."""
+    mentorship = coaching.get_for(db, user, mentorship_id)
+    goal = coaching.set_goal_status(db, mentorship, goal_id, coaching.parse_status(status))
+    return redirect(
+        request, f"/coaching/{mentorship.id}#goals", f"'{goal.title}' is {goal.status.value}."
+    )
