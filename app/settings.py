@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     max_form_bytes: int = 64 * 1024
     max_json_bytes: int = 2 * 1024 * 1024
     max_upload_request_bytes: int = 110 * 1024 * 1024
+    badge_image_max_bytes: int = 2 * 1024 * 1024
+    badge_image_max_pixels: int = 2048
 
     # Communities
     community_post_max_chars: int = 20_000
