@@ -8,7 +8,7 @@ credential in the caller's transaction. If signing fails, the award stays visibl
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -113,6 +113,14 @@ def achievement_document(settings: Settings, definition: MicroCredential) -> dic
     return {"@context": list(OB_CONTEXTS), **model.to_json()}
 
 
+def valid_until_for(definition: MicroCredential, start: datetime | None = None) -> datetime | None:
+    """When a credential for this definition expires (None when it does not)."""
+    if not definition.validity_months:
+        return None
+    start = start or utcnow()
+    return start + timedelta(days=round(definition.validity_months * DAYS_PER_MONTH))
+
+
 def record_award(
     db: Session,
     settings: Settings,
@@ -173,11 +181,7 @@ def issue_for_award(
     definition = award.micro_credential
     user = db.get_one(User, award.user_id)
     org = db.get_one(Organization, award.organization_id)
-    valid_until = (
-        award.awarded_at + timedelta(days=round(definition.validity_months * DAYS_PER_MONTH))
-        if definition.validity_months
-        else None
-    )
+    valid_until = valid_until_for(definition, award.awarded_at)
     request = credentials.IssueRequest(
         organization=org,
         recipient_email=user.email,

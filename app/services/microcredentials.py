@@ -637,3 +637,23 @@ def linked_modules(db: Session, definition: MicroCredential) -> list[Module]:
 def pathway_of(db: Session, definition: MicroCredential) -> Pathway | None:
     """The linked pathway, if any."""
     return db.get(Pathway, definition.pathway_id) if definition.pathway_id else None
+
+
+def link_choices(db: Session, actor: User, org: Organization) -> tuple[list[Module], list[Pathway]]:
+    """Modules (newest version of each family) and pathways an admin can link, by title."""
+    _check_author(actor, org.id)
+    newest = (
+        select(Module.family_id, func.max(Module.version).label("v"))
+        .where(Module.organization_id == org.id)
+        .group_by(Module.family_id)
+        .subquery()
+    )
+    modules = db.scalars(
+        select(Module)
+        .join(newest, (Module.family_id == newest.c.family_id) & (Module.version == newest.c.v))
+        .order_by(func.lower(Module.title))
+    )
+    paths = db.scalars(
+        select(Pathway).where(Pathway.organization_id == org.id).order_by(func.lower(Pathway.title))
+    )
+    return list(modules), list(paths)
