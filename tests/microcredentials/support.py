@@ -40,7 +40,7 @@ def fields(**overrides: Any) -> dict[str, Any]:
         "criteria": "Submit a lesson plan, student work and a reflection.",
         "competencies": ["Formative assessment", "Feedback"],
         "evidence_requirements": [
-            {"kind": "reflection", "label": "Reflection", "guidance": "500 words.", "required": True},
+            {"kind": "reflection", "label": "Reflection", "guidance": "500 words."},
             {"kind": "files", "label": "Lesson plan", "guidance": "PDF.", "required": True},
         ],
         "rubric": rubric(),

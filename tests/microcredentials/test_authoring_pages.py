@@ -203,9 +203,7 @@ def test_only_the_organizations_admins_author(web: WebClient, db, org, who, stat
     assert count(db) == 1
 
 
-def test_other_orgs_admin_cannot_reach_it_through_their_own_org(
-    web: WebClient, db, org
-) -> None:
+def test_other_orgs_admin_cannot_reach_it_through_their_own_org(web: WebClient, db, org) -> None:
     definition = make_definition(db, org, publish=False)
     web.sign_in("admin@lakeside.org")
     edit = f"/orgs/lakeside/micro-credentials/{definition.id}/edit"
