@@ -21,6 +21,7 @@ from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
 from app.routers.api import communities as community_api
 from app.routers.api import learning as learning_api
+from app.routers.api import microcredentials as microcredential_api
 from app.routers.api import v1, verify
 from app.routers.common import render
 from app.routers.pages import (
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.include_router(issuers.router, include_in_schema=False)
     application.include_router(community_api.router)
     application.include_router(learning_api.router)
+    application.include_router(microcredential_api.router)
     pages = (
         home.router,
         auth.router,

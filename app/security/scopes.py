@@ -9,4 +9,7 @@ SCOPES: dict[str, str] = {
     "communities:write": "Start threads and reply in communities you belong to",
     "learning:read": "Read the module catalog, your enrollments, progress and PD transcript",
     "learning:write": "Enroll in modules, leave them and record your progress",
+    "microcredentials:read": "Read the micro-credentials offered to you",
+    "microcredentials:write": "Create, edit, publish and archive micro-credentials where you are "
+    "an administrator",
 }

@@ -515,7 +515,7 @@ def publish(db: Session, actor: User, definition: MicroCredential) -> MicroCrede
         raise Conflict("Only the current version can be published.")
     if definition.status == DefinitionStatus.PUBLISHED:
         raise Conflict("This micro-credential is already published.")
-    clean(db, definition.organization, _fields_of(definition))
+    clean(db, definition.organization, fields_of(definition))
     definition.status = DefinitionStatus.PUBLISHED
     definition.published_at = definition.published_at or utcnow()
     _audit(db, actor, definition, "microcredential.published")
@@ -534,7 +534,8 @@ def archive(db: Session, actor: User, definition: MicroCredential) -> MicroCrede
     return definition
 
 
-def _fields_of(definition: MicroCredential) -> dict[str, Any]:
+def fields_of(definition: MicroCredential) -> dict[str, Any]:
+    """The version's editable fields, as ``update`` takes them."""
     fields = {name: getattr(definition, name) for name in EDITABLE}
     fields["award_rule"] = definition.award_rule.value
     fields["module_family_ids"] = [m.module_family_id for m in definition.modules]
@@ -657,3 +658,10 @@ def link_choices(db: Session, actor: User, org: Organization) -> tuple[list[Modu
         select(Pathway).where(Pathway.organization_id == org.id).order_by(func.lower(Pathway.title))
     )
     return list(modules), list(paths)
+
+
+def rule_text(definition: MicroCredential) -> str:
+    """The pass rule in words (empty for a completion badge without a rubric)."""
+    if not definition.rubric:
+        return ""
+    return rubrics.describe_rule(definition.rubric, definition.pass_rule, definition.pass_value)
