@@ -210,3 +210,21 @@ def test_other_orgs_admin_cannot_reach_it_through_their_own_org(web: WebClient, 
     assert web.get(edit).status_code == 404
     assert web.post(edit, grid(name="Hijacked")).status_code == 404
     assert web.get(f"/micro-credentials/{definition.id}").status_code == 404
+
+
+def test_published_page_is_public_but_the_catalog_is_for_members(
+    web: WebClient, db, settings, org
+) -> None:
+    definition = make_definition(db, org, settings)
+    page = web.get(f"/micro-credentials/{definition.id}")
+    assert page.status_code == 200
+    assert "Formative Assessment in Practice" in page.text
+    assert "/evidence" not in page.text  # only members start evidence
+    assert web.get("/micro-credentials").status_code == 303
+    web.sign_in("mc-admin@riverbend.org")
+    archived = web.post(f"/orgs/riverbend/micro-credentials/{definition.id}/archive")
+    assert archived.status_code == 303
+    web.post("/signout")
+    web.sign_in("teacher@riverbend.org")
+    assert "Formative Assessment" not in web.get("/micro-credentials").text
+    assert "no longer offered" in web.get(f"/micro-credentials/{definition.id}").text
