@@ -22,6 +22,7 @@ from app.routers import health
 from app.routers.api import coaching as coaching_api
 from app.routers.api import communities as community_api
 from app.routers.api import learning as learning_api
+from app.routers.api import microcredentials as microcredential_api
 from app.routers.api import v1, verify
 from app.routers.common import render
 from app.routers.pages import (
@@ -35,6 +36,7 @@ from app.routers.pages import (
     exemplar_share,
     home,
     learning,
+    microcredentials,
     modules,
     notifications,
     orgs,
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.include_router(community_api.router)
     application.include_router(learning_api.router)
     application.include_router(coaching_api.router)
+    application.include_router(microcredential_api.router)
     pages = (
         home.router,
         auth.router,
@@ -116,6 +119,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         learning.router,
         authoring.router,
         credentials.router,
+        microcredentials.router,
         communities.router,
         threads.router,
         resources.router,

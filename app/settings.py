@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     max_form_bytes: int = 64 * 1024
     max_json_bytes: int = 2 * 1024 * 1024
     max_upload_request_bytes: int = 110 * 1024 * 1024
+    badge_image_max_bytes: int = 2 * 1024 * 1024
+    badge_image_max_pixels: int = 2048
 
     # File storage: local disk (upload_dir) or an S3-compatible bucket
     storage_backend: Literal["local", "s3"] = "local"

@@ -58,6 +58,7 @@ from badges.models import (
     Profile,
     Result,
     ResultDescription,
+    RubricCriterionLevel,
 )
 from badges.recipient import email_identity, hash_identity, identity_matches, subject_matches
 from badges.resolver import DocumentKeyResolver, Fetcher, KeyResolver, ResolvedKey
@@ -94,6 +95,7 @@ __all__ = [
     "ResolvedKey",
     "Result",
     "ResultDescription",
+    "RubricCriterionLevel",
     "StatusAllocator",
     "StatusError",
     "StatusList",

@@ -60,8 +60,20 @@ class Alignment(_Model):
     target_type: str | None = Field(default=None, alias="targetType")
 
 
+class RubricCriterionLevel(_Model):
+    """One performance level of a rubric criterion (``points`` is a string in OB 3.0)."""
+
+    id: str
+    type: list[str] = Field(default_factory=lambda: ["RubricCriterionLevel"])
+    name: str
+    description: str | None = None
+    level: str | None = None
+    points: str | None = None
+    alignment: list[Alignment] | None = None
+
+
 class ResultDescription(_Model):
-    """A result the achievement may record."""
+    """A result the achievement may record (e.g. one rubric criterion with its levels)."""
 
     id: str
     type: list[str] = Field(default_factory=lambda: ["ResultDescription"])
@@ -69,6 +81,11 @@ class ResultDescription(_Model):
     result_type: str = Field(alias="resultType")
     allowed_value: list[str] | None = Field(default=None, alias="allowedValue")
     required_level: str | None = Field(default=None, alias="requiredLevel")
+    required_value: str | None = Field(default=None, alias="requiredValue")
+    rubric_criterion_level: list[RubricCriterionLevel] | None = Field(
+        default=None, alias="rubricCriterionLevel"
+    )
+    alignment: list[Alignment] | None = None
     value_min: str | None = Field(default=None, alias="valueMin")
     value_max: str | None = Field(default=None, alias="valueMax")
 
@@ -81,6 +98,7 @@ class Result(_Model):
     value: str | None = None
     status: str | None = None
     achieved_level: str | None = Field(default=None, alias="achievedLevel")
+    alignment: list[Alignment] | None = None
 
 
 class Achievement(_Model):

@@ -99,3 +99,8 @@ def can_author_modules(user: User, organization_id: uuid.UUID) -> bool:
 def can_see_catalog_of(user: User, organization_id: uuid.UUID) -> bool:
     """Members see the published modules of their organizations."""
     return is_member(user, organization_id)
+
+
+def can_author_microcredentials(user: User, organization_id: uuid.UUID) -> bool:
+    """Administrators create, edit, publish, archive and bulk-issue micro-credentials."""
+    return has_role(user, organization_id, Role.ADMIN)

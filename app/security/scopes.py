@@ -11,4 +11,7 @@ SCOPES: dict[str, str] = {
     "learning:write": "Enroll in modules, leave them and record your progress",
     "coaching:read": "Read your mentorships, their goals and messages",
     "coaching:write": "Send coaching messages and set or update coaching goals",
+    "microcredentials:read": "Read the micro-credentials offered to you",
+    "microcredentials:write": "Create, edit, publish and archive micro-credentials where you are "
+    "an administrator",
 }

@@ -8,7 +8,8 @@ credential in the caller's transaction. If signing fails, the award stays visibl
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,9 +26,10 @@ from app.models import (
     Submission,
     User,
 )
-from app.services import audit, credentials
+from app.services import audit, credentials, microcredentials, rubrics
 from app.settings import Settings
-from badges import Evidence, Result
+from badges import Alignment, Evidence, Result, ResultDescription, RubricCriterionLevel
+from badges.loader import OB_CONTEXTS
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +44,81 @@ def achievement_url(settings: Settings, definition: MicroCredential) -> str:
 def achievement_spec(
     settings: Settings, definition: MicroCredential
 ) -> credentials.AchievementSpec:
-    """The definition in OB 3.0 terms (criteria, alignment, image, type, credits)."""
+    """The definition in OB 3.0 terms: criteria, rubric, alignment, competencies, image, credits."""
+    url = achievement_url(settings, definition)
     return credentials.AchievementSpec(
-        id=achievement_url(settings, definition),
+        id=url,
         name=definition.name,
         description=definition.description or definition.name,
         criteria=definition.criteria or definition.description or definition.name,
         achievement_type=definition.achievement_type,
-        image_url=f"{achievement_url(settings, definition)}/image",
-        alignments=tuple(
-            (a["name"], a["url"]) for a in definition.alignments if a.get("name") and a.get("url")
-        ),
+        image_url=f"{url}/image",
         credits=float(definition.pd_hours) if definition.pd_hours else None,
+        alignment_items=tuple(_alignment(a) for a in definition.alignments if _usable(a)),
+        result_descriptions=tuple(_criterion(url, definition, item) for item in definition.rubric),
+        tags=tuple(definition.competencies),
     )
+
+
+def _usable(alignment: dict[str, str]) -> bool:
+    return bool(alignment.get("name") and alignment.get("url"))
+
+
+def _alignment(alignment: dict[str, str]) -> Alignment:
+    return Alignment(
+        target_name=alignment["name"],
+        target_url=alignment["url"],
+        target_code=alignment.get("code") or None,
+        target_framework=alignment.get("framework") or None,
+    )
+
+
+def criterion_id(url: str, key: str) -> str:
+    """The ``ResultDescription`` id of one rubric criterion."""
+    return f"{url}#criterion-{key}"
+
+
+def level_id(url: str, key: str, level: int) -> str:
+    """The ``RubricCriterionLevel`` id of one level of one criterion."""
+    return f"{url}#criterion-{key}-level-{level}"
+
+
+def _criterion(url: str, definition: MicroCredential, item: dict[str, Any]) -> ResultDescription:
+    required = (
+        level_id(url, item["key"], definition.pass_value)
+        if definition.pass_rule == rubrics.MIN_LEVEL
+        else None
+    )
+    return ResultDescription(
+        id=criterion_id(url, item["key"]),
+        name=item["name"],
+        result_type="RubricCriterionLevel",
+        required_level=required,
+        rubric_criterion_level=[
+            RubricCriterionLevel(
+                id=level_id(url, item["key"], level["level"]),
+                name=level.get("label") or f"Level {level['level']}",
+                description=level.get("descriptor") or None,
+                level=str(level["level"]),
+                points=str(level.get("points", 0)),
+            )
+            for level in item["levels"]
+        ],
+    )
+
+
+def achievement_document(settings: Settings, definition: MicroCredential) -> dict[str, Any]:
+    """The definition as a standalone OB 3.0 ``Achievement`` JSON-LD document."""
+    model = credentials.achievement_model(achievement_spec(settings, definition))
+    return {"@context": list(OB_CONTEXTS), **model.to_json()}
+
+
+def valid_until_for(definition: MicroCredential, start: datetime | None = None) -> datetime | None:
+    """When a credential for this definition expires (None when it does not)."""
+    if not definition.validity_months:
+        return None
+    start = start or utcnow()
+    return start + timedelta(days=round(definition.validity_months * DAYS_PER_MONTH))
 
 
 def record_award(
@@ -65,8 +129,12 @@ def record_award(
     definition: MicroCredential,
     submission: Submission | None = None,
     awarded_by: User | None = None,
+    evidence: tuple[Evidence, ...] = (),
 ) -> Award:
-    """Record the award (once per person and definition) and issue its credential."""
+    """Record the award (once per person and definition) and issue its credential.
+
+    ``evidence`` replaces the generated evidence narrative (bulk issuing passes its own).
+    """
     existing = _existing(db, user, definition)
     if existing is not None:
         return existing
@@ -86,11 +154,16 @@ def record_award(
             raise
         return found
     audit.record(
-        db, "award.recorded", actor_id=awarded_by.id if awarded_by else None,
-        organization_id=definition.organization_id, target_type="award", target_id=award.id,
-        micro_credential=definition.name, recipient=user.email,
-    )  # fmt: skip
-    return issue_for_award(db, settings, award)
+        db,
+        "award.recorded",
+        actor_id=awarded_by.id if awarded_by else None,
+        organization_id=definition.organization_id,
+        target_type="award",
+        target_id=award.id,
+        micro_credential=definition.name,
+        recipient=user.email,
+    )
+    return issue_for_award(db, settings, award, evidence)
 
 
 def _existing(db: Session, user: User, definition: MicroCredential) -> Award | None:
@@ -99,18 +172,16 @@ def _existing(db: Session, user: User, definition: MicroCredential) -> Award | N
     )
 
 
-def issue_for_award(db: Session, settings: Settings, award: Award) -> Award:
+def issue_for_award(
+    db: Session, settings: Settings, award: Award, evidence: tuple[Evidence, ...] = ()
+) -> Award:
     """Sign the award's Open Badges credential (idempotent); on failure leave it pending."""
     if award.status == AwardStatus.ISSUED:
         return award
     definition = award.micro_credential
     user = db.get_one(User, award.user_id)
     org = db.get_one(Organization, award.organization_id)
-    valid_until = (
-        award.awarded_at + timedelta(days=round(definition.validity_months * DAYS_PER_MONTH))
-        if definition.validity_months
-        else None
-    )
+    valid_until = valid_until_for(definition, award.awarded_at)
     request = credentials.IssueRequest(
         organization=org,
         recipient_email=user.email,
@@ -118,8 +189,9 @@ def issue_for_award(db: Session, settings: Settings, award: Award) -> Award:
         idempotency_key=f"award:{award.id}",
         recipient_user=user,
         valid_until=valid_until,
-        evidence=_evidence(db, award),
-        results=_results(db, award),
+        evidence=evidence or _evidence(db, award),
+        results=_results(db, settings, award),
+        image_png=microcredentials.image_png(settings, definition),
     )
     try:
         with db.begin_nested():
@@ -148,7 +220,9 @@ def _primary_review(db: Session, award: Award) -> Review | None:
 def _evidence(db: Session, award: Award) -> tuple[Evidence, ...]:
     definition = award.micro_credential
     review = _primary_review(db, award)
-    if review is None:
+    if review is None and award.awarded_by_id is not None:
+        narrative = f"Awarded {definition.name} by the administrators of the issuing organization."
+    elif review is None:
         narrative = f"Earned by completing the learning linked to {definition.name}."
     else:
         narrative = (
@@ -158,19 +232,28 @@ def _evidence(db: Session, award: Award) -> tuple[Evidence, ...]:
     return (Evidence(name=f"Evidence for {definition.name}", narrative=narrative),)
 
 
-def _results(db: Session, award: Award) -> tuple[Result, ...]:
+def _results(db: Session, settings: Settings, award: Award) -> tuple[Result, ...]:
+    """One result per scored criterion, pointing at its criterion and the level achieved."""
     review = _primary_review(db, award)
     if review is None:
         return ()
-    names = {item["key"]: item for item in award.micro_credential.rubric}
+    definition = award.micro_credential
+    url = achievement_url(settings, definition)
+    items = {item["key"]: item for item in definition.rubric}
     results = []
     for score in sorted(review.scores, key=lambda s: s.criterion):
-        item = names.get(score.criterion)
+        item = items.get(score.criterion)
+        if item is None:
+            continue
         label = next(
             (lv.get("label", "") for lv in item["levels"] if lv["level"] == score.level), ""
-        ) if item else ""  # fmt: skip
+        )
         results.append(
-            Result(value=f"{item['name'] if item else score.criterion}: {label or score.level}")
+            Result(
+                result_description=criterion_id(url, item["key"]),
+                achieved_level=level_id(url, item["key"], score.level),
+                value=f"{item['name']}: {label or score.level}",
+            )
         )
     return tuple(results)
 
@@ -191,5 +274,27 @@ def awarded_recently(db: Session, user: User, days: int = 30) -> list[Award]:
             select(Award)
             .where(Award.user_id == user.id, Award.awarded_at >= since)
             .order_by(Award.awarded_at.desc())
+        )
+    )
+
+
+def unsigned_for_user(db: Session, user: User) -> list[Award]:
+    """The person's awards whose credential is still pending or failed, newest first."""
+    return list(
+        db.scalars(
+            select(Award)
+            .where(Award.user_id == user.id, Award.status != AwardStatus.ISSUED)
+            .order_by(Award.awarded_at.desc())
+        )
+    )
+
+
+def unsigned_for_organization(db: Session, org: Organization) -> list[Award]:
+    """The organization's awards whose credential is still pending or failed, oldest first."""
+    return list(
+        db.scalars(
+            select(Award)
+            .where(Award.organization_id == org.id, Award.status != AwardStatus.ISSUED)
+            .order_by(Award.awarded_at)
         )
     )

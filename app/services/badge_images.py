@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw, ImageFont
@@ -10,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 SIZE = 256
 GREEN = (31, 95, 63)
 CREAM = (244, 241, 228)
+EMBEDDED = re.compile(r'<image [^>]*href="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
 def initials(name: str) -> str:
@@ -44,3 +47,37 @@ def default_png(achievement: str) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def to_png(data: bytes, size: int = SIZE) -> bytes:
+    """An uploaded raster image (PNG, JPEG, WebP) as a square-fitting PNG of at most ``size``."""
+    with Image.open(io.BytesIO(data)) as source:
+        image = source.convert("RGBA")
+    image.thumbnail((size, size))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def credential_svg(achievement: str, organization: str, png: bytes | None = None) -> str:
+    """The credential's SVG artwork: the achievement's own image if it has one, else the default.
+
+    An own image is embedded as a PNG ``data:`` URI so the SVG stays a single, portable file.
+    """
+    if png is None:
+        return default_svg(achievement, organization)
+    title = escape(f"{achievement}, issued by {organization}")
+    encoded = base64.b64encode(png).decode()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 256 256" width="256" height="256" '
+        f'role="img" aria-label="{escape(achievement, {chr(34): "&quot;"})}">'
+        f"<title>{title}</title>"
+        f'<image width="256" height="256" href="data:image/png;base64,{encoded}"/>'
+        "</svg>"
+    )
+
+
+def embedded_png(svg: str) -> bytes | None:
+    """The PNG that ``credential_svg`` embedded, or None for the default artwork."""
+    match = EMBEDDED.search(svg)
+    return base64.b64decode(match.group(1)) if match else None

@@ -13,9 +13,18 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Invalid
-from app.models import IssuedCredential, Organization, User
-from app.services import credentials
+from app.errors import Forbidden, Invalid
+from app.models import (
+    Award,
+    AwardStatus,
+    DefinitionStatus,
+    IssuedCredential,
+    MicroCredential,
+    Organization,
+    User,
+)
+from app.security import policy
+from app.services import audit, awards, credentials, microcredentials
 from app.services.accounts import normalize_email
 from app.settings import Settings
 from badges import Evidence
@@ -151,3 +160,97 @@ def issue_all(
             ),
         )
         progress(1)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one bulk run did: new credentials, ones already held, and ones left pending."""
+
+    total: int
+    issued: int
+    already: int
+    pending: int
+    members: int
+
+
+def _row_evidence(recipient: Recipient) -> tuple[Evidence, ...]:
+    if not (recipient.evidence_url or recipient.narrative):
+        return ()
+    return (
+        Evidence(
+            id=recipient.evidence_url,
+            name=recipient.evidence_name,
+            narrative=recipient.narrative,
+        ),
+    )
+
+
+def issue_definition(
+    db: Session,
+    settings: Settings,
+    actor: User,
+    definition: MicroCredential,
+    recipients: list[Recipient],
+) -> Outcome:
+    """Issue a micro-credential to every (already validated) recipient; re-runs issue nothing twice.
+
+    People with a Laurel account get an Award (shown in their wallet, pending if signing
+    fails); other addresses get the signed credential alone, keyed by definition and e-mail.
+    """
+    if not policy.can_author_microcredentials(actor, definition.organization_id):
+        raise Forbidden("Only administrators of this organization issue its micro-credentials.")
+    if definition.status != DefinitionStatus.PUBLISHED:
+        raise Invalid("Publish the micro-credential before issuing it.", field="csv")
+    users = {
+        u.email: u
+        for u in db.scalars(select(User).where(User.email.in_([r.email for r in recipients])))
+    }
+    held = set(db.scalars(select(Award.user_id).where(Award.micro_credential_id == definition.id)))
+    counts = {"issued": 0, "already": 0, "pending": 0, "members": 0}
+    spec = awards.achievement_spec(settings, definition)
+    image = microcredentials.image_png(settings, definition)
+    for recipient in recipients:
+        user = users.get(recipient.email)
+        if user is not None:
+            counts["members"] += 1
+            if user.id in held:
+                counts["already"] += 1
+                continue
+            award = awards.record_award(
+                db,
+                settings,
+                user=user,
+                definition=definition,
+                awarded_by=actor,
+                evidence=_row_evidence(recipient),
+            )
+            counts["issued" if award.status == AwardStatus.ISSUED else "pending"] += 1
+            continue
+        key = f"bulk:{definition.id}:{recipient.email}"
+        if db.scalar(select(IssuedCredential.id).where(IssuedCredential.idempotency_key == key)):
+            counts["already"] += 1
+            continue
+        credentials.issue_credential(
+            db,
+            settings,
+            credentials.IssueRequest(
+                organization=definition.organization,
+                recipient_email=recipient.email,
+                achievement=spec,
+                idempotency_key=key,
+                evidence=_row_evidence(recipient),
+                valid_until=awards.valid_until_for(definition),
+                image_png=image,
+            ),
+        )
+        counts["issued"] += 1
+    audit.record(
+        db,
+        "microcredential.bulk_issued",
+        actor_id=actor.id,
+        organization_id=definition.organization_id,
+        target_type="micro_credential",
+        target_id=definition.id,
+        **counts,
+    )
+    return Outcome(total=len(recipients), **counts)

@@ -24,6 +24,7 @@ from badges import (
     Evidence,
     Image,
     Result,
+    ResultDescription,
     build_credential,
     issue,
 )
@@ -45,6 +46,9 @@ class AchievementSpec:
     image_url: str | None = None
     alignments: tuple[tuple[str, str], ...] = ()  # (target name, target URL)
     credits: float | None = None
+    alignment_items: tuple[Alignment, ...] = ()  # full alignments (code, framework)
+    result_descriptions: tuple[ResultDescription, ...] = ()  # e.g. the rubric's criteria
+    tags: tuple[str, ...] = ()  # competencies
 
 
 @dataclass(frozen=True)
@@ -61,12 +65,14 @@ class IssueRequest:
     evidence: tuple[Evidence, ...] = ()
     results: tuple[Result, ...] = ()
     supersedes: IssuedCredential | None = None
+    image_png: bytes | None = None  # the achievement's artwork for baked images
 
 
 def spec_from_credential(credential: dict[str, Any]) -> AchievementSpec:
     """The achievement of an issued credential, to issue it again (renewal, re-issue)."""
     achievement = credential["credentialSubject"]["achievement"]
     image = achievement.get("image")
+    rich = Achievement.model_validate(achievement)
     return AchievementSpec(
         id=achievement["id"],
         name=achievement["name"],
@@ -74,10 +80,10 @@ def spec_from_credential(credential: dict[str, Any]) -> AchievementSpec:
         criteria=achievement.get("criteria", {}).get("narrative", ""),
         achievement_type=achievement.get("achievementType", "MicroCredential"),
         image_url=image.get("id") if isinstance(image, dict) else None,
-        alignments=tuple(
-            (a["targetName"], a["targetUrl"]) for a in achievement.get("alignment") or []
-        ),
         credits=achievement.get("creditsAvailable"),
+        alignment_items=tuple(rich.alignment or ()),
+        result_descriptions=tuple(rich.result_description or ()),
+        tags=tuple(rich.tag or ()),
     )
 
 
@@ -86,7 +92,10 @@ def credential_url(settings: Settings, credential_id: uuid.UUID) -> str:
     return f"{settings.base_url}/credentials/{credential_id}"
 
 
-def _achievement(spec: AchievementSpec) -> Achievement:
+def achievement_model(spec: AchievementSpec) -> Achievement:
+    """The OB 3.0 ``Achievement`` described by ``spec``."""
+    alignment = [Alignment(target_name=n, target_url=u) for n, u in spec.alignments]
+    alignment += list(spec.alignment_items)
     return Achievement(
         id=spec.id,
         name=spec.name,
@@ -94,8 +103,10 @@ def _achievement(spec: AchievementSpec) -> Achievement:
         criteria=Criteria(narrative=spec.criteria),
         achievement_type=spec.achievement_type,
         image=Image(id=spec.image_url) if spec.image_url else None,
-        alignment=[Alignment(target_name=n, target_url=u) for n, u in spec.alignments] or None,
+        alignment=alignment or None,
         credits_available=spec.credits,
+        result_description=list(spec.result_descriptions) or None,
+        tag=list(spec.tags) or None,
     )
 
 
@@ -113,7 +124,7 @@ def issue_credential(db: Session, settings: Settings, request: IssueRequest) -> 
     row_id = uuid.uuid4()
     unsigned = build_credential(
         issuer=issuer.profile(settings, org),
-        achievement=_achievement(request.achievement),
+        achievement=achievement_model(request.achievement),
         recipient_email=request.recipient_email,
         recipient_id=request.recipient_did
         or (request.recipient_user.did if request.recipient_user else None),
@@ -141,7 +152,9 @@ def issue_credential(db: Session, settings: Settings, request: IssueRequest) -> 
         valid_from=unsigned.valid_from,
         valid_until=request.valid_until,
         supersedes_id=request.supersedes.id if request.supersedes else None,
-        image_svg=badge_images.default_svg(request.achievement.name, org.name),
+        image_svg=badge_images.credential_svg(
+            request.achievement.name, org.name, request.image_png
+        ),
     )
     inserted = _insert_once(db, row, request)
     if inserted is row and request.recipient_user is not None:
@@ -307,6 +320,7 @@ def _reissue(
             idempotency_key=key,
             valid_until=valid_until,
             supersedes=old,
+            image_png=badge_images.embedded_png(old.image_svg),
         ),
     )
 

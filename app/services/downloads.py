@@ -36,7 +36,9 @@ def render(credential: IssuedCredential, fmt: str) -> Download:
     if fmt == "jwt":
         return Download(credential.credential_jwt.encode(), "text/plain", f"{name}.jwt")
     if fmt == "png":
-        image = badge_images.default_png(credential.achievement_name)
+        image = badge_images.embedded_png(credential.image_svg) or badge_images.default_png(
+            credential.achievement_name
+        )
         return Download(bake_png(image, credential.credential_json), "image/png", f"{name}.png")
     if fmt == "svg":
         baked = bake_svg(credential.image_svg.encode(), credential.credential_json)

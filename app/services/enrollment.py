@@ -24,7 +24,8 @@ from app.models import (
     QuizAttempt,
     User,
 )
-from app.services import audit, learner, pathways
+from app.services import audit, completion_badges, learner, pathways
+from app.settings import Settings
 
 MAX_REFLECTION = 20_000
 COUNTED = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
@@ -143,7 +144,9 @@ def _progress(db: Session, view: learner.Learner, activity: Activity) -> Activit
     return row
 
 
-def mark_done(db: Session, view: learner.Learner, activity_id: uuid.UUID) -> Activity:
+def mark_done(
+    db: Session, settings: Settings, view: learner.Learner, activity_id: uuid.UUID
+) -> Activity:
     """Complete a reading, video, resource or evidence placeholder."""
     _active(view)
     activity = activity_of(view, activity_id)
@@ -151,12 +154,12 @@ def mark_done(db: Session, view: learner.Learner, activity_id: uuid.UUID) -> Act
         raise Invalid("Quizzes are completed by passing them and reflections by saving them.")
     row = _progress(db, view, activity)
     row.completed_at = row.completed_at or utcnow()
-    _maybe_complete(db, view)
+    _maybe_complete(db, settings, view)
     return activity
 
 
 def save_reflection(
-    db: Session, view: learner.Learner, activity_id: uuid.UUID, text: str
+    db: Session, settings: Settings, view: learner.Learner, activity_id: uuid.UUID, text: str
 ) -> Activity:
     """Save a reflection as the teacher writes; a non-empty one counts as done."""
     _active(view)
@@ -168,12 +171,13 @@ def save_reflection(
     row = _progress(db, view, activity)
     row.response_text = text
     row.completed_at = (row.completed_at or utcnow()) if text.strip() else None
-    _maybe_complete(db, view)
+    _maybe_complete(db, settings, view)
     return activity
 
 
 def submit_quiz(
     db: Session,
+    settings: Settings,
     view: learner.Learner,
     activity_id: uuid.UUID,
     attempt_no: int,
@@ -208,7 +212,7 @@ def submit_quiz(
     if attempt.passed:
         row = _progress(db, view, activity)
         row.completed_at = utcnow()
-        _maybe_complete(db, view)
+        _maybe_complete(db, settings, view)
     return attempt
 
 
@@ -231,7 +235,7 @@ def grade(activity: Activity, answers: dict[str, list[str]]) -> int:
     return round(100 * right / len(questions)) if questions else 0
 
 
-def _maybe_complete(db: Session, view: learner.Learner) -> None:
+def _maybe_complete(db: Session, settings: Settings, view: learner.Learner) -> None:
     enrollment = view.enrollment
     if enrollment is None or enrollment.status != EnrollmentStatus.ACTIVE:
         return
@@ -253,7 +257,10 @@ def _maybe_complete(db: Session, view: learner.Learner) -> None:
         target_id=view.module.id,
         pd_hours=str(view.module.pd_hours),
     )
-    pathways.record_completions(db, enrollment.user_id, view.module.family_id)
+    completed_paths = pathways.record_completions(db, enrollment.user_id, view.module.family_id)
+    completion_badges.award_completions(
+        db, settings, enrollment.user, view.module.family_id, completed_paths
+    )
 
 
 def move_to_latest(db: Session, view: learner.Learner) -> Module:

@@ -46,14 +46,18 @@ class PathwayView:
         return sum(s.status == "completed" for s in self.steps)
 
 
-def record_completions(db: Session, user_id: uuid.UUID, family_id: uuid.UUID) -> None:
-    """After a module is completed, record every pathway containing it that is now complete."""
+def record_completions(db: Session, user_id: uuid.UUID, family_id: uuid.UUID) -> list[uuid.UUID]:
+    """After a module is completed, record every pathway containing it that is now complete.
+
+    Returns the pathways completed by this module (for their completion badges).
+    """
     candidates = db.scalars(
         select(Pathway)
         .join(PathwayStep, PathwayStep.pathway_id == Pathway.id)
         .where(PathwayStep.family_id == family_id)
         .options(selectinload(Pathway.steps))
     ).unique()
+    done: list[uuid.UUID] = []
     completed = set(
         db.scalars(
             select(Enrollment.family_id).where(
@@ -70,6 +74,7 @@ def record_completions(db: Session, user_id: uuid.UUID, family_id: uuid.UUID) ->
             )
         )
         if exists is None:
+            done.append(pathway.id)
             db.add(PathwayCompletion(user_id=user_id, pathway_id=pathway.id, completed_at=utcnow()))
             audit.record(
                 db,
@@ -79,6 +84,7 @@ def record_completions(db: Session, user_id: uuid.UUID, family_id: uuid.UUID) ->
                 target_type="pathway",
                 target_id=pathway.id,
             )
+    return done
 
 
 def _label(status: EnrollmentStatus | None) -> str:

@@ -37,7 +37,7 @@ def fresh_engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
         _drop_postgres_database(name)
 
 
-def test_parallel_submissions_grade_one_attempt(fresh_engine: Engine) -> None:
+def test_parallel_submissions_grade_one_attempt(fresh_engine: Engine, settings) -> None:
     with Session(fresh_engine, expire_on_commit=False) as db:
         org = organizations.create_organization(db, None, slug="quiz", name="Quiz District")
         db.commit()
@@ -55,7 +55,7 @@ def test_parallel_submissions_grade_one_attempt(fresh_engine: Engine) -> None:
             view = learner.learner_view(db, user, module.id)
             barrier.wait()
             try:
-                enrollment.submit_quiz(db, view, quiz_id, 1, {"q1": ["b"], "q2": ["a"]})
+                enrollment.submit_quiz(db, settings, view, quiz_id, 1, {"q1": ["b"], "q2": ["a"]})
                 db.commit()
                 outcomes.append("graded")
             except (Conflict, OperationalError) as exc:

@@ -19,7 +19,7 @@ from app.schemas.learning import (
     MyEnrollmentRead,
     TranscriptRead,
 )
-from app.security.access import ApiToken, Db
+from app.security.access import ApiToken, AppSettings, Db
 from app.services import catalog, enrollment, learner, transcript
 
 router = APIRouter(
@@ -91,11 +91,11 @@ def unenroll(db: Db, user: Writer, module_id: uuid.UUID) -> Response:
 
 @router.post("/modules/{module_id}/activities/{activity_id}/done", response_model=ModuleDetailRead)
 def mark_done(
-    db: Db, user: Writer, module_id: uuid.UUID, activity_id: uuid.UUID
+    db: Db, settings: AppSettings, user: Writer, module_id: uuid.UUID, activity_id: uuid.UUID
 ) -> ModuleDetailRead:
     """Mark a reading, video, resource or evidence activity as done."""
     view = learner.learner_view(db, user, module_id)
-    enrollment.mark_done(db, view, activity_id)
+    enrollment.mark_done(db, settings, view, activity_id)
     return ModuleDetailRead.from_view(view)
 
 

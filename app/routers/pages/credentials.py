@@ -22,7 +22,7 @@ from app.security.access import (
     public,
     verify_csrf,
 )
-from app.services import credentials, downloads, qr, rate_limits, verification
+from app.services import awards, credentials, downloads, qr, rate_limits, verification
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
@@ -37,6 +37,7 @@ def wallet(request: Request, db: Db, user: CurrentUser) -> Response:
         "wallet/list.html",
         items=credentials.wallet(db, user),
         outdated=credentials.outdated_recipients(db, user),
+        pending=awards.unsigned_for_user(db, user),
     )
 
 

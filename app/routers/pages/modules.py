@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
 from app.routers.common import TransactionalRoute, redirect, render
-from app.security.access import CurrentUser, Db, verify_csrf
+from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
 from app.services import catalog, enrollment, learner
 from app.services.learning_markdown import render_markdown
 
@@ -182,12 +182,17 @@ def _after(view: learner.Learner, activity_id: uuid.UUID) -> str:
 
 @router.post("/modules/{module_id}/activities/{activity_id}/done", response_class=HTMLResponse)
 def mark_done(
-    request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID, activity_id: uuid.UUID
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    module_id: uuid.UUID,
+    activity_id: uuid.UUID,
 ) -> Response:
     """Mark a reading, video or resource as done and go on to the next activity."""
     view = learner.learner_view(db, user, module_id)
     try:
-        activity = enrollment.mark_done(db, view, activity_id)
+        activity = enrollment.mark_done(db, settings, view, activity_id)
     except AppError as exc:
         return _activity_page(
             request, view, activity_id, exc.status_code, errors={"_form": exc.detail}
@@ -207,6 +212,7 @@ def mark_done(
 def save_reflection(
     request: Request,
     db: Db,
+    settings: AppSettings,
     user: CurrentUser,
     module_id: uuid.UUID,
     activity_id: uuid.UUID,
@@ -216,7 +222,7 @@ def save_reflection(
     view = learner.learner_view(db, user, module_id)
     autosave = request.headers.get("x-autosave") == "1"
     try:
-        enrollment.save_reflection(db, view, activity_id, response)
+        enrollment.save_reflection(db, settings, view, activity_id, response)
     except AppError as exc:
         if autosave:
             return Response(exc.detail, status_code=exc.status_code, media_type="text/plain")
@@ -230,7 +236,12 @@ def save_reflection(
 
 @router.post("/modules/{module_id}/activities/{activity_id}/quiz", response_class=HTMLResponse)
 async def submit_quiz(
-    request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID, activity_id: uuid.UUID
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    module_id: uuid.UUID,
+    activity_id: uuid.UUID,
 ) -> Response:
     """Grade a quiz attempt."""
     form = await request.form()
@@ -244,7 +255,7 @@ async def submit_quiz(
     except ValueError:
         attempt_no = 0
     try:
-        attempt = enrollment.submit_quiz(db, view, activity_id, attempt_no, answers)
+        attempt = enrollment.submit_quiz(db, settings, view, activity_id, attempt_no, answers)
     except AppError as exc:
         return _activity_page(
             request, view, activity_id, exc.status_code, errors={exc.field or "_form": exc.detail}
