@@ -20,6 +20,7 @@ from app.errors import AppError
 from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
 from app.routers.api import communities as community_api
+from app.routers.api import evidence as evidence_api
 from app.routers.api import learning as learning_api
 from app.routers.api import v1, verify
 from app.routers.common import render
@@ -30,12 +31,14 @@ from app.routers.pages import (
     authoring,
     communities,
     credentials,
+    evidence,
     home,
     learning,
     modules,
     notifications,
     orgs,
     resources,
+    review,
     sso,
     threads,
 )
@@ -100,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.include_router(issuers.router, include_in_schema=False)
     application.include_router(community_api.router)
     application.include_router(learning_api.router)
+    application.include_router(evidence_api.router)
     pages = (
         home.router,
         auth.router,
@@ -115,6 +119,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         communities.router,
         threads.router,
         resources.router,
+        evidence.router,
+        review.router,
     )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     max_json_bytes: int = 2 * 1024 * 1024
     max_upload_request_bytes: int = 110 * 1024 * 1024
 
+    # Evidence submissions (micro-credentials)
+    evidence_max_file_bytes: int = 50 * 1024 * 1024
+    evidence_max_submission_bytes: int = 100 * 1024 * 1024
+    evidence_max_files: int = 12
+
     # Communities
     community_post_max_chars: int = 20_000
     community_new_account_days: int = 7

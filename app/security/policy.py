@@ -99,3 +99,13 @@ def can_author_modules(user: User, organization_id: uuid.UUID) -> bool:
 def can_see_catalog_of(user: User, organization_id: uuid.UUID) -> bool:
     """Members see the published modules of their organizations."""
     return is_member(user, organization_id)
+
+
+def can_review_evidence(user: User, organization_id: uuid.UUID) -> bool:
+    """Coaches and administrators of the organization review evidence submitted there."""
+    return has_role(user, organization_id, Role.COACH)
+
+
+def can_manage_reviews(user: User, organization_id: uuid.UUID) -> bool:
+    """Administrators assign reviews, ask for calibration and see turnaround figures."""
+    return has_role(user, organization_id, Role.ADMIN)

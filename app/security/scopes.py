@@ -9,4 +9,8 @@ SCOPES: dict[str, str] = {
     "communities:write": "Start threads and reply in communities you belong to",
     "learning:read": "Read the module catalog, your enrollments, progress and PD transcript",
     "learning:write": "Enroll in modules, leave them and record your progress",
+    "evidence:read": "Read your micro-credential evidence submissions and their feedback",
+    "evidence:write": "Start, edit and submit your micro-credential evidence",
+    "reviews:read": "Read the review queue and submissions where you coach",
+    "reviews:write": "Claim submissions and record rubric reviews where you coach",
 }
