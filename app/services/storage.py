@@ -278,13 +278,13 @@ def check_evidence_uploads(
         raise Invalid(
             f"A submission can hold at most {settings.evidence_max_files} files.", field="files"
         )
-    limit_mb = settings.evidence_max_file_bytes / (1024 * 1024)
     types = []
     for upload in uploads:
         if not upload.data:
             raise Invalid(f"{_name(upload)} is empty.", field="files")
         if len(upload.data) > settings.evidence_max_file_bytes:
-            raise Invalid(f"{_name(upload)} is larger than {limit_mb:g} MB.", field="files")
+            limit = size_text(settings.evidence_max_file_bytes)
+            raise Invalid(f"{_name(upload)} is larger than {limit}.", field="files")
         content_type = sniff_evidence_type(upload.data)
         if content_type is None:
             raise Invalid(
@@ -294,8 +294,13 @@ def check_evidence_uploads(
         types.append(content_type)
     total = kept_bytes + sum(len(u.data) for u in uploads)
     if total > settings.evidence_max_submission_bytes:
-        total_mb = settings.evidence_max_submission_bytes / (1024 * 1024)
-        raise Invalid(
-            f"The files of one submission may add up to at most {total_mb:g} MB.", field="files"
-        )
+        total = size_text(settings.evidence_max_submission_bytes)
+        raise Invalid(f"The files of one submission may add up to at most {total}.", field="files")
     return types
+
+
+def size_text(size: int) -> str:
+    """A byte count for people: '50 MB', '900 KB'."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{max(1, round(size / 1024))} KB"

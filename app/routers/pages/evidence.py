@@ -16,7 +16,7 @@ from app.routers.common import TransactionalRoute, redirect, render
 from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
 from app.services import evidence
 from app.services import review as review_service
-from app.services.storage import Upload
+from app.services.storage import Upload, size_text
 from app.settings import Settings
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
@@ -106,10 +106,9 @@ def _attempt_values(attempt: Any) -> dict[str, str]:
 
 
 def _limits(settings: Settings) -> dict[str, str]:
-    mb = 1024 * 1024
     return {
-        "file": f"{settings.evidence_max_file_bytes / mb:g} MB",
-        "total": f"{settings.evidence_max_submission_bytes / mb:g} MB",
+        "file": size_text(settings.evidence_max_file_bytes),
+        "total": size_text(settings.evidence_max_submission_bytes),
         "files": str(settings.evidence_max_files),
     }
 
