@@ -294,8 +294,8 @@ def check_evidence_uploads(
         types.append(content_type)
     total = kept_bytes + sum(len(u.data) for u in uploads)
     if total > settings.evidence_max_submission_bytes:
-        total = size_text(settings.evidence_max_submission_bytes)
-        raise Invalid(f"The files of one submission may add up to at most {total}.", field="files")
+        limit = size_text(settings.evidence_max_submission_bytes)
+        raise Invalid(f"The files of one submission may add up to at most {limit}.", field="files")
     return types
 
 
