@@ -202,6 +202,40 @@ def save_draft(
     return submission
 
 
+def add_files(
+    db: Session,
+    settings: Settings,
+    user: User,
+    submission_id: uuid.UUID,
+    requirement: str,
+    uploads: list[Upload],
+) -> Submission:
+    """Attach files to one 'files' requirement of the draft (checked by content first)."""
+    submission = get_own(db, user, submission_id)
+    attempt = draft_attempt(submission)
+    reqs = requirements(submission.micro_credential)
+    if not any(r["key"] == requirement and r["kind"] == FILES for r in reqs):
+        raise Invalid(
+            "This micro-credential asks for no files under that name.", field="requirement"
+        )
+    _add_files(db, settings, attempt, reqs, {requirement: uploads})
+    attempt.updated_at = submission.updated_at = utcnow()
+    return submission
+
+
+def remove_file(
+    db: Session, settings: Settings, user: User, submission_id: uuid.UUID, file_id: uuid.UUID
+) -> Submission:
+    """Remove one file from the draft (its bytes go once no attempt uses them)."""
+    submission = get_own(db, user, submission_id)
+    attempt = draft_attempt(submission)
+    if not any(f.id == file_id for f in attempt.files):
+        raise NotFound("This draft has no such file.")
+    _remove_files(db, settings, attempt, {file_id})
+    attempt.updated_at = submission.updated_at = utcnow()
+    return submission
+
+
 def _responses(reqs: list[dict[str, Any]], sent: dict[str, str]) -> dict[str, str]:
     result = {}
     for req in reqs:

@@ -31,6 +31,10 @@ def admin_token(web: WebClient, db) -> str:
                 "communities:read",
                 "communities:write",
                 "verify",
+                "evidence:read",
+                "evidence:write",
+                "reviews:read",
+                "reviews:write",
             ],
         },
     )

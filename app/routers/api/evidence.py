@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Form, UploadFile
 
 from app.models import ReviewKind, Submission, User
 from app.routers.common import TransactionalRoute
@@ -23,6 +23,7 @@ from app.schemas.evidence import (
 from app.security.access import ApiToken, AppSettings, Db
 from app.services import evidence
 from app.services import review as reviews
+from app.services.storage import Upload
 
 router = APIRouter(
     prefix="/api/v1",
@@ -86,6 +87,38 @@ def save_draft(
     )
     submission = evidence.save_draft(db, settings, user, submission_id, draft)
     return _detail(user, submission)
+
+
+@router.post(
+    "/evidence/submissions/{submission_id}/files", response_model=SubmissionDetail, status_code=201
+)
+def add_file(
+    db: Db,
+    settings: AppSettings,
+    user: EvidenceWriter,
+    submission_id: uuid.UUID,
+    requirement: Annotated[str, Form(min_length=1, max_length=40)],
+    file: UploadFile,
+) -> SubmissionDetail:
+    """Attach a file to a 'files' requirement of the draft (type checked by content)."""
+    data = file.file.read(settings.evidence_max_file_bytes + 1)
+    upload = Upload(filename=file.filename or "file", data=data)
+    submission = evidence.add_files(db, settings, user, submission_id, requirement, [upload])
+    return _detail(user, submission)
+
+
+@router.delete(
+    "/evidence/submissions/{submission_id}/files/{file_id}", response_model=SubmissionDetail
+)
+def remove_file(
+    db: Db,
+    settings: AppSettings,
+    user: EvidenceWriter,
+    submission_id: uuid.UUID,
+    file_id: uuid.UUID,
+) -> SubmissionDetail:
+    """Remove a file from the draft."""
+    return _detail(user, evidence.remove_file(db, settings, user, submission_id, file_id))
 
 
 @router.post("/evidence/submissions/{submission_id}/submit", response_model=SubmissionDetail)
