@@ -91,7 +91,7 @@ def seed_demo() -> None:
     settings = get_settings()
     factory = make_session_factory(make_engine(settings.database_url))
     with factory() as db:
-        accounts = seed(db)
+        accounts = seed(db, settings)
         db.commit()
     table = Table(title=f"Demo logins ({DEMO_ORG_SLUG}) at {settings.base_url}")
     for column in ("role", "e-mail", "password"):

@@ -21,6 +21,7 @@ from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
 from app.routers.api import coaching as coaching_api
 from app.routers.api import communities as community_api
+from app.routers.api import evidence as evidence_api
 from app.routers.api import learning as learning_api
 from app.routers.api import microcredentials as microcredential_api
 from app.routers.api import v1, verify
@@ -33,6 +34,7 @@ from app.routers.pages import (
     coaching,
     communities,
     credentials,
+    evidence,
     exemplar_share,
     home,
     learning,
@@ -41,6 +43,7 @@ from app.routers.pages import (
     notifications,
     orgs,
     resources,
+    review,
     sso,
     threads,
 )
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.include_router(learning_api.router)
     application.include_router(coaching_api.router)
     application.include_router(microcredential_api.router)
+    application.include_router(evidence_api.router)
     pages = (
         home.router,
         auth.router,
@@ -125,6 +129,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         resources.router,
         exemplar_share.router,
         coaching.router,
+        evidence.router,
+        review.router,
     )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)

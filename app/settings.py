@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     s3_prefix: str = ""
     storage_orphan_grace_hours: float = 24.0
 
+    # Evidence submissions (micro-credentials)
+    evidence_max_file_bytes: int = 50 * 1024 * 1024
+    evidence_max_submission_bytes: int = 100 * 1024 * 1024
+    evidence_max_files: int = 12
+
     # Communities
     community_post_max_chars: int = 20_000
     community_new_account_days: int = 7

@@ -14,4 +14,8 @@ SCOPES: dict[str, str] = {
     "microcredentials:read": "Read the micro-credentials offered to you",
     "microcredentials:write": "Create, edit, publish and archive micro-credentials where you are "
     "an administrator",
+    "evidence:read": "Read your micro-credential evidence submissions and their feedback",
+    "evidence:write": "Start, edit and submit your micro-credential evidence",
+    "reviews:read": "Read the review queue and submissions where you coach",
+    "reviews:write": "Claim submissions and record rubric reviews where you coach",
 }

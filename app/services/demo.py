@@ -13,6 +13,9 @@ from app.security.passwords import hash_password, verify_password
 from app.services import organizations
 from app.services.community_demo import seed_communities
 from app.services.demo_learning import seed_learning
+from app.services.demo_mentorship import seed_mentorship
+from app.services.demo_microcredentials import seed_microcredentials
+from app.settings import Settings
 
 DEMO_ORG_SLUG = "riverbend"
 
@@ -35,7 +38,7 @@ DEMO_ACCOUNTS = (
 )
 
 
-def seed_demo(db: Session) -> list[DemoAccount]:
+def seed_demo(db: Session, settings: Settings) -> list[DemoAccount]:
     """Create (or repair) the demo district and its accounts; running it twice changes nothing."""
     org = db.scalar(select(Organization).where(Organization.slug == DEMO_ORG_SLUG))
     if org is None:
@@ -62,4 +65,6 @@ def seed_demo(db: Session) -> list[DemoAccount]:
         people.append(user)
     seed_communities(db, org, people)
     seed_learning(db, org)
+    seed_microcredentials(db, settings, org, people)
+    seed_mentorship(db, settings, org, people)
     return list(DEMO_ACCOUNTS)

@@ -12,6 +12,7 @@ import io
 import re
 import secrets
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -306,3 +307,122 @@ def delete_after_commit(db: Session, storage: Storage, key: str) -> None:
         storage.delete(key)
 
     event.listen(db, "after_commit", committed, once=True)
+
+
+OOXML_PARTS = {
+    "word/document.xml": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "wordprocessingml.document.main+xml",
+    ),
+    "xl/workbook.xml": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "spreadsheetml.sheet.main+xml",
+    ),
+    "ppt/presentation.xml": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "presentationml.presentation.main+xml",
+    ),
+}
+ODF_TYPES = frozenset(
+    {
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+    }
+)
+VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime", "video/webm"})
+NOT_VIDEO_BRANDS = frozenset({b"heic", b"heix", b"mif1", b"msf1", b"avif", b"M4A ", b"M4B "})
+ZIP_MAX_ENTRIES = 5000
+ZIP_MAX_UNCOMPRESSED = 500 * 1024 * 1024
+ZIP_MAX_RATIO = 200
+EVIDENCE_TYPES = frozenset(
+    {
+        "application/pdf",
+        *IMAGE_TYPES.values(),
+        *(mime for mime, _ in OOXML_PARTS.values()),
+        *ODF_TYPES,
+        *VIDEO_TYPES,
+    }
+)
+EVIDENCE_KINDS = (
+    "a PDF, an image (PNG, JPEG, GIF, WebP), an Office or OpenDocument file,"
+    " or a video (MP4, MOV, WebM)"
+)
+
+
+def sniff_evidence_type(data: bytes) -> str | None:
+    """The evidence content type the bytes really are (PDF, image, document, video), or None."""
+    if data.startswith(b"PK\x03\x04"):
+        return _document_type(data)
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in NOT_VIDEO_BRANDS:
+            return None
+        return "video/quicktime" if brand == b"qt  " else "video/mp4"
+    if data[:4] == b"\x1a\x45\xdf\xa3":
+        return "video/webm" if b"webm" in data[:64] else None
+    found = sniff_type(data)
+    return found if found in EVIDENCE_TYPES else None
+
+
+def _document_type(data: bytes) -> str | None:
+    """An Office Open XML or OpenDocument file, checked inside the ZIP (bombs are refused)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            declared = sum(entry.file_size for entry in entries)
+            too_big = declared > min(ZIP_MAX_UNCOMPRESSED, ZIP_MAX_RATIO * len(data))
+            if len(entries) > ZIP_MAX_ENTRIES or too_big:
+                return None
+            names = {entry.filename for entry in entries}
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                return mimetype if mimetype in ODF_TYPES else None
+            if "[Content_Types].xml" not in names:
+                return None
+            manifest = archive.read("[Content_Types].xml")[: 1024 * 1024].decode("utf-8", "replace")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, NotImplementedError):
+        return None
+    for part, (mime, marker) in OOXML_PARTS.items():
+        if part in names and marker in manifest:
+            return mime
+    return None
+
+
+def check_evidence_uploads(
+    settings: Settings, uploads: list[Upload], *, kept_files: int = 0, kept_bytes: int = 0
+) -> list[str]:
+    """Check evidence files (count, each size, total size, type by content) before storing any.
+
+    ``kept_files`` and ``kept_bytes`` are what the submission already holds.
+    """
+    if kept_files + len(uploads) > settings.evidence_max_files:
+        raise Invalid(
+            f"A submission can hold at most {settings.evidence_max_files} files.", field="files"
+        )
+    types = []
+    for upload in uploads:
+        if not upload.data:
+            raise Invalid(f"{_name(upload)} is empty.", field="files")
+        if len(upload.data) > settings.evidence_max_file_bytes:
+            limit = size_text(settings.evidence_max_file_bytes)
+            raise Invalid(f"{_name(upload)} is larger than {limit}.", field="files")
+        content_type = sniff_evidence_type(upload.data)
+        if content_type is None:
+            raise Invalid(
+                f"{_name(upload)} is not {EVIDENCE_KINDS}; its content was checked, not its name.",
+                field="files",
+            )
+        types.append(content_type)
+    total = kept_bytes + sum(len(u.data) for u in uploads)
+    if total > settings.evidence_max_submission_bytes:
+        limit = size_text(settings.evidence_max_submission_bytes)
+        raise Invalid(f"The files of one submission may add up to at most {limit}.", field="files")
+    return types
+
+
+def size_text(size: int) -> str:
+    """A byte count for people: '50 MB', '900 KB'."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{max(1, round(size / 1024))} KB"

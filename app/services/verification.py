@@ -40,6 +40,12 @@ class Report:
         }
 
 
+def _blank(data: str | bytes) -> bool:
+    """Nothing but JSON/ASCII whitespace (the API schema's ``\\S`` pattern admits the rest)."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return not text.strip(" \t\r\n\f\v")
+
+
 def verify_credential(
     db: Session,
     settings: Settings,
@@ -52,7 +58,7 @@ def verify_credential(
 
     ``slots`` bounds how many verifications run at once in this process (CPU-bound work).
     """
-    if isinstance(data, str | bytes) and not data.strip():
+    if isinstance(data, str | bytes) and _blank(data):
         raise Invalid("Paste a credential, or choose a file, to verify.", field="credential")
     documents = RemoteDocuments(db, settings, cache)
     with slots or contextlib.nullcontext():

@@ -33,6 +33,10 @@ def admin_token(web: WebClient, db) -> str:
                 "coaching:read",
                 "coaching:write",
                 "verify",
+                "evidence:read",
+                "evidence:write",
+                "reviews:read",
+                "reviews:write",
             ],
         },
     )

@@ -87,8 +87,8 @@ def test_goals_form_rejects_bad_ratings(web: WebClient, db, seeded):
     assert unknown.status_code == 422
 
 
-def test_completing_every_module_of_a_pathway_is_recorded(web: WebClient, db) -> None:
-    seed_demo(db)
+def test_completing_every_module_of_a_pathway_is_recorded(web: WebClient, db, settings) -> None:
+    seed_demo(db, settings)
     db.commit()
     pathway = db.scalar(select(Pathway))
     teacher = db.scalar(select(User).where(User.email == "teacher@riverbend.example"))
@@ -116,10 +116,10 @@ def test_completing_every_module_of_a_pathway_is_recorded(web: WebClient, db) ->
     assert teacher is not None
 
 
-def test_demo_seed_is_idempotent_and_lively(db) -> None:
-    seed_demo(db)
+def test_demo_seed_is_idempotent_and_lively(db, settings) -> None:
+    seed_demo(db, settings)
     db.commit()
-    seed_demo(db)
+    seed_demo(db, settings)
     db.commit()
     assert db.scalar(select(func.count()).select_from(Module)) == 12
     assert db.scalar(select(func.count()).select_from(Pathway)) == 1

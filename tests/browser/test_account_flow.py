@@ -58,7 +58,7 @@ def test_sign_up_verify_sign_in_and_out(page, live_server: LiveServer) -> None:
 def test_every_page_passes_axe(page, live_server: LiveServer) -> None:
     base = live_server.url
     with live_server.sessions() as db:
-        seed_demo(db)
+        seed_demo(db, live_server.settings)
         admin = db.scalar(select(User).where(User.email == "admin@riverbend.example"))
         admin.is_platform_admin = True
         db.commit()

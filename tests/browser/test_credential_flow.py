@@ -40,7 +40,7 @@ def verify_upload(page, base: str, path: str) -> str:
 def test_publish_download_verify_revoke(page, live_server: LiveServer, tmp_path) -> None:
     base = live_server.url
     with live_server.sessions() as db:
-        seed_demo(db)
+        seed_demo(db, live_server.settings)
         org = db.scalar(select(Organization).where(Organization.slug == "riverbend"))
         teacher = db.scalar(select(User).where(User.email == "teacher@riverbend.example"))
         settings = Settings(base_url=base, secret_key="browser-test-secret-0123456789abcdef")

@@ -30,7 +30,7 @@ def _sign_in(page, base: str, email: str, password: str) -> None:
 def test_teacher_finds_learns_completes_and_downloads_a_transcript(page, live_server: LiveServer):
     base = live_server.url
     with live_server.sessions() as db:
-        seed_demo(db)
+        seed_demo(db, live_server.settings)
         db.commit()
     _sign_in(page, base, "teacher@riverbend.example", "laurel-demo-teacher")
 
@@ -110,7 +110,7 @@ def test_teacher_finds_learns_completes_and_downloads_a_transcript(page, live_se
 def test_malicious_markdown_never_runs_a_script(page, live_server: LiveServer):
     base = live_server.url
     with live_server.sessions() as db:
-        seed_demo(db)
+        seed_demo(db, live_server.settings)
         org = db.scalar(select(Organization).where(Organization.slug == "riverbend"))
         body = (
             "<script>alert('xss')</script>\n\n<img src=x onerror=alert(1)>\n\n"
@@ -143,7 +143,7 @@ def test_malicious_markdown_never_runs_a_script(page, live_server: LiveServer):
 def test_admin_authors_a_module_in_the_browser(page, live_server: LiveServer, tmp_path):
     base = live_server.url
     with live_server.sessions() as db:
-        seed_demo(db)
+        seed_demo(db, live_server.settings)
         db.commit()
     _sign_in(page, base, "admin@riverbend.example", "laurel-demo-admin")
     page.goto(base + "/orgs/riverbend/modules")

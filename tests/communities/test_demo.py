@@ -8,15 +8,15 @@ from tests.communities.conftest import count
 from tests.support import cached_hash
 
 
-def test_demo_communities_are_seeded_once(db, monkeypatch) -> None:
+def test_demo_communities_are_seeded_once(db, settings, monkeypatch) -> None:
     monkeypatch.setattr("app.services.demo.hash_password", cached_hash)
-    seed_demo(db)
+    seed_demo(db, settings)
     db.commit()
     before = {m: count(db, m) for m in (Community, Thread, Post, Resource, PostReport)}
     assert before[Community] == 3
     assert before[PostReport] == 1
     assert before[Thread] >= 3
     assert before[Resource] >= 3
-    seed_demo(db)
+    seed_demo(db, settings)
     db.commit()
     assert {m: count(db, m) for m in before} == before

@@ -18,7 +18,7 @@ def counts(db) -> tuple[int, ...]:
 
 
 def test_seed_mentorship_is_idempotent(db, settings) -> None:
-    seed_demo(db)
+    seed_demo(db, settings)
     org = db.scalar(select(Organization).where(Organization.slug == DEMO_ORG_SLUG))
     people = [db.scalar(select(User).where(User.email == a.email)) for a in DEMO_ACCOUNTS]
     seed_mentorship(db, settings, org, people)

@@ -1,0 +1,271 @@
+"""Pages: a teacher's evidence toward micro-credentials, and evidence files (permission-checked)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any, BinaryIO
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from starlette.datastructures import FormData, UploadFile
+
+from app.errors import AppError
+from app.models import MicroCredential, ReviewKind, Submission, SubmissionStatus
+from app.routers.common import TransactionalRoute, redirect, render
+from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
+from app.services import evidence
+from app.services import review as review_service
+from app.services.storage import Upload, size_text
+from app.settings import Settings
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form (fields named after the definition's requirements, and files)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(read_form)]
+
+
+def draft_input(
+    settings: Settings, form: FormData, definition: MicroCredential
+) -> evidence.DraftInput:
+    """The evidence form's fields as a draft: texts, links and files per requirement."""
+    draft = evidence.DraftInput()
+    for req in evidence.requirements(definition):
+        key = req["key"]
+        if req["kind"] == evidence.REFLECTION:
+            draft.responses[key] = str(form.get(f"response_{key}") or "")
+        elif req["kind"] == evidence.LINKS:
+            draft.links[key] = str(form.get(f"links_{key}") or "")
+        elif req["kind"] == evidence.FILES:
+            draft.uploads[key] = _uploads(settings, form.getlist(f"files_{key}"))
+    for raw in form.getlist("remove_file"):
+        try:
+            draft.remove_files.add(uuid.UUID(str(raw)))
+        except ValueError:
+            continue
+    return draft
+
+
+def _uploads(settings: Settings, items: list[Any]) -> list[Upload]:
+    uploads = []
+    for item in items:
+        if not isinstance(item, UploadFile):
+            continue
+        data = item.file.read(settings.evidence_max_file_bytes + 1)
+        if not item.filename and not data:
+            continue
+        uploads.append(Upload(filename=item.filename or "file", data=data))
+    return uploads
+
+
+def _form_values(form: FormData) -> dict[str, str]:
+    return {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def _form_page(
+    request: Request,
+    settings: Settings,
+    definition: MicroCredential,
+    submission: Submission | None,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    attempt = submission.attempts[-1] if submission else None
+    values = extra.pop("values", None)
+    if values is None and attempt is not None:
+        values = _attempt_values(attempt)
+    return render(
+        request,
+        "evidence/form.html",
+        status,
+        definition=definition,
+        submission=submission,
+        attempt=attempt,
+        requirements=evidence.requirements(definition),
+        values=values or {},
+        limits=_limits(settings),
+        action=f"/evidence/{submission.id}"
+        if submission
+        else f"/micro-credentials/{definition.id}/evidence",
+        **extra,
+    )
+
+
+def _attempt_values(attempt: Any) -> dict[str, str]:
+    values = {f"response_{k}": v for k, v in attempt.responses.items()}
+    for link in attempt.links:
+        key = f"links_{link['requirement']}"
+        values[key] = (values.get(key, "") + "\n" + link["url"]).strip()
+    return values
+
+
+def _limits(settings: Settings) -> dict[str, str]:
+    return {
+        "file": size_text(settings.evidence_max_file_bytes),
+        "total": size_text(settings.evidence_max_submission_bytes),
+        "files": str(settings.evidence_max_files),
+    }
+
+
+@router.get("/evidence", response_class=HTMLResponse)
+def my_evidence(request: Request, db: Db, user: CurrentUser) -> Response:
+    """The person's submissions with their status."""
+    return render(request, "evidence/list.html", submissions=evidence.mine(db, user))
+
+
+@router.get("/micro-credentials/{definition_id}/evidence", response_class=HTMLResponse)
+def evidence_form(
+    request: Request, db: Db, settings: AppSettings, user: CurrentUser, definition_id: uuid.UUID
+) -> Response:
+    """Start evidence for a micro-credential (or continue the submission already started)."""
+    definition = evidence.definition_for(db, user, definition_id)
+    existing = evidence.current_for(db, user, definition)
+    if existing is not None:
+        return redirect(request, f"/evidence/{existing.id}")
+    return _form_page(request, settings, definition, None)
+
+
+@router.post("/micro-credentials/{definition_id}/evidence", response_class=HTMLResponse)
+def start_evidence(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    definition_id: uuid.UUID,
+    form: PostedForm,
+) -> Response:
+    """Create the submission with its first draft, and submit it if asked."""
+    definition = evidence.definition_for(db, user, definition_id)
+    submission = evidence.start(db, user, definition_id)
+    return _save(request, db, settings, user, submission, definition, form)
+
+
+def _save(
+    request: Request,
+    db: Db,
+    settings: Settings,
+    user: CurrentUser,
+    submission: Submission,
+    definition: MicroCredential,
+    form: FormData,
+) -> Response:
+    sending = form.get("action") == "submit"
+    try:
+        evidence.save_draft(
+            db, settings, user, submission.id, draft_input(settings, form, definition)
+        )
+        if sending:
+            evidence.submit(db, settings, user, submission.id, privacy=bool(form.get("privacy")))
+    except AppError as exc:
+        errors = {exc.field or "_form": exc.detail}
+        is_new = request.url.path.startswith("/micro-credentials/")
+        return _form_page(
+            request,
+            settings,
+            definition,
+            None if is_new else submission,
+            exc.status_code,
+            errors=errors,
+            values=_form_values(form),
+        )
+    message = (
+        "Your evidence is submitted. A coach will review it." if sending else "Your draft is saved."
+    )
+    return redirect(request, f"/evidence/{submission.id}", message)
+
+
+@router.get("/evidence/files/{file_id}")
+def download(db: Db, settings: AppSettings, user: CurrentUser, file_id: uuid.UUID) -> Response:
+    """An evidence file, for the teacher and the coaches and administrators of the organization."""
+    row, stream = evidence.open_file(db, settings, user, file_id)
+    disposition = "inline" if row.content_type in INLINE_TYPES else "attachment"
+    safe_name = row.filename.encode("ascii", "replace").decode().replace('"', "'")
+    return StreamingResponse(
+        _chunks(stream),
+        media_type=row.content_type,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{safe_name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while chunk := stream.read(64 * 1024):
+            yield chunk
+
+
+@router.get("/evidence/{submission_id}", response_class=HTMLResponse)
+def submission_page(
+    request: Request, db: Db, settings: AppSettings, user: CurrentUser, submission_id: uuid.UUID
+) -> Response:
+    """The teacher's submission: the draft form, or every attempt with its feedback."""
+    submission = evidence.get_own(db, user, submission_id)
+    definition = submission.micro_credential
+    if submission.status == SubmissionStatus.DRAFT:
+        return _form_page(request, settings, definition, submission, history=_history(submission))
+    return render(
+        request,
+        "evidence/detail.html",
+        submission=submission,
+        definition=definition,
+        requirements=evidence.requirements(definition),
+        history=_history(submission),
+    )
+
+
+def _history(submission: Submission) -> list[dict[str, Any]]:
+    """Submitted attempts, newest first, each with its primary review and rubric levels."""
+    definition = submission.micro_credential
+    items = []
+    for attempt in reversed(submission.attempts):
+        if attempt.submitted_at is None:
+            continue
+        review = next((r for r in attempt.reviews if r.kind == ReviewKind.PRIMARY), None)
+        items.append(
+            {
+                "attempt": attempt,
+                "review": review,
+                "levels": review_service.score_rows(definition, review),
+            }
+        )
+    return items
+
+
+@router.post("/evidence/{submission_id}", response_class=HTMLResponse)
+def save_evidence(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    submission_id: uuid.UUID,
+    form: PostedForm,
+) -> Response:
+    """Save the draft, or save and submit it."""
+    submission = evidence.get_own(db, user, submission_id)
+    return _save(request, db, settings, user, submission, submission.micro_credential, form)
+
+
+@router.post("/evidence/{submission_id}/withdraw", response_class=HTMLResponse)
+def withdraw(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
+    """Withdraw the submission (it stays in the history)."""
+    evidence.withdraw(db, user, submission_id)
+    return redirect(request, "/evidence", "Your submission is withdrawn.")
+
+
+@router.post("/evidence/{submission_id}/revise", response_class=HTMLResponse)
+def revise(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
+    """Start a revision after 'Not yet' (a new attempt, copied from the last one)."""
+    evidence.revise(db, user, submission_id)
+    return redirect(
+        request, f"/evidence/{submission_id}", "Your revision is started from your last attempt."
+    )
