@@ -15,6 +15,7 @@ from app.services.community_demo import seed_communities
 from app.services.demo_learning import seed_learning
 from app.services.demo_mentorship import seed_mentorship
 from app.services.demo_microcredentials import seed_microcredentials
+from app.services.demo_review import seed_review
 from app.settings import Settings
 
 DEMO_ORG_SLUG = "riverbend"
@@ -66,5 +67,6 @@ def seed_demo(db: Session, settings: Settings) -> list[DemoAccount]:
     seed_communities(db, org, people)
     seed_learning(db, org)
     seed_microcredentials(db, settings, org, people)
+    seed_review(db, settings, org, people)
     seed_mentorship(db, settings, org, people)
     return list(DEMO_ACCOUNTS)

@@ -14,7 +14,7 @@ from app.errors import AppError
 from app.models import MicroCredential, ReviewKind, Submission, SubmissionStatus
 from app.routers.common import TransactionalRoute, redirect, render
 from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
-from app.services import evidence
+from app.services import evidence, exemplar_sharing
 from app.services import review as review_service
 from app.services.storage import Upload, size_text
 from app.settings import Settings
@@ -220,6 +220,9 @@ def submission_page(
         definition=definition,
         requirements=evidence.requirements(definition),
         history=_history(submission),
+        sharing=exemplar_sharing.options(db, user, submission)
+        if submission.status == SubmissionStatus.EARNED
+        else None,
     )
 
 
