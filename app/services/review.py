@@ -86,7 +86,9 @@ def queue(db: Session, user: User, filters: QueueFilters) -> list[Submission]:
     orgs = coached_org_ids(user)
     if orgs == []:
         raise Forbidden("The review queue is for coaches and administrators.")
-    query = select(Submission).where(Submission.user_id != user.id, _status_filter(filters.status))
+    query = select(Submission).where(
+        Submission.user_id != user.id, _status_filter(filters.status, user)
+    )
     if orgs is not None:
         query = query.where(Submission.organization_id.in_(orgs))
     if filters.micro_credential_id:
@@ -101,7 +103,7 @@ def queue(db: Session, user: User, filters: QueueFilters) -> list[Submission]:
     return list(db.scalars(query.order_by(order, Submission.id).limit(QUEUE_LIMIT)))
 
 
-def _status_filter(status: str) -> ColumnElement[bool]:
+def _status_filter(status: str, user: User) -> ColumnElement[bool]:
     if status == "all":
         return or_(
             Submission.status.in_(
@@ -110,7 +112,13 @@ def _status_filter(status: str) -> ColumnElement[bool]:
             and_(Submission.status == SubmissionStatus.DRAFT, Submission.attempt_no > 1),
         )
     chosen = status if status in STATUSES else "submitted"
-    return Submission.status == SubmissionStatus(chosen)
+    if chosen != "submitted":
+        return Submission.status == SubmissionStatus(chosen)
+    second_review_due = and_(
+        Submission.calibration_reviewer_id == user.id,
+        Submission.calibration_requested_at.is_not(None),
+    )
+    return or_(Submission.status == SubmissionStatus.SUBMITTED, second_review_due)
 
 
 def queue_choices(db: Session, user: User) -> tuple[list[MicroCredential], list[User]]:
@@ -445,6 +453,7 @@ def calibrate(db: Session, coach: User, submission_id: uuid.UUID, data: ReviewIn
         raise Conflict("The second review of this attempt is already recorded.")
     review = _new_review(submission, attempt, coach, ReviewKind.CALIBRATION, data)
     _save(db, review, attempt)
+    submission.calibration_requested_at = None  # done: it leaves the coach's waiting list
     primary = review_of(attempt, ReviewKind.PRIMARY)
     if primary is not None:
         record_agreement(primary, review)

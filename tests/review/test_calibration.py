@@ -54,6 +54,7 @@ def test_assign_calibrate_blind_and_figures(web: WebClient, web2: WebClient, db)
 
     web.client.cookies.clear()
     web.sign_in(w.coach2.email)
+    assert f"/review/{submission.id}" in web.get("/review").text  # decided, yet due for coach2
     blind = web.get(f"/review/{submission.id}")
     assert "blind second review" in blind.text
     assert "needs student work" not in blind.text
@@ -65,6 +66,7 @@ def test_assign_calibrate_blind_and_figures(web: WebClient, web2: WebClient, db)
         f"/review/{submission.id}/calibration", review_form(1, "not_yet", (3, 3, 3), "Close.")
     )
     assert recorded.status_code == 303, recorded.text
+    assert f"/review/{submission.id}" not in web.get("/review").text  # no longer due
     after = web.get(f"/review/{submission.id}")
     assert "needs student work" in after.text
     assert "agrees with the first review, 67 % of criteria at the same level" in after.text
