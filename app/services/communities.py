@@ -13,9 +13,12 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import (
     Community,
     CommunityMember,
+    DefinitionStatus,
     JoinPolicy,
     MemberRole,
     MemberStatus,
+    MicroCredential,
+    Module,
     Organization,
     User,
 )
@@ -132,6 +135,41 @@ def list_for(
         .order_by(func.lower(Community.name))
     ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+ATTACHABLE = ("module", "micro_credential")
+
+
+def attachment_choices(db: Session, org: Organization) -> list[tuple[str, str]]:
+    """What a new community can belong to: the organization's current modules and
+    micro-credentials, as ``("kind:family_id", label)``."""
+    modules = db.execute(
+        select(Module.family_id, Module.title)
+        .where(Module.organization_id == org.id, Module.is_current.is_(True))
+        .order_by(func.lower(Module.title))
+    ).all()
+    badges = db.execute(
+        select(MicroCredential.family_id, MicroCredential.name)
+        .where(
+            MicroCredential.organization_id == org.id,
+            MicroCredential.is_current.is_(True),
+            MicroCredential.status != DefinitionStatus.ARCHIVED,
+        )
+        .order_by(func.lower(MicroCredential.name))
+    ).all()
+    return [(f"module:{f}", f"Module: {t}") for f, t in modules] + [
+        (f"micro_credential:{f}", f"Micro-credential: {n}") for f, n in badges
+    ]
+
+
+def parse_attachment(db: Session, org: Organization, value: str) -> tuple[str | None, str | None]:
+    """The (kind, reference) a form's choice names; Invalid unless it is one of the org's own."""
+    if not value:
+        return None, None
+    if value not in dict(attachment_choices(db, org)):
+        raise Invalid("Choose a module or micro-credential of this organization.", field="attached")
+    kind, ref = value.split(":", 1)
+    return kind, ref
 
 
 def attached_to(db: Session, kind: str, ref: str) -> list[Community]:

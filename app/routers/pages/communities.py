@@ -40,6 +40,7 @@ def _directory(
         org=org.org,
         rows=communities.list_for(db, org.user, org.org),
         can_create=policy.can_create_community(org.user, org.org.id),
+        attachments=communities.attachment_choices(db, org.org),
         policies=list(JoinPolicy),
         **extra,
     )
@@ -64,19 +65,22 @@ def create(
     topic: Text = "",
     grade_band: Text = "",
     region: Text = "",
+    attached: Text = "",
 ) -> Response:
-    """Create a community (coaches and administrators)."""
+    """Create a community (coaches and administrators), optionally for a module or badge."""
     values = {
         "slug": short_name, "name": name, "description": description, "guidelines": guidelines,
         "join_policy": join_policy, "topic": topic, "grade_band": grade_band, "region": region,
+        "attached": attached,
     }  # fmt: skip
     try:
         if join_policy not in {p.value for p in JoinPolicy}:
             raise Invalid("Choose open or by request.", field="join_policy")
+        kind, ref = communities.parse_attachment(db, org.org, attached)
         community = communities.create_community(
             db, org.org, org.user, slug=short_name, name=name, description=description,
             guidelines=guidelines, join_policy=JoinPolicy(join_policy), topic=topic,
-            grade_band=grade_band, region=region,
+            grade_band=grade_band, region=region, attached_kind=kind, attached_ref=ref,
         )  # fmt: skip
     except AppError as exc:
         errors = {exc.field or "_form": exc.detail}

@@ -26,7 +26,15 @@ from app.security.access import (
     public,
     verify_csrf,
 )
-from app.services import awards, bulk_issue, markdown, microcredentials, rubrics, storage
+from app.services import (
+    awards,
+    bulk_issue,
+    communities,
+    markdown,
+    microcredentials,
+    rubrics,
+    storage,
+)
 from app.settings import Settings
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
@@ -340,6 +348,11 @@ def _detail_context(db: Db, user: User | None, definition: MicroCredential) -> d
         else "",
         "levels": _level_headings(definition),
         "modules": microcredentials.linked_modules(db, definition),
+        "attached_communities": communities.attached_to(
+            db, "micro_credential", str(definition.family_id)
+        )
+        if member
+        else [],
         "pathway": microcredentials.pathway_of(db, definition),
         "is_member": member,
         "can_author": user is not None

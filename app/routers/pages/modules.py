@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.errors import AppError
 from app.routers.common import TransactionalRoute, redirect, render
 from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
-from app.services import catalog, enrollment, learner
+from app.services import catalog, communities, enrollment, learner
 from app.services.learning_markdown import render_markdown
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
@@ -84,6 +84,7 @@ def _module_page(
         view=view,
         module=view.module,
         preview=request.query_params.get("preview") == "1" and view.can_author,
+        attached_communities=communities.attached_to(db, "module", str(view.module.family_id)),
         **extra,
     )
 
