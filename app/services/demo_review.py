@@ -1,5 +1,6 @@
-"""Demo data for evidence and review: two submissions waiting in the queue, and one returned
-as "Not yet" with feedback, then revised and waiting again. Idempotent."""
+"""Demo data for evidence and review: two submissions waiting in the queue, one returned as
+"Not yet" with feedback, then revised and waiting again, and one Earned (its credential in the
+wallet) and shared as an exemplar in the micro-credential's community. Idempotent."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     AwardRule,
+    Community,
     Decision,
     DefinitionStatus,
+    JoinPolicy,
     MicroCredential,
     Organization,
     Submission,
     User,
 )
-from app.services import evidence, review
+from app.services import communities, evidence, exemplar_sharing, review
 from app.services.storage import Upload
 from app.settings import Settings
 
@@ -57,6 +60,8 @@ def seed_review(db: Session, settings: Settings, org: Organization, people: list
         _returned_and_resubmitted(db, settings, teacher, second, coach)
     else:
         _returned_and_resubmitted(db, settings, teacher2, first, coach)
+    if len(definitions) > 2:
+        _earned_and_shared(db, settings, org, teacher2, definitions[1], coach)
     db.flush()
 
 
@@ -95,6 +100,54 @@ def _returned_and_resubmitted(
     revised = _draft(definition, REVISED, with_files=False)
     evidence.save_draft(db, settings, user, submission.id, revised)
     evidence.submit(db, settings, user, submission.id, privacy=True)
+
+
+def _earned_and_shared(
+    db: Session,
+    settings: Settings,
+    org: Organization,
+    user: User,
+    definition: MicroCredential,
+    coach: User,
+) -> None:
+    submission = _waiting(db, settings, user, definition)
+    if submission is None:
+        return
+    levels = {item["key"]: len(item["levels"]) for item in definition.rubric}
+    decision = review.ReviewInput(
+        attempt_no=1,
+        decision=Decision.EARNED,
+        levels=levels,
+        comments={},
+        feedback="Clear, consistent evidence; colleagues will learn from your routines.",
+    )
+    review.decide(db, settings, coach, submission.id, decision)
+    community = _badge_community(db, org, coach, definition)
+    communities.join(db, communities.access(db, org, community.slug, user))
+    db.flush()
+    exemplar_sharing.share(db, settings, user, submission.id, community.id, consent=True)
+
+
+def _badge_community(
+    db: Session, org: Organization, coach: User, definition: MicroCredential
+) -> Community:
+    slug = "digital-citizenship"
+    existing = db.scalar(
+        select(Community).where(Community.organization_id == org.id, Community.slug == slug)
+    )
+    if existing is not None:
+        return existing
+    return communities.create_community(
+        db,
+        org,
+        coach,
+        slug=slug,
+        name=f"{definition.name} circle",
+        description="For teachers working toward this micro-credential: questions and exemplars.",
+        join_policy=JoinPolicy.OPEN,
+        attached_kind="micro_credential",
+        attached_ref=str(definition.family_id),
+    )
 
 
 def _draft(definition: MicroCredential, text: str, with_files: bool = True) -> evidence.DraftInput:

@@ -1,4 +1,5 @@
-"""The demo seed creates three active communities once, with one report in the queue."""
+"""The demo seed creates three active communities and one for a micro-credential, once, with one
+report in the queue."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ def test_demo_communities_are_seeded_once(db, settings, monkeypatch) -> None:
     seed_demo(db, settings)
     db.commit()
     before = {m: count(db, m) for m in (Community, Thread, Post, Resource, PostReport)}
-    assert before[Community] == 3
+    assert before[Community] == 4
     assert before[PostReport] == 1
     assert before[Thread] >= 3
     assert before[Resource] >= 3

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.models import EvidenceAttempt, EvidenceFile, Review, Submission, SubmissionStatus
+from app.models import (
+    Award,
+    AwardStatus,
+    EvidenceAttempt,
+    EvidenceFile,
+    Exemplar,
+    Review,
+    Submission,
+    SubmissionStatus,
+)
 from app.services.demo_review import seed_review
 from tests.review.support import make_definition, make_world
 from tests.support import make_org
@@ -40,3 +49,22 @@ def test_seed_review_without_definitions_creates_nothing(db, settings) -> None:
     w = make_world(db)
     seed_review(db, settings, org, [w.admin, w.coach, w.teacher, w.teacher2])
     assert counts(db) == (0, 0, 0, 0)
+
+
+def test_with_three_micro_credentials_one_is_earned_and_shared_as_an_exemplar(db, settings) -> None:
+    w = make_world(db)
+    make_definition(db, w.org, name="Questioning Strategies")
+    middle = make_definition(db, w.org, name="Inquiry Routines")
+    people = [w.admin, w.coach, w.teacher, w.teacher2]
+    seed_review(db, settings, w.org, people)
+    db.commit()
+    award = db.scalars(select(Award)).one()
+    assert (award.user_id, award.micro_credential_id) == (w.teacher2.id, middle.id)
+    assert award.status == AwardStatus.ISSUED
+    exemplar = db.scalars(select(Exemplar)).one()
+    assert exemplar.owner_id == w.teacher2.id
+    assert exemplar.attachments  # the PNG evidence was copied
+    seed_review(db, settings, w.org, people)
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(Exemplar)) == 1
+    assert db.scalar(select(func.count()).select_from(Award)) == 1
