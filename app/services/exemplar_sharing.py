@@ -46,7 +46,8 @@ def _final_attempt(submission: Submission) -> EvidenceAttempt:
 
 
 def options(db: Session, user: User, submission: Submission) -> SharingOptions:
-    """The communities of this micro-credential the teacher can post in, and current shares."""
+    """The communities of this micro-credential the teacher can still share into, and the
+    exemplars already shared from this submission."""
     ref = str(submission.micro_credential.family_id)
     postable = []
     for community in communities.attached_to(db, KIND, ref):
@@ -63,8 +64,9 @@ def options(db: Session, user: User, submission: Submission) -> SharingOptions:
         )
     ).all()
     files = _final_attempt(submission).files if submission.attempts else []
+    shared_in = {row[1].id for row in shared}
     return SharingOptions(
-        communities=postable,
+        communities=[c for c in postable if c.id not in shared_in],
         shared=[(row[0], row[1]) for row in shared],
         files_left_out=[f.filename for f in files if f.content_type not in ALLOWED_TYPES],
     )

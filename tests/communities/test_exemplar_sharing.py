@@ -121,6 +121,9 @@ def test_share_copies_the_final_attempt_and_withdraw_removes_it(
     assert "<em>changed</em>" in exemplar.reflection_html
     assert "https://example.org/plan" in exemplar.reflection_html
     assert [a.filename for a in exemplar.attachments] == ["chart.png"]
+    sharing = exemplar_sharing.options(db, world.ana, submission)
+    assert sharing.communities == []  # shared there already: not offered again
+    assert [c.id for _, c in sharing.shared] == [community.id]
     gallery = web.get("/orgs/riverbend/communities/formative/exemplars")
     assert "Exit tickets" in gallery.text
 
