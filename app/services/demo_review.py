@@ -5,11 +5,13 @@ wallet) and shared as an exemplar in the micro-credential's community. Idempoten
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import utcnow
 from app.models import (
     AwardRule,
     Community,
@@ -54,9 +56,9 @@ def seed_review(db: Session, settings: Settings, org: Organization, people: list
     if not definitions:
         return
     first, second = definitions[0], definitions[-1]
-    _waiting(db, settings, teacher, first)
+    _waiting(db, settings, teacher, first, days_ago=3)
     if second.id != first.id:
-        _waiting(db, settings, teacher2, first)
+        _waiting(db, settings, teacher2, first, days_ago=1.5)
         _returned_and_resubmitted(db, settings, teacher, second, coach)
     else:
         _returned_and_resubmitted(db, settings, teacher2, first, coach)
@@ -66,19 +68,28 @@ def seed_review(db: Session, settings: Settings, org: Organization, people: list
 
 
 def _waiting(
-    db: Session, settings: Settings, user: User, definition: MicroCredential
+    db: Session, settings: Settings, user: User, definition: MicroCredential, days_ago: float
 ) -> Submission | None:
     if evidence.current_for(db, user, definition) is not None:
         return None
     submission = evidence.start(db, user, definition.id)
     evidence.save_draft(db, settings, user, submission.id, _draft(definition, REFLECTION))
-    return evidence.submit(db, settings, user, submission.id, privacy=True)
+    submitted = evidence.submit(db, settings, user, submission.id, privacy=True)
+    _backdate(submitted, days_ago)
+    return submitted
+
+
+def _backdate(submission: Submission, days_ago: float) -> None:
+    """Pretend the latest attempt was submitted ``days_ago`` days ago (so turnaround shows)."""
+    when = utcnow() - timedelta(days=days_ago)
+    submission.submitted_at = when
+    submission.attempts[-1].submitted_at = when
 
 
 def _returned_and_resubmitted(
     db: Session, settings: Settings, user: User, definition: MicroCredential, coach: User
 ) -> None:
-    submission = _waiting(db, settings, user, definition)
+    submission = _waiting(db, settings, user, definition, days_ago=9)
     if submission is None:
         return
     levels = {item["key"]: 1 for item in definition.rubric}
@@ -99,7 +110,7 @@ def _returned_and_resubmitted(
     evidence.revise(db, user, submission.id)
     revised = _draft(definition, REVISED, with_files=False)
     evidence.save_draft(db, settings, user, submission.id, revised)
-    evidence.submit(db, settings, user, submission.id, privacy=True)
+    _backdate(evidence.submit(db, settings, user, submission.id, privacy=True), days_ago=0.5)
 
 
 def _earned_and_shared(
@@ -110,7 +121,7 @@ def _earned_and_shared(
     definition: MicroCredential,
     coach: User,
 ) -> None:
-    submission = _waiting(db, settings, user, definition)
+    submission = _waiting(db, settings, user, definition, days_ago=12)
     if submission is None:
         return
     levels = {item["key"]: len(item["levels"]) for item in definition.rubric}
