@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, IdMixin, TimestampMixin, str_enum, utcnow
@@ -44,7 +44,8 @@ class Submission(IdMixin, TimestampMixin, Base):
 
     ``attempt_no`` is the current attempt; ``reviewer_id`` the coach who claimed it or was
     assigned it. ``status`` moves only through conditional updates, so two coaches deciding at
-    once cannot both win.
+    once cannot both win. ``public_evidence`` is the teacher's opt-in to link the final
+    (earned) attempt publicly from the credential; it has no effect before Earned.
     """
 
     __tablename__ = "submissions"
@@ -79,6 +80,7 @@ class Submission(IdMixin, TimestampMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     calibration_requested_at: Mapped[datetime | None]
+    public_evidence: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     micro_credential: Mapped[MicroCredential] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

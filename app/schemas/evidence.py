@@ -120,6 +120,9 @@ class SubmissionRead(BaseModel):
     submitted_at: datetime | None
     decided_at: datetime | None
     reviewer: str | None
+    public_evidence: bool = Field(
+        description="The teacher links the final evidence publicly from the credential once earned"
+    )
 
     @classmethod
     def build(cls, submission: Submission) -> SubmissionRead:
@@ -136,6 +139,7 @@ class SubmissionRead(BaseModel):
             submitted_at=submission.submitted_at,
             decided_at=submission.decided_at,
             reviewer=submission.reviewer.display_name if submission.reviewer else None,
+            public_evidence=submission.public_evidence,
         )
 
 
@@ -151,6 +155,11 @@ class DraftUpdate(BaseModel):
     responses: dict[str, str] = Field(default_factory=dict, description="requirement key → text")
     links: dict[str, list[str]] = Field(
         default_factory=dict, description="requirement key → http(s) addresses"
+    )
+    public_evidence: bool | None = Field(
+        default=None,
+        description="If earned, link the final evidence publicly from the credential "
+        "(anyone with the link can read it); omit to keep the current choice",
     )
 
 

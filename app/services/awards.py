@@ -26,7 +26,7 @@ from app.models import (
     Submission,
     User,
 )
-from app.services import audit, credentials, microcredentials, rubrics
+from app.services import audit, credentials, microcredentials, public_evidence, rubrics
 from app.settings import Settings
 from badges import Alignment, Evidence, Result, ResultDescription, RubricCriterionLevel
 from badges.loader import OB_CONTEXTS
@@ -189,7 +189,7 @@ def issue_for_award(
         idempotency_key=f"award:{award.id}",
         recipient_user=user,
         valid_until=valid_until,
-        evidence=evidence or _evidence(db, award),
+        evidence=evidence or _evidence(db, settings, award),
         results=_results(db, settings, award),
         image_png=microcredentials.image_png(settings, definition),
     )
@@ -217,9 +217,11 @@ def _primary_review(db: Session, award: Award) -> Review | None:
     return next((r for r in attempt.reviews if r.kind == ReviewKind.PRIMARY), None)
 
 
-def _evidence(db: Session, award: Award) -> tuple[Evidence, ...]:
+def _evidence(db: Session, settings: Settings, award: Award) -> tuple[Evidence, ...]:
+    """A narrative; with the teacher's opt-in, also the address of the public evidence page."""
     definition = award.micro_credential
     review = _primary_review(db, award)
+    name = f"Evidence for {definition.name}"
     if review is None and award.awarded_by_id is not None:
         narrative = f"Awarded {definition.name} by the administrators of the issuing organization."
     elif review is None:
@@ -229,7 +231,12 @@ def _evidence(db: Session, award: Award) -> tuple[Evidence, ...]:
             f"Classroom evidence (attempt {review.attempt.number}) reviewed by a coach against "
             f"the {definition.name} rubric and judged Earned on {review.decided_at:%Y-%m-%d}."
         )
-    return (Evidence(name=f"Evidence for {definition.name}", narrative=narrative),)
+        submission = review.attempt.submission
+        if submission.public_evidence:
+            url = public_evidence.public_url(settings, submission)
+            narrative += " The teacher shares this evidence publicly at the linked page."
+            return (Evidence(id=url, name=name, narrative=narrative),)
+    return (Evidence(name=name, narrative=narrative),)
 
 
 def _results(db: Session, settings: Settings, award: Award) -> tuple[Result, ...]:

@@ -62,12 +62,17 @@ DECIDED = notifications.register_kind(
 
 @dataclass
 class DraftInput:
-    """What the evidence form sends: texts, links (one URL a line) and files per requirement."""
+    """What the evidence form sends: texts, links (one URL a line) and files per requirement.
+
+    ``public_evidence``: link the final evidence publicly from the credential once earned
+    (None leaves the choice as it is).
+    """
 
     responses: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
     uploads: dict[str, list[Upload]] = field(default_factory=dict)
     remove_files: set[uuid.UUID] = field(default_factory=set)
+    public_evidence: bool | None = None
 
 
 def requirements(definition: MicroCredential) -> list[dict[str, Any]]:
@@ -197,6 +202,8 @@ def save_draft(
     _add_files(db, settings, attempt, reqs, draft.uploads)
     attempt.responses = responses
     attempt.links = links
+    if draft.public_evidence is not None:
+        submission.public_evidence = draft.public_evidence
     attempt.updated_at = utcnow()
     submission.updated_at = utcnow()
     return submission

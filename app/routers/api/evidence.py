@@ -80,10 +80,11 @@ def my_submission(db: Db, user: EvidenceReader, submission_id: uuid.UUID) -> Sub
 def save_draft(
     db: Db, settings: AppSettings, user: EvidenceWriter, submission_id: uuid.UUID, body: DraftUpdate
 ) -> SubmissionDetail:
-    """Replace the draft's texts and links (files stay as they are)."""
+    """Replace the draft's texts and links, and set the public-evidence choice if given."""
     draft = evidence.DraftInput(
         responses=dict(body.responses),
         links={key: "\n".join(urls) for key, urls in body.links.items()},
+        public_evidence=body.public_evidence,
     )
     submission = evidence.save_draft(db, settings, user, submission_id, draft)
     return _detail(user, submission)

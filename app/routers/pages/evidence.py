@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
 from app.errors import AppError
-from app.models import MicroCredential, ReviewKind, Submission, SubmissionStatus
+from app.models import EvidenceFile, MicroCredential, ReviewKind, Submission, SubmissionStatus
 from app.routers.common import TransactionalRoute, redirect, render
-from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
-from app.services import evidence, exemplar_sharing
+from app.security.access import AppSettings, CurrentUser, Db, public, verify_csrf
+from app.services import evidence, exemplar_sharing, public_evidence
 from app.services import review as review_service
 from app.services.storage import Upload, size_text
 from app.settings import Settings
@@ -49,6 +49,7 @@ def draft_input(
             draft.remove_files.add(uuid.UUID(str(raw)))
         except ValueError:
             continue
+    draft.public_evidence = form.get("public_evidence") == "yes"
     return draft
 
 
@@ -78,8 +79,10 @@ def _form_page(
 ) -> Response:
     attempt = submission.attempts[-1] if submission else None
     values = extra.pop("values", None)
-    if values is None and attempt is not None:
+    if values is None and attempt is not None and submission is not None:
         values = _attempt_values(attempt)
+        if submission.public_evidence:
+            values["public_evidence"] = "yes"
     return render(
         request,
         "evidence/form.html",
@@ -184,6 +187,11 @@ def _save(
 def download(db: Db, settings: AppSettings, user: CurrentUser, file_id: uuid.UUID) -> Response:
     """An evidence file, for the teacher and the coaches and administrators of the organization."""
     row, stream = evidence.open_file(db, settings, user, file_id)
+    return _file_response(row, stream)
+
+
+def _file_response(row: EvidenceFile, stream: BinaryIO) -> Response:
+    """The file's bytes with safe headers: no sniffing, sandboxed, inline only for images/PDF."""
     disposition = "inline" if row.content_type in INLINE_TYPES else "attachment"
     safe_name = row.filename.encode("ascii", "replace").decode().replace('"', "'")
     return StreamingResponse(
@@ -223,6 +231,9 @@ def submission_page(
         sharing=exemplar_sharing.options(db, user, submission)
         if submission.status == SubmissionStatus.EARNED
         else None,
+        public_url=public_evidence.public_url(settings, submission),
+        credential_links=public_evidence.is_public(submission)
+        and public_evidence.credential_links_here(db, settings, submission),
     )
 
 
@@ -272,3 +283,55 @@ def revise(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID
     return redirect(
         request, f"/evidence/{submission_id}", "Your revision is started from your last attempt."
     )
+
+
+@router.post("/evidence/{submission_id}/public-sharing", response_class=HTMLResponse)
+def public_sharing(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    submission_id: uuid.UUID,
+    share: Annotated[Literal["on", "off"], Form()],
+) -> Response:
+    """Turn public sharing of one's evidence on or off (off takes the public page down at once)."""
+    submission = public_evidence.set_public(db, user, submission_id, public=share == "on")
+    if share == "off":
+        message = "Your evidence is no longer public. Its public page is gone."
+    elif submission.status == SubmissionStatus.EARNED:
+        message = "Your final evidence is now public to anyone with its link."
+    else:
+        message = "If you earn this micro-credential, your final evidence will be linked publicly."
+    return redirect(request, f"/evidence/{submission_id}", message)
+
+
+@router.get(
+    "/evidence/{submission_id}/public",
+    dependencies=[Depends(public)],
+    response_class=HTMLResponse,
+)
+def public_page(request: Request, db: Db, submission_id: uuid.UUID) -> Response:
+    """The final evidence of an earned micro-credential its teacher chose to share publicly."""
+    submission, attempt = public_evidence.get_public(db, submission_id)
+    definition = submission.micro_credential
+    response = render(
+        request,
+        "evidence/public.html",
+        submission=submission,
+        definition=definition,
+        attempt=attempt,
+        requirements=evidence.requirements(definition),
+    )
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/evidence/{submission_id}/public/files/{file_id}", dependencies=[Depends(public)])
+def public_file(
+    db: Db, settings: AppSettings, submission_id: uuid.UUID, file_id: uuid.UUID
+) -> Response:
+    """A file of publicly shared, earned evidence (only files of its final attempt)."""
+    row, stream = public_evidence.open_public_file(db, settings, submission_id, file_id)
+    response = _file_response(row, stream)
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
