@@ -127,20 +127,7 @@ def message(
     body: Text = "",
 ) -> Response:
     """Send a message to the other party."""
-    mentorship = coaching.get_for(db, user, mentorship_id)
-    try:
-        coaching.post_message(db, settings, mentorship, user, body)
-    except AppError as exc:
-        return _page(
-            request,
-            db,
-            user,
-            mentorship,
-            exc.status_code,
-            errors={"body": exc.detail},
-            values={"body": body},
-        )
-    return redirect(request, f"/coaching/{mentorship.id}#conversation", "Message sent.")
+    return _write(request, db, settings, user, mentorship_id, "body", body, private=False)
 
 
 @router.post("/coaching/{mentorship_id}/notes", response_class=HTMLResponse)
@@ -153,9 +140,24 @@ def note(
     note: Text = "",
 ) -> Response:
     """Keep a private note (the coach only)."""
+    return _write(request, db, settings, user, mentorship_id, "note", note, private=True)
+
+
+def _write(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    field: str,
+    text: str,
+    *,
+    private: bool,
+) -> Response:
+    """Post a message or a private note; on a bad one, show the page with the error beside it."""
     mentorship = coaching.get_for(db, user, mentorship_id)
     try:
-        coaching.post_message(db, settings, mentorship, user, note, private=True)
+        coaching.post_message(db, settings, mentorship, user, text, private=private)
     except AppError as exc:
         return _page(
             request,
@@ -163,10 +165,11 @@ def note(
             user,
             mentorship,
             exc.status_code,
-            errors={"note": exc.detail},
-            values={"note": note},
+            errors={field: exc.detail},
+            values={field: text},
         )
-    return redirect(request, f"/coaching/{mentorship.id}#notes", "Note saved.")
+    anchor, done = ("notes", "Note saved.") if private else ("conversation", "Message sent.")
+    return redirect(request, f"/coaching/{mentorship.id}#{anchor}", done)
 
 
 @router.post("/coaching/{mentorship_id}/goals", response_class=HTMLResponse)

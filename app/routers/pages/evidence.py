@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from typing import Annotated, Any, BinaryIO, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app.errors import AppError
-from app.models import EvidenceFile, MicroCredential, ReviewKind, Submission, SubmissionStatus
-from app.routers.common import TransactionalRoute, redirect, render
+from app.models import MicroCredential, ReviewKind, Submission, SubmissionStatus
+from app.routers.common import TransactionalRoute, redirect, render, stored_file
 from app.security.access import AppSettings, CurrentUser, Db, public, verify_csrf
 from app.services import evidence, exemplar_sharing, public_evidence
 from app.services import review as review_service
@@ -20,7 +19,6 @@ from app.services.storage import Upload, size_text
 from app.settings import Settings
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
 async def read_form(request: Request) -> FormData:
@@ -187,29 +185,7 @@ def _save(
 def download(db: Db, settings: AppSettings, user: CurrentUser, file_id: uuid.UUID) -> Response:
     """An evidence file, for the teacher and the coaches and administrators of the organization."""
     row, stream = evidence.open_file(db, settings, user, file_id)
-    return _file_response(row, stream)
-
-
-def _file_response(row: EvidenceFile, stream: BinaryIO) -> Response:
-    """The file's bytes with safe headers: no sniffing, sandboxed, inline only for images/PDF."""
-    disposition = "inline" if row.content_type in INLINE_TYPES else "attachment"
-    safe_name = row.filename.encode("ascii", "replace").decode().replace('"', "'")
-    return StreamingResponse(
-        _chunks(stream),
-        media_type=row.content_type,
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{safe_name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
-
-
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    with stream:
-        while chunk := stream.read(64 * 1024):
-            yield chunk
+    return stored_file(row.filename, row.content_type, stream)
 
 
 @router.get("/evidence/{submission_id}", response_class=HTMLResponse)
@@ -332,6 +308,6 @@ def public_file(
 ) -> Response:
     """A file of publicly shared, earned evidence (only files of its final attempt)."""
     row, stream = public_evidence.open_public_file(db, settings, submission_id, file_id)
-    response = _file_response(row, stream)
+    response = stored_file(row.filename, row.content_type, stream)
     response.headers["X-Robots-Tag"] = "noindex"
     return response

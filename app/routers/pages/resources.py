@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from typing import Annotated, BinaryIO
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
-from app.routers.common import TransactionalRoute, redirect, render
+from app.routers.common import TransactionalRoute, redirect, render, stored_file
 from app.routers.pages.community_common import Community, Text, base_url, read_uploads
 from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
 from app.services import attachments, exemplars, resources
@@ -19,7 +18,6 @@ from app.services.communities import CommunityAccess
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 PREFIX = "/orgs/{slug}/communities/{community}/resources"
 Files = Annotated[list[UploadFile] | None, File()]
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
 def _library(
@@ -111,26 +109,10 @@ def withdraw_exemplar(
     return redirect(request, f"{base_url(ctx)}/exemplars", "Your exemplar is withdrawn.")
 
 
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    with stream:
-        while chunk := stream.read(64 * 1024):
-            yield chunk
-
-
 @router.get("/files/{attachment_id}")
 def download(
     db: Db, settings: AppSettings, user: CurrentUser, attachment_id: uuid.UUID
 ) -> Response:
     """An attached file, for people who may read where it is attached."""
     attachment, stream = attachments.open_for(db, settings, user, attachment_id)
-    disposition = "inline" if attachment.content_type in INLINE_TYPES else "attachment"
-    safe_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "'")
-    return StreamingResponse(
-        _chunks(stream),
-        media_type=attachment.content_type,
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{safe_name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return stored_file(attachment.filename, attachment.content_type, stream)

@@ -163,8 +163,13 @@ def review_input(form: FormData, submission: Submission) -> reviews.ReviewInput:
     )
 
 
-def _values(form: FormData) -> dict[str, str]:
-    return {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+def _refused(
+    request: Request, user: User, submission: Submission, exc: AppError, form: FormData
+) -> Response:
+    """The review page again, with the reason beside its field and the coach's input kept."""
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    errors = {exc.field or "_form": exc.detail}
+    return _review_page(request, user, submission, exc.status_code, errors=errors, values=values)
 
 
 @router.post("/review/{submission_id}/decision", response_class=HTMLResponse)
@@ -181,14 +186,7 @@ def decide(
     try:
         review = reviews.decide(db, settings, user, submission_id, review_input(form, submission))
     except AppError as exc:
-        return _review_page(
-            request,
-            user,
-            submission,
-            exc.status_code,
-            errors={exc.field or "_form": exc.detail},
-            values=_values(form),
-        )
+        return _refused(request, user, submission, exc, form)
     word = "Earned" if review.decision == Decision.EARNED else "Not yet"
     return redirect(request, "/review", f"Decision recorded: {word}. The teacher is notified.")
 
@@ -202,14 +200,7 @@ def calibrate(
     try:
         reviews.calibrate(db, user, submission_id, review_input(form, submission))
     except AppError as exc:
-        return _review_page(
-            request,
-            user,
-            submission,
-            exc.status_code,
-            errors={exc.field or "_form": exc.detail},
-            values=_values(form),
-        )
+        return _refused(request, user, submission, exc, form)
     return redirect(request, f"/review/{submission_id}", "Your second review is recorded.")
 
 
