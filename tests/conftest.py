@@ -155,3 +155,19 @@ def web2(app, settings: Settings, db: Session) -> Iterator[WebClient]:
 
     with TestClient(app, base_url="http://testserver") as client:
         yield WebClient(client, settings, db)
+
+
+@pytest.fixture
+def fresh_engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database of the same backend for this test alone (real separate connections,
+    for concurrency tests; its rows need no cleanup)."""
+    if database_url.startswith("sqlite"):
+        url, name = f"sqlite:///{tmp_path / 'alone.db'}", None
+    else:
+        name, url = _create_postgres_database("alone")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+    if name:
+        _drop_postgres_database(name)

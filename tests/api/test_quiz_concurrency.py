@@ -4,37 +4,16 @@ exactly one is graded, the other gets a clear refusal (never a 500, never two at
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app import migrate
-from app.db import make_engine
 from app.errors import Conflict
 from app.models import QuizAttempt, User
 from app.services import enrollment, learner, organizations
-from tests.conftest import _create_postgres_database, _drop_postgres_database
 from tests.learning_support import published
 from tests.support import make_user
-
-
-@pytest.fixture
-def fresh_engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
-    """A database of the same backend used by this test alone (its rows need no cleanup)."""
-    if database_url.startswith("sqlite"):
-        url, name = f"sqlite:///{tmp_path / 'quiz.db'}", None
-    else:
-        name, url = _create_postgres_database("quiz")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    if name:
-        _drop_postgres_database(name)
 
 
 def test_parallel_submissions_grade_one_attempt(fresh_engine: Engine, settings) -> None:

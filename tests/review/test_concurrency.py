@@ -4,39 +4,18 @@ exactly one decision is recorded, the other coach gets a clear refusal (never a 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app import migrate
-from app.db import make_engine
 from app.errors import Conflict
 from app.models import Award, Decision, Review, Role, Submission, SubmissionStatus, User
 from app.services import evidence, organizations, review
 from app.services.storage import Upload
 from app.settings import Settings
-from tests.conftest import _create_postgres_database, _drop_postgres_database
 from tests.review.support import MINIMAL_PDF, make_definition
 from tests.support import make_user
-
-
-@pytest.fixture
-def fresh_engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
-    """A database of the same backend used by this test alone."""
-    if database_url.startswith("sqlite"):
-        url, name = f"sqlite:///{tmp_path / 'review.db'}", None
-    else:
-        name, url = _create_postgres_database("review")
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    if name:
-        _drop_postgres_database(name)
 
 
 def waiting_submission(db: Session, settings: Settings) -> tuple[Submission, list[User]]:
