@@ -74,9 +74,14 @@ def measure(web: WebClient, engine, world: World, email: str, paths: list[str]) 
 
 
 def all_counts(web: WebClient, engine, world: World) -> dict[str, int]:
-    coach_paths = ["/review", "/review?status=all&sort=newest", "/coaching"]
+    coach_paths = ["/", "/review", "/review?status=all&sort=newest", "/coaching"]
     admin_paths = [f"/orgs/{world.org.slug}/review", f"/orgs/{world.org.slug}/micro-credentials"]
-    teacher_paths = ["/evidence", "/micro-credentials", f"/micro-credentials/{world.definition.id}"]
+    teacher_paths = [
+        "/",
+        "/evidence",
+        "/micro-credentials",
+        f"/micro-credentials/{world.definition.id}",
+    ]
     return (
         measure(web, engine, world, world.coach.email, coach_paths)
         | measure(web, engine, world, world.admin.email, admin_paths)

@@ -7,13 +7,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.routers.common import TransactionalRoute, render
 from app.security import policy
-from app.security.access import MaybeUser, public
+from app.security.access import Db, MaybeUser, public
+from app.services import dashboard
 
 router = APIRouter(route_class=TransactionalRoute)
 
 
 @router.get("/", dependencies=[Depends(public)], response_class=HTMLResponse)
-def home(request: Request, user: MaybeUser) -> Response:
+def home(request: Request, db: Db, user: MaybeUser) -> Response:
     """The landing page for visitors; the dashboard for people who are signed in."""
     if user is None:
         return render(request, "home/landing.html")
@@ -25,4 +26,5 @@ def home(request: Request, user: MaybeUser) -> Response:
         memberships=memberships,
         roles=roles,
         is_platform_admin=user.is_platform_admin,
+        work=dashboard.work_summary(db, user),
     )
