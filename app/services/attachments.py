@@ -15,6 +15,7 @@ from app.services.storage import (
     check_uploads,
     clean_filename,
     discard_on_rollback,
+    open_stored,
     storage_for,
 )
 from app.settings import Settings
@@ -70,8 +71,4 @@ def open_for(
     exemplar = attachment.exemplar
     if exemplar is not None and exemplar.withdrawn_at is not None:
         raise NotFound("This exemplar was withdrawn.")
-    try:
-        stream = storage_for(settings).open(attachment.storage_key)
-    except FileNotFoundError as exc:
-        raise NotFound("The file is missing from storage.") from exc
-    return attachment, stream
+    return attachment, open_stored(settings, attachment.storage_key)

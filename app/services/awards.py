@@ -2,7 +2,7 @@
 
 ``issue_for_award`` is the one call between review and credentials: it signs the Open Badges
 credential in the caller's transaction. If signing fails, the award stays visible as
-"pending" with the reason, and ``retry_pending`` (admin page, CLI) tries again.
+"pending" with the reason, and ``retry_pending`` (the admin page) tries again.
 """
 
 from __future__ import annotations
@@ -265,24 +265,9 @@ def _results(db: Session, settings: Settings, award: Award) -> tuple[Result, ...
     return tuple(results)
 
 
-def retry_pending(db: Session, settings: Settings, organization_id: object = None) -> list[Award]:
-    """Try again to issue every award whose credential is not yet signed."""
-    query = select(Award).where(Award.status != AwardStatus.ISSUED)
-    if organization_id is not None:
-        query = query.where(Award.organization_id == organization_id)
-    return [issue_for_award(db, settings, award) for award in db.scalars(query)]
-
-
-def awarded_recently(db: Session, user: User, days: int = 30) -> list[Award]:
-    """The person's awards of the last ``days`` days, newest first."""
-    since = utcnow() - timedelta(days=days)
-    return list(
-        db.scalars(
-            select(Award)
-            .where(Award.user_id == user.id, Award.awarded_at >= since)
-            .order_by(Award.awarded_at.desc())
-        )
-    )
+def retry_pending(db: Session, settings: Settings, org: Organization) -> list[Award]:
+    """Try again to issue every award of the organization whose credential is not yet signed."""
+    return [issue_for_award(db, settings, award) for award in unsigned_for_organization(db, org)]
 
 
 def unsigned_for_user(db: Session, user: User) -> list[Award]:

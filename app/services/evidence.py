@@ -40,6 +40,7 @@ from app.services.storage import (
     clean_filename,
     delete_after_commit,
     discard_on_rollback,
+    open_stored,
     storage_for,
 )
 from app.settings import Settings
@@ -502,11 +503,7 @@ def open_file(
     )
     if submission.user_id != user.id and not reviewer:
         raise NotFound("There is no such file.")
-    try:
-        stream = storage_for(settings).open(row.storage_key)
-    except FileNotFoundError as exc:
-        raise NotFound("The file is missing from storage.") from exc
-    return row, stream
+    return row, open_stored(settings, row.storage_key)
 
 
 def get_visible(db: Session, user: User, submission_id: uuid.UUID) -> Submission:

@@ -28,7 +28,7 @@ from app.models import (
     User,
 )
 from app.services import audit
-from app.services.storage import storage_for
+from app.services.storage import open_stored
 from app.settings import Settings
 
 NOT_PUBLIC = "There is no public evidence at this address."
@@ -71,11 +71,7 @@ def open_public_file(
     row = next((f for f in attempt.files if f.id == file_id), None)
     if row is None:
         raise NotFound("There is no such file.")
-    try:
-        stream = storage_for(settings).open(row.storage_key)
-    except FileNotFoundError as exc:
-        raise NotFound("The file is missing from storage.") from exc
-    return row, stream
+    return row, open_stored(settings, row.storage_key)
 
 
 def credential_links_here(db: Session, settings: Settings, submission: Submission) -> bool:

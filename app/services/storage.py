@@ -23,7 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.settings import Settings
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]{2}/[A-Za-z0-9_-]{20,64}$")
@@ -209,6 +209,14 @@ def storage_for(settings: Settings) -> Storage:
         return S3Storage(_s3_client(settings), settings.s3_bucket, settings.s3_prefix)
     assert settings.upload_dir is not None
     return LocalStorage(settings.upload_dir)
+
+
+def open_stored(settings: Settings, key: str) -> BinaryIO:
+    """A stored file's bytes for a download; NotFound when storage has lost it."""
+    try:
+        return storage_for(settings).open(key)
+    except FileNotFoundError as exc:
+        raise NotFound("The file is missing from storage.") from exc
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,7 @@ def test_signing_failure_leaves_a_visible_pending_award_that_retry_fixes(
     assert award.status == AwardStatus.FAILED
     assert awards.unsigned_for_user(db, teacher) == [award]
     monkeypatch.undo()
-    awards.retry_pending(db, settings, org.id)
+    awards.retry_pending(db, settings, org)
     db.commit()
     assert award.status == AwardStatus.ISSUED
     assert awards.unsigned_for_organization(db, org) == []

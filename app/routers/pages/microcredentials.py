@@ -294,7 +294,7 @@ def unsigned_awards(request: Request, db: Db, ctx: Admin) -> Response:
 @router.post("/orgs/{slug}/awards/retry", response_class=HTMLResponse)
 def retry_awards(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
     """Try again to sign every pending or failed credential of the organization."""
-    tried = awards.retry_pending(db, settings, ctx.org.id)
+    tried = awards.retry_pending(db, settings, ctx.org)
     left = sum(1 for award in tried if award.status.value != "issued")
     message = (
         f"Tried {len(tried)} award(s): {len(tried) - left} issued, {left} still waiting."
