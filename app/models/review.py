@@ -122,6 +122,10 @@ class EvidenceAttempt(IdMixin, Base):
         back_populates="attempt", order_by="Review.decided_at"
     )
 
+    def review_of(self, kind: ReviewKind) -> Review | None:
+        """The attempt's primary or calibration review, if recorded."""
+        return next((r for r in self.reviews if r.kind == kind), None)
+
 
 class EvidenceFile(IdMixin, Base):
     """A file of one attempt. A revision copies the row; the stored bytes are shared by key."""

@@ -182,6 +182,7 @@ def issue_for_award(
     user = db.get_one(User, award.user_id)
     org = db.get_one(Organization, award.organization_id)
     valid_until = valid_until_for(definition, award.awarded_at)
+    review = _primary_review(db, award)
     request = credentials.IssueRequest(
         organization=org,
         recipient_email=user.email,
@@ -189,8 +190,8 @@ def issue_for_award(
         idempotency_key=f"award:{award.id}",
         recipient_user=user,
         valid_until=valid_until,
-        evidence=evidence or _evidence(db, settings, award),
-        results=_results(db, settings, award),
+        evidence=evidence or _evidence(settings, award, review),
+        results=_results(settings, award, review),
         image_png=microcredentials.image_png(settings, definition),
     )
     try:
@@ -214,13 +215,12 @@ def _primary_review(db: Session, award: Award) -> Review | None:
     attempt = submission.attempts[-1] if submission.attempts else None
     if attempt is None:
         return None
-    return next((r for r in attempt.reviews if r.kind == ReviewKind.PRIMARY), None)
+    return attempt.review_of(ReviewKind.PRIMARY)
 
 
-def _evidence(db: Session, settings: Settings, award: Award) -> tuple[Evidence, ...]:
+def _evidence(settings: Settings, award: Award, review: Review | None) -> tuple[Evidence, ...]:
     """A narrative; with the teacher's opt-in, also the address of the public evidence page."""
     definition = award.micro_credential
-    review = _primary_review(db, award)
     name = f"Evidence for {definition.name}"
     if review is None and award.awarded_by_id is not None:
         narrative = f"Awarded {definition.name} by the administrators of the issuing organization."
@@ -239,9 +239,8 @@ def _evidence(db: Session, settings: Settings, award: Award) -> tuple[Evidence, 
     return (Evidence(name=name, narrative=narrative),)
 
 
-def _results(db: Session, settings: Settings, award: Award) -> tuple[Result, ...]:
+def _results(settings: Settings, award: Award, review: Review | None) -> tuple[Result, ...]:
     """One result per scored criterion, pointing at its criterion and the level achieved."""
-    review = _primary_review(db, award)
     if review is None:
         return ()
     definition = award.micro_credential

@@ -42,9 +42,8 @@ def public_url(settings: Settings, submission: Submission) -> str:
 def final_attempt(submission: Submission) -> EvidenceAttempt | None:
     """The attempt a coach judged Earned (None when there is none)."""
     for attempt in reversed(submission.attempts):
-        if any(
-            r.kind == ReviewKind.PRIMARY and r.decision == Decision.EARNED for r in attempt.reviews
-        ):
+        primary = attempt.review_of(ReviewKind.PRIMARY)
+        if primary is not None and primary.decision == Decision.EARNED:
             return attempt
     return None
 

@@ -153,16 +153,11 @@ def latest_submitted(submission: Submission) -> EvidenceAttempt:
     return [a for a in submission.attempts if a.submitted_at is not None][-1]
 
 
-def review_of(attempt: EvidenceAttempt, kind: ReviewKind) -> Review | None:
-    """The attempt's primary or calibration review, if recorded."""
-    return next((r for r in attempt.reviews if r.kind == kind), None)
-
-
 def is_blind(user: User, submission: Submission) -> bool:
     """Whether the person is the second reviewer who has not yet recorded their review."""
     if submission.calibration_reviewer_id != user.id:
         return False
-    return review_of(latest_submitted(submission), ReviewKind.CALIBRATION) is None
+    return latest_submitted(submission).review_of(ReviewKind.CALIBRATION) is None
 
 
 def claim(db: Session, user: User, submission_id: uuid.UUID) -> Submission:
@@ -255,10 +250,10 @@ def request_calibration(
     submission = _admin_submission(db, admin, submission_id)
     coach = _coach(db, submission, coach_id)
     attempt = latest_submitted(submission)
-    primary = review_of(attempt, ReviewKind.PRIMARY)
+    primary = attempt.review_of(ReviewKind.PRIMARY)
     if coach.id == submission.reviewer_id or (primary and primary.reviewer_id == coach.id):
         raise Invalid("Choose a coach other than the first reviewer.", field="coach_id")
-    if review_of(attempt, ReviewKind.CALIBRATION) is not None:
+    if attempt.review_of(ReviewKind.CALIBRATION) is not None:
         raise Conflict("The second review of this attempt is already recorded.")
     submission.calibration_reviewer_id = coach.id
     submission.calibration_requested_at = utcnow()
@@ -370,7 +365,7 @@ def decide(
             "Another coach decided this attempt a moment ago; reload to see the decision."
         )
     _save(db, review, attempt)
-    calibration = review_of(attempt, ReviewKind.CALIBRATION)
+    calibration = attempt.review_of(ReviewKind.CALIBRATION)
     if calibration is not None:
         record_agreement(review, calibration)
     if data.decision == Decision.EARNED:
@@ -449,12 +444,12 @@ def calibrate(db: Session, coach: User, submission_id: uuid.UUID, data: ReviewIn
         raise Conflict(
             "The teacher has revised this evidence since you opened it; reload the page."
         )
-    if review_of(attempt, ReviewKind.CALIBRATION) is not None:
+    if attempt.review_of(ReviewKind.CALIBRATION) is not None:
         raise Conflict("The second review of this attempt is already recorded.")
     review = _new_review(submission, attempt, coach, ReviewKind.CALIBRATION, data)
     _save(db, review, attempt)
     submission.calibration_requested_at = None  # done: it leaves the coach's waiting list
-    primary = review_of(attempt, ReviewKind.PRIMARY)
+    primary = attempt.review_of(ReviewKind.PRIMARY)
     if primary is not None:
         record_agreement(primary, review)
     audit.record(
@@ -578,7 +573,7 @@ def calibration_pairs(db: Session, org: Organization) -> list[tuple[Review, Revi
             .limit(100)
         )
     )
-    return [(r, review_of(r.attempt, ReviewKind.PRIMARY)) for r in seconds]
+    return [(r, r.attempt.review_of(ReviewKind.PRIMARY)) for r in seconds]
 
 
 def open_for_admin(db: Session, org: Organization) -> list[Submission]:

@@ -220,7 +220,7 @@ def _history(submission: Submission) -> list[dict[str, Any]]:
     for attempt in reversed(submission.attempts):
         if attempt.submitted_at is None:
             continue
-        review = next((r for r in attempt.reviews if r.kind == ReviewKind.PRIMARY), None)
+        review = attempt.review_of(ReviewKind.PRIMARY)
         items.append(
             {
                 "attempt": attempt,
