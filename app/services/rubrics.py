@@ -27,14 +27,6 @@ class Scored:
     levels: dict[str, int]
 
 
-def criterion(rubric: list[dict[str, Any]], key: str) -> dict[str, Any]:
-    """The criterion with this key (Invalid if the rubric has none)."""
-    for item in rubric:
-        if item["key"] == key:
-            return dict(item)
-    raise Invalid(f"The rubric has no criterion '{key}'.", field="scores")
-
-
 def level_of(item: dict[str, Any], level: int) -> dict[str, Any]:
     """The level entry of one criterion (Invalid if it has no such level)."""
     for entry in item["levels"]:
