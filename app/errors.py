@@ -16,6 +16,10 @@ class AppError(Exception):
         if code is not None:
             self.code = code
 
+    def form_errors(self) -> dict[str, str]:
+        """The message keyed by its field (``_form`` when it concerns the whole form)."""
+        return {self.field or "_form": self.detail}
+
 
 class Invalid(AppError):
     """The input breaks a rule (the message says which)."""

@@ -159,7 +159,7 @@ def form_error(
     request: Request, template: str, error: AppError, values: dict[str, Any], **context: Any
 ) -> HTMLResponse:
     """Re-render a form with the error beside its field (or at the top), in the right status."""
-    errors = {error.field or "_form": error.detail}
+    errors = error.form_errors()
     safe_values = {k: v for k, v in values.items() if "password" not in k and k != "client_secret"}
     return render(
         request,

@@ -34,7 +34,7 @@ def _page(
 
 
 def _error(request: Request, db: Db, user: CurrentUser, exc: AppError, **values: str) -> Response:
-    errors = {exc.field or "_form": exc.detail}
+    errors = exc.form_errors()
     return _page(request, db, user, exc.status_code, errors=errors, values=values)
 
 

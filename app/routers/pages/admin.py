@@ -60,7 +60,5 @@ def create(
         )
         organizations.add_member(db, org, admin, Role.ADMIN)
     except AppError as exc:
-        return _page(
-            request, db, exc.status_code, errors={exc.field or "_form": exc.detail}, values=values
-        )
+        return _page(request, db, exc.status_code, errors=exc.form_errors(), values=values)
     return redirect(request, f"/orgs/{org.slug}/members", f"{org.name} is created.")

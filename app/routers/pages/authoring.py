@@ -116,9 +116,7 @@ async def import_module(
             raise Invalid("Choose a module document (a .json file) to import.", field="document")
         module = module_io.import_module(db, ctx.org, ctx.user, parse_document(raw))
     except AppError as exc:
-        return _list_page(
-            request, db, ctx, exc.status_code, errors={exc.field or "_form": exc.detail}
-        )
+        return _list_page(request, db, ctx, exc.status_code, errors=exc.form_errors())
     return redirect(
         request,
         f"/orgs/{ctx.org.slug}/modules/{module.id}/edit",
@@ -190,7 +188,7 @@ async def save_module(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID
             ctx,
             module_id,
             exc.status_code,
-            errors={exc.field or "_form": exc.detail},
+            errors=exc.form_errors(),
             values=values,
         )
     return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit", "Details saved.")
@@ -205,9 +203,7 @@ def add_section(
     try:
         authoring.add_section(ctx.user, module, section_title)
     except AppError as exc:
-        return _edit_page(
-            request, db, ctx, module_id, exc.status_code, errors={exc.field or "_form": exc.detail}
-        )
+        return _edit_page(request, db, ctx, module_id, exc.status_code, errors=exc.form_errors())
     return redirect(
         request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Section added."
     )
@@ -229,9 +225,7 @@ def rename_section(
     try:
         authoring.rename_section(ctx.user, module, section_id, title)
     except AppError as exc:
-        return _edit_page(
-            request, db, ctx, module_id, exc.status_code, errors={exc.field or "_form": exc.detail}
-        )
+        return _edit_page(request, db, ctx, module_id, exc.status_code, errors=exc.form_errors())
     return redirect(
         request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#s-{section_id}", "Section renamed."
     )
@@ -472,7 +466,7 @@ async def create_pathway(request: Request, db: Db, ctx: Admin) -> Response:
             db,
             ctx,
             exc.status_code,
-            errors={exc.field or "_form": exc.detail},
+            errors=exc.form_errors(),
             values={"title": title, "summary": summary, **positions},
         )
     return redirect(

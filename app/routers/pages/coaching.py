@@ -64,7 +64,7 @@ def assign(
         made = coaching.assign(db, settings, ctx.org, ctx.user, coach_id=coach, teacher_id=teacher)
     except AppError as exc:
         values = {"coach_id": coach_id, "teacher_id": teacher_id}
-        errors = {exc.field or "_form": exc.detail}
+        errors = exc.form_errors()
         return _admin_page(request, db, ctx, exc.status_code, errors=errors, values=values)
     message = f"{made.coach.display_name} now coaches {made.teacher.display_name}."
     return redirect(request, f"/orgs/{ctx.org.slug}/mentorships", message)
@@ -197,7 +197,7 @@ def add_goal(
         )
     except AppError as exc:
         values = {"title": title, "description": description, "due_on": due_on}
-        errors = {exc.field or "_form": exc.detail}
+        errors = exc.form_errors()
         return _page(request, db, user, mentorship, exc.status_code, errors=errors, values=values)
     return redirect(request, f"/coaching/{mentorship.id}#goals", "Goal added.")
 

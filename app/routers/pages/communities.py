@@ -83,7 +83,7 @@ def create(
             grade_band=grade_band, region=region, attached_kind=kind, attached_ref=ref,
         )  # fmt: skip
     except AppError as exc:
-        errors = {exc.field or "_form": exc.detail}
+        errors = exc.form_errors()
         return _directory(request, db, org, exc.status_code, errors=errors, values=values)
     return redirect(
         request,

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.errors import AppError, Invalid, NotFound
 from app.models import IssuedCredential, Role
-from app.routers.common import TransactionalRoute, client_ip, redirect, render
+from app.routers.common import TransactionalRoute, client_ip, form_error, redirect, render
 from app.security.access import (
     AppSettings,
     CurrentUser,
@@ -165,12 +165,8 @@ async def verify_submit(
     try:
         report = await to_thread.run_sync(_check_for_page, request, db, settings, data, email)
     except AppError as exc:
-        return render(
-            request,
-            "verify/form.html",
-            exc.status_code,
-            errors={exc.field or "_form": exc.detail},
-            values={"credential": credential, "email": email},
+        return form_error(
+            request, "verify/form.html", exc, {"credential": credential, "email": email}
         )
     return render(request, "verify/result.html", report=report)
 

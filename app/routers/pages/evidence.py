@@ -63,7 +63,8 @@ def _uploads(settings: Settings, items: list[Any]) -> list[Upload]:
     return uploads
 
 
-def _form_values(form: FormData) -> dict[str, str]:
+def form_values(form: FormData) -> dict[str, str]:
+    """The posted text fields (not the CSRF token), to show the form again as it was."""
     return {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
@@ -164,7 +165,7 @@ def _save(
         if sending:
             evidence.submit(db, settings, user, submission.id, privacy=bool(form.get("privacy")))
     except AppError as exc:
-        errors = {exc.field or "_form": exc.detail}
+        errors = exc.form_errors()
         is_new = request.url.path.startswith("/micro-credentials/")
         return _form_page(
             request,
@@ -173,7 +174,7 @@ def _save(
             None if is_new else submission,
             exc.status_code,
             errors=errors,
-            values=_form_values(form),
+            values=form_values(form),
         )
     message = (
         "Your evidence is submitted. A coach will review it." if sending else "Your draft is saved."

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.errors import AppError
 from app.models import EnrollmentStatus, Standard
-from app.routers.common import TransactionalRoute, redirect, render
+from app.routers.common import TransactionalRoute, form_error, redirect, render
 from app.security.access import CurrentUser, Db, verify_csrf
 from app.services import pathways, recommendations, transcript
 
@@ -73,9 +73,7 @@ async def save_goals(request: Request, db: Db, user: CurrentUser) -> Response:
             ratings=ratings,
         )
     except AppError as exc:
-        return _goals_page(
-            request, db, user, exc.status_code, errors={exc.field or "_form": exc.detail}
-        )
+        return _goals_page(request, db, user, exc.status_code, errors=exc.form_errors())
     return redirect(request, "/learning", "Your goals are saved. Recommendations are updated.")
 
 
@@ -87,13 +85,8 @@ def transcript_page(
     try:
         first, last = transcript.parse_range(start, end)
     except AppError as exc:
-        return render(
-            request,
-            "learning/transcript.html",
-            exc.status_code,
-            errors={exc.field or "_form": exc.detail},
-            values={"start": start, "end": end},
-            report=None,
+        return form_error(
+            request, "learning/transcript.html", exc, {"start": start, "end": end}, report=None
         )
     report = transcript.build(db, user, first, last)
     name = f"laurel-transcript-{first or 'all'}-{last or 'today'}"

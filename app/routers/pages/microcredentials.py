@@ -123,7 +123,7 @@ async def create(request: Request, db: Db, settings: AppSettings, ctx: Admin) ->
                 db, settings, ctx.user, ctx.org, editor.to_fields(form), upload
             )
         except AppError as exc:
-            return _editor(request, db, ctx, form, None, exc.status_code, _errors(exc))
+            return _editor(request, db, ctx, form, None, exc.status_code, exc.form_errors())
         return redirect(
             request,
             f"/orgs/{ctx.org.slug}/micro-credentials/{definition.id}/edit",
@@ -134,7 +134,7 @@ async def create(request: Request, db: Db, settings: AppSettings, ctx: Admin) ->
 
 
 def _errors(exc: AppError) -> dict[str, str]:
-    return {exc.field or "_form": exc.detail}
+    return exc.form_errors()
 
 
 @router.get("/orgs/{slug}/micro-credentials/{definition_id}/edit", response_class=HTMLResponse)
@@ -169,7 +169,7 @@ async def update(
                 remove_image=bool(data.get("remove_image")),
             )
         except AppError as exc:
-            return _editor(request, db, ctx, form, definition, exc.status_code, _errors(exc))
+            return _editor(request, db, ctx, form, definition, exc.status_code, exc.form_errors())
         message = (
             f"Saved as version {saved.definition.version}: people already submitted evidence "
             f"for (or earned) version {definition.version}, which stays as it was."
@@ -191,7 +191,7 @@ def publish(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> R
         microcredentials.publish(db, ctx.user, definition)
     except AppError as exc:
         form = editor.from_definition(definition)
-        return _editor(request, db, ctx, form, definition, exc.status_code, _errors(exc))
+        return _editor(request, db, ctx, form, definition, exc.status_code, exc.form_errors())
     return redirect(
         request,
         f"/orgs/{ctx.org.slug}/micro-credentials/{definition.id}/edit",
@@ -207,7 +207,7 @@ def archive(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> R
         microcredentials.archive(db, ctx.user, definition)
     except AppError as exc:
         form = editor.from_definition(definition)
-        return _editor(request, db, ctx, form, definition, exc.status_code, _errors(exc))
+        return _editor(request, db, ctx, form, definition, exc.status_code, exc.form_errors())
     return redirect(
         request,
         f"/orgs/{ctx.org.slug}/micro-credentials",
@@ -270,7 +270,7 @@ async def issue(
             return _issue_page(request, ctx, definition, 422, problems=exc.problems, values=values)
         except AppError as exc:
             return _issue_page(
-                request, ctx, definition, exc.status_code, errors=_errors(exc), values=values
+                request, ctx, definition, exc.status_code, errors=exc.form_errors(), values=values
             )
         return _issue_page(request, ctx, definition, outcome=outcome)
 

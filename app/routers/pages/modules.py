@@ -227,9 +227,7 @@ def save_reflection(
     except AppError as exc:
         if autosave:
             return Response(exc.detail, status_code=exc.status_code, media_type="text/plain")
-        return _activity_page(
-            request, view, activity_id, exc.status_code, errors={exc.field or "_form": exc.detail}
-        )
+        return _activity_page(request, view, activity_id, exc.status_code, errors=exc.form_errors())
     if autosave:
         return Response(status_code=204)
     return redirect(request, _after(view, activity_id), "Your reflection is saved.")
@@ -258,9 +256,7 @@ async def submit_quiz(
     try:
         attempt = enrollment.submit_quiz(db, settings, view, activity_id, attempt_no, answers)
     except AppError as exc:
-        return _activity_page(
-            request, view, activity_id, exc.status_code, errors={exc.field or "_form": exc.detail}
-        )
+        return _activity_page(request, view, activity_id, exc.status_code, errors=exc.form_errors())
     if attempt.passed:
         message = f"You passed with {attempt.score}%. The answers are shown below."
     else:
@@ -292,7 +288,5 @@ def feedback(
     try:
         enrollment.save_feedback(db, view, value, comment)
     except AppError as exc:
-        return _module_page(
-            request, db, user, module_id, exc.status_code, errors={exc.field or "_form": exc.detail}
-        )
+        return _module_page(request, db, user, module_id, exc.status_code, errors=exc.form_errors())
     return redirect(request, "/learning", "Thank you for your feedback.")

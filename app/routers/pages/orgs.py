@@ -73,7 +73,7 @@ def invite(
     try:
         organizations.invite(db, settings, ctx.org, ctx.user, email=email, role=parse_role(role))
     except AppError as exc:
-        errors = {exc.field or "_form": exc.detail}
+        errors = exc.form_errors()
         return _members_page(
             request, db, ctx, exc.status_code, errors=errors, values={"email": email, "role": role}
         )

@@ -75,7 +75,7 @@ def share(
     try:
         resources.share(db, settings, ctx, uploads=read_uploads(settings, files), **values)
     except AppError as exc:
-        errors = {exc.field or "_form": exc.detail}
+        errors = exc.form_errors()
         return _library(request, db, ctx, exc.status_code, errors=errors, values=values)
     return redirect(request, f"{base_url(ctx)}/resources", "Thank you for sharing.")
 

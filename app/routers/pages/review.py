@@ -13,7 +13,7 @@ from app.db import utcnow
 from app.errors import AppError, Invalid
 from app.models import Decision, ReviewKind, Role, Submission, SubmissionStatus, User
 from app.routers.common import TransactionalRoute, redirect, render
-from app.routers.pages.evidence import PostedForm
+from app.routers.pages.evidence import PostedForm, form_values
 from app.security import policy
 from app.security.access import AppSettings, CurrentUser, Db, OrgContext, OrgRole, verify_csrf
 from app.services import evidence, rubrics
@@ -167,9 +167,10 @@ def _refused(
     request: Request, user: User, submission: Submission, exc: AppError, form: FormData
 ) -> Response:
     """The review page again, with the reason beside its field and the coach's input kept."""
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    errors = {exc.field or "_form": exc.detail}
-    return _review_page(request, user, submission, exc.status_code, errors=errors, values=values)
+    values = form_values(form)
+    return _review_page(
+        request, user, submission, exc.status_code, errors=exc.form_errors(), values=values
+    )
 
 
 @router.post("/review/{submission_id}/decision", response_class=HTMLResponse)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
-from app.routers.common import TransactionalRoute, redirect, render
+from app.routers.common import TransactionalRoute, form_error, redirect, render
 from app.routers.pages.communities import community_page
 from app.routers.pages.community_common import Community, Text, base_url, read_uploads
 from app.security.access import AppSettings, Db, verify_csrf
@@ -78,7 +78,7 @@ def new_thread(
             db, settings, ctx, title=title, body=body, uploads=read_uploads(settings, files)
         )
     except AppError as exc:
-        errors = {exc.field or "_form": exc.detail}
+        errors = exc.form_errors()
         values = {"title": title, "body": body}
         return community_page(
             request, db, settings, ctx, status=exc.status_code, errors=errors, values=values
@@ -111,7 +111,7 @@ def add_reply(
             db, settings, ctx, thread_id, body=body, uploads=read_uploads(settings, files)
         )
     except AppError as exc:
-        errors = {exc.field or "_form": exc.detail}
+        errors = exc.form_errors()
         return _thread_page(
             request, db, settings, ctx, thread_id, "last", exc.status_code,
             errors=errors, values={"body": body},
@@ -153,9 +153,9 @@ def edit(
         post = posts.edit(db, settings, ctx, post_id, body)
     except AppError as exc:
         original = posts.get_post(db, ctx, post_id)
-        return render(
-            request, "communities/edit.html", exc.status_code, ctx=ctx, post=original,
-            base=base_url(ctx), values={"body": body}, errors={exc.field or "_form": exc.detail},
+        return form_error(
+            request, "communities/edit.html", exc, {"body": body}, ctx=ctx, post=original,
+            base=base_url(ctx),
         )  # fmt: skip
     return redirect(request, f"{_thread_url(ctx, post.thread_id)}#post-{post.id}", "Saved.")
 
@@ -217,10 +217,9 @@ def report(
         row = moderation.report(db, settings, ctx, post_id, reason)
     except AppError as exc:
         post = posts.get_post(db, ctx, post_id)
-        return render(
-            request, "communities/report.html", exc.status_code, ctx=ctx, post=post,
-            base=base_url(ctx), values={"reason": reason},
-            errors={exc.field or "_form": exc.detail},
+        return form_error(
+            request, "communities/report.html", exc, {"reason": reason}, ctx=ctx, post=post,
+            base=base_url(ctx),
         )  # fmt: skip
     return redirect(
         request,
