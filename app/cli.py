@@ -20,7 +20,7 @@ from app.db import make_engine, make_session_factory
 from app.errors import AppError
 from app.logging import configure_logging
 from app.models import Organization
-from app.settings import SettingsError, get_settings
+from app.settings import Settings, SettingsError, get_settings
 
 cli = typer.Typer(
     help="Laurel: professional learning and Open Badges 3.0 credentials.", no_args_is_help=True
@@ -71,7 +71,7 @@ def create_admin(
     """Create a platform administrator (or promote an existing account)."""
     from app.services import platform
 
-    factory = make_session_factory(make_engine(get_settings().database_url))
+    factory = _sessions(get_settings())
     with factory() as db:
         try:
             user = platform.create_platform_admin(db, email=email, name=name, password=password)
@@ -89,7 +89,7 @@ def seed_demo() -> None:
     from app.services.demo import seed_demo as seed
 
     settings = get_settings()
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = _sessions(settings)
     with factory() as db:
         accounts = seed(db, settings)
         db.commit()
@@ -112,7 +112,7 @@ def seed_scale(
     """Add a large synthetic organization for performance tests (not for production)."""
     from app.services.seed_scale import seed_scale as seed
 
-    factory = make_session_factory(make_engine(get_settings().database_url))
+    factory = _sessions(get_settings())
     with factory() as db:
         result = seed(db, modules=modules, teachers=teachers, enrollments=enrollments)
         db.commit()
@@ -132,7 +132,7 @@ def worker(
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = _sessions(settings)
     while True:
         sent = drain_outbox(factory, settings)
         if once:
@@ -141,8 +141,9 @@ def worker(
         time.sleep(0 if sent else interval)
 
 
-def _sessions() -> sessionmaker[Session]:
-    return make_session_factory(make_engine(get_settings().database_url))
+def _sessions(settings: Settings) -> sessionmaker[Session]:
+    """Sessions on the configured database."""
+    return make_session_factory(make_engine(settings.database_url))
 
 
 def _organization_or_exit(db: Session, slug: str) -> Organization:
@@ -167,9 +168,10 @@ def rotate_keys(org: Annotated[str, typer.Option(help="The organization's short 
     """
     from app.services import issuer
 
-    with _sessions()() as db:
+    settings = get_settings()
+    with _sessions(settings)() as db:
         organization = _organization_or_exit(db, org)
-        fresh = issuer.rotate_keys(db, get_settings(), organization, None)
+        fresh = issuer.rotate_keys(db, settings, organization, None)
         db.commit()
     console.print(f"New signing keys for {org}: " + ", ".join(k.key_id for k in fresh))
 
@@ -184,7 +186,7 @@ def verify(
     from app.services.verification import verify_credential
 
     settings = get_settings()
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = _sessions(settings)
     with factory() as db:
         try:
             report = verify_credential(db, settings, DocumentCache(0), file.read_bytes(), email)
@@ -219,7 +221,7 @@ def issue_bulk(
         for line in getattr(exc, "problems", [exc.detail]):
             console.print(f"[red]{line}[/red]")
         raise typer.Exit(1) from exc
-    with _sessions()() as db, Progress(console=console) as progress:
+    with _sessions(settings)() as db, Progress(console=console) as progress:
         organization = _organization_or_exit(db, org)
         task = progress.add_task(f"Issuing {spec.name}", total=len(rows))
         issued = list(
@@ -238,7 +240,7 @@ def remind_expiring() -> None:
     from app.services.mail import drain_outbox
 
     settings = get_settings()
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = _sessions(settings)
     with factory() as db:
         count = send_expiry_reminders(db, settings)
         db.commit()
@@ -260,8 +262,9 @@ def digest(
     """Queue the community digest for everyone who chose this period (schedule it with cron)."""
     from app.services.digest import send_digests
 
-    with _sessions()() as db:
-        queued = send_digests(db, get_settings(), period.value)
+    settings = get_settings()
+    with _sessions(settings)() as db:
+        queued = send_digests(db, settings, period.value)
         db.commit()
     console.print(f"Queued {queued} digest e-mail(s); `laurel worker` sends them.")
 
@@ -286,7 +289,7 @@ def clean_orphans(
 
     settings = get_settings()
     hours = settings.storage_orphan_grace_hours if older_than_hours is None else older_than_hours
-    with _sessions()() as db:
+    with _sessions(settings)() as db:
         report = clean(
             db, storage_for(settings), older_than=timedelta(hours=hours), dry_run=dry_run
         )

@@ -47,16 +47,30 @@ class TransactionalRoute(APIRoute):
             request.state.db = db
             try:
                 response = await handler(request)
-                await run_in_threadpool(_finish, db, response.status_code)
             except Exception:
-                await run_in_threadpool(_abort, db)
+                await run_in_threadpool(_settle, db, None)
                 raise
-            finally:
-                await run_in_threadpool(db.close)
+            await run_in_threadpool(_settle, db, response.status_code)
             _after_commit(request, db, response)
             return response
 
         return run
+
+
+def _settle(db: Session, status: int | None) -> None:
+    """End the request's transaction (``status`` None: the handler failed), then close, in one
+    trip to the thread pool."""
+    try:
+        if status is None:
+            _abort(db)
+            return
+        try:
+            _finish(db, status)
+        except Exception:
+            _abort(db)
+            raise
+    finally:
+        db.close()
 
 
 def _finish(db: Session, status: int) -> None:

@@ -106,7 +106,7 @@ class OrgRole:
         role = policy.role_in(user, org.id)
         if role is None:
             raise Forbidden(f"You are not a member of {org.name}.")
-        if not policy.has_role(user, org.id, self.minimum):
+        if policy.ROLE_RANK[role] < policy.ROLE_RANK[self.minimum]:
             raise Forbidden(f"This needs the {self.minimum.value} role in {org.name}.")
         return OrgContext(org=org, user=user, role=role)
 

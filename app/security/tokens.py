@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -20,11 +19,6 @@ def new_token(nbytes: int = 32) -> str:
 def token_hash(token: str) -> str:
     """The SHA-256 hex digest stored in place of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def constant_time_equal(a: str, b: str) -> bool:
-    """Compare two strings without leaking where they differ."""
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def derive_key(secret: str, purpose: str) -> bytes:

@@ -11,13 +11,13 @@ from datetime import date
 from decimal import Decimal
 from json.decoder import JSONObject  # type: ignore[attr-defined]
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.errors import Invalid
 
-SCHEMA_ID = "https://laurel.example/schemas/module-document/v1"
+SCHEMA_ID: Final = "https://laurel.example/schemas/module-document/v1"
 MAX_DOCUMENT_BYTES = 1_000_000
 Url = str
 
@@ -102,7 +102,7 @@ class ModuleDoc(_Strict):
     """A whole module."""
 
     schema_: Literal["https://laurel.example/schemas/module-document/v1"] = Field(
-        default="https://laurel.example/schemas/module-document/v1", alias="$schema"
+        default=SCHEMA_ID, alias="$schema"
     )
     title: str = Field(min_length=3, max_length=200)
     summary: str = Field(default="", max_length=2000)

@@ -29,6 +29,14 @@ def get_by_slug(db: Session, slug: str) -> Organization:
     return org
 
 
+def get_for_member(db: Session, user: User, slug: str) -> Organization:
+    """The organization with this slug, for one of its members (Forbidden for anyone else)."""
+    org = get_by_slug(db, slug)
+    if not policy.is_member(user, org.id):
+        raise Forbidden(f"You are not a member of {org.name}.")
+    return org
+
+
 def create_organization(
     db: Session,
     actor: User | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -56,4 +56,4 @@ def end_all_sessions(db: Session, user_id: uuid.UUID) -> None:
 
 def count_sessions(db: Session, user_id: uuid.UUID) -> int:
     """How many browsers are signed in to this account."""
-    return len(db.scalars(select(UserSession.id).where(UserSession.user_id == user_id)).all())
+    return db.scalar(select(func.count()).where(UserSession.user_id == user_id)) or 0

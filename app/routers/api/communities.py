@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.errors import Forbidden
 from app.models import User
 from app.routers.common import TransactionalRoute
 from app.schemas.communities import (
@@ -20,7 +19,6 @@ from app.schemas.communities import (
     ThreadWithPosts,
 )
 from app.schemas.core import ERROR_RESPONSES
-from app.security import policy
 from app.security.access import ApiToken, AppSettings, Db
 from app.services import communities, notifications, organizations, threads
 
@@ -37,9 +35,7 @@ PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 @router.get("/orgs/{slug}/communities", response_model=list[CommunityRead])
 def list_communities(db: Db, user: Reader, slug: str) -> list[CommunityRead]:
     """Communities of an organization the caller belongs to."""
-    org = organizations.get_by_slug(db, slug)
-    if not policy.is_member(user, org.id):
-        raise Forbidden(f"You are not a member of {org.name}.")
+    org = organizations.get_for_member(db, user, slug)
     return [CommunityRead.build(c, m) for c, m in communities.list_for(db, user, org)]
 
 

@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from app.errors import Forbidden
-from app.models import Organization, User
+from app.models import User
 from app.routers.common import TransactionalRoute
 from app.schemas.core import (
     ERROR_RESPONSES,
@@ -32,13 +31,6 @@ OrgReader = Annotated[User, Depends(ApiToken("orgs:read"))]
 OrgAdmin = Annotated[User, Depends(ApiToken("orgs:admin"))]
 
 
-def _org_for(db: Db, user: User, slug: str) -> Organization:
-    org = organizations.get_by_slug(db, slug)
-    if not policy.is_member(user, org.id):
-        raise Forbidden(f"You are not a member of {org.name}.")
-    return org
-
-
 @router.get("/me", response_model=MeRead)
 def me(user: AccountReader) -> MeRead:
     """The token's owner and their memberships."""
@@ -54,13 +46,13 @@ def my_organizations(user: OrgReader) -> list[MembershipRead]:
 @router.get("/orgs/{slug}", response_model=OrganizationRead)
 def organization(db: Db, user: OrgReader, slug: str) -> OrganizationRead:
     """One organization the caller belongs to."""
-    return OrganizationRead.model_validate(_org_for(db, user, slug))
+    return OrganizationRead.model_validate(organizations.get_for_member(db, user, slug))
 
 
 @router.get("/orgs/{slug}/members", response_model=list[MemberRead])
 def members(db: Db, user: OrgReader, slug: str) -> list[MemberRead]:
     """Members (coaches and admins only)."""
-    org = _org_for(db, user, slug)
+    org = organizations.get_for_member(db, user, slug)
     return [MemberRead.from_membership(m) for m in organizations.list_members(db, user, org)]
 
 
@@ -69,7 +61,7 @@ def invite(
     db: Db, settings: AppSettings, user: OrgAdmin, slug: str, body: InvitationCreate
 ) -> InvitationRead:
     """Invite someone by e-mail (administrators)."""
-    org = _org_for(db, user, slug)
+    org = organizations.get_for_member(db, user, slug)
     invitation = organizations.invite(db, settings, org, user, email=body.email, role=body.role)
     return InvitationRead.model_validate(invitation)
 
@@ -79,6 +71,6 @@ def change_role(
     db: Db, user: OrgAdmin, slug: str, membership_id: uuid.UUID, body: RoleUpdate
 ) -> MemberRead:
     """Change a member's role (administrators)."""
-    org = _org_for(db, user, slug)
+    org = organizations.get_for_member(db, user, slug)
     membership = organizations.change_role(db, org, user, membership_id, body.role)
     return MemberRead.from_membership(membership)
