@@ -157,7 +157,7 @@ def _add_error_handlers(application: FastAPI) -> None:
     @application.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
         response = _error_response(request, exc.status_code, exc.code, exc.detail)
-        if hasattr(exc, "retry_after"):
+        if exc.retry_after is not None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
 

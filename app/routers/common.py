@@ -172,17 +172,20 @@ def redirect(request: Request, url: str, message: str | None = None) -> Redirect
 def form_error(
     request: Request, template: str, error: AppError, values: dict[str, Any], **context: Any
 ) -> HTMLResponse:
-    """Re-render a form with the error beside its field (or at the top), in the right status."""
-    errors = error.form_errors()
+    """Re-render a form with the error beside its field (or at the top), in the right status
+    (with Retry-After when the error says when to try again)."""
     safe_values = {k: v for k, v in values.items() if "password" not in k and k != "client_secret"}
-    return render(
+    response = render(
         request,
         template,
         status_code=error.status_code,
-        errors=errors,
+        errors=error.form_errors(),
         values=safe_values,
         **context,
     )
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def safe_next(url: str | None, default: str = "/") -> str:
@@ -198,6 +201,15 @@ def safe_next(url: str | None, default: str = "/") -> str:
 def client_ip(request: Request) -> str:
     """The client's address as seen by the server (the proxy sets it via --forwarded-allow-ips)."""
     return request.client.host if request.client else "unknown"
+
+
+def file_download(body: bytes | str, media_type: str, filename: str) -> Response:
+    """Bytes we generated (an export, a transcript, a credential) offered as a file to save."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}

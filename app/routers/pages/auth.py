@@ -125,7 +125,7 @@ def signin_submit(
             db, settings, email=email, password=password, ip=client_ip(request)
         )
     except AppError as exc:
-        response = form_error(
+        return form_error(
             request,
             "auth/signin.html",
             exc,
@@ -133,9 +133,6 @@ def signin_submit(
             next=safe_next(next),
             unverified=exc.code == "email_unverified",
         )
-        if hasattr(exc, "retry_after"):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
     return sign_in_response(request, settings, db, user.id, next)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.errors import AppError, Invalid
 from app.models import ActivityKind, Role, Standard
-from app.routers.common import TransactionalRoute, redirect, render
+from app.routers.common import TransactionalRoute, file_download, redirect, render
 from app.security.access import Db, OrgContext, OrgRole, verify_csrf
 from app.services import authoring, module_io, pathways
 from app.services.module_document import (
@@ -408,11 +408,7 @@ def export_module(db: Db, ctx: Admin, module_id: uuid.UUID) -> Response:
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
     body = json.dumps(module_io.export_document(module), indent=2, ensure_ascii=False)
     name = f"module-{module.family_id}-v{module.version}.json"
-    return Response(
-        body,
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return file_download(body, "application/json", name)
 
 
 def _pathways_page(

@@ -12,7 +12,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.errors import AppError, Invalid, NotFound
 from app.models import IssuedCredential, Role
-from app.routers.common import TransactionalRoute, client_ip, form_error, redirect, render
+from app.routers.common import (
+    TransactionalRoute,
+    client_ip,
+    file_download,
+    form_error,
+    redirect,
+    render,
+)
 from app.security.access import (
     AppSettings,
     CurrentUser,
@@ -75,11 +82,7 @@ def set_visibility(
 def download(db: Db, user: CurrentUser, credential_id: uuid.UUID, fmt: str) -> Response:
     """The credential as JSON-LD, VC-JWT, or a baked PNG or SVG image."""
     item = downloads.render(credentials.owned(db, user, credential_id), fmt)
-    return Response(
-        item.content,
-        media_type=item.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{item.filename}"'},
-    )
+    return file_download(item.content, item.media_type, item.filename)
 
 
 def _linkedin_url(row: IssuedCredential, settings: AppSettings) -> str:

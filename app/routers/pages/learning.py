@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.errors import AppError
 from app.models import EnrollmentStatus, Standard
-from app.routers.common import TransactionalRoute, form_error, redirect, render
+from app.routers.common import TransactionalRoute, file_download, form_error, redirect, render
 from app.security.access import CurrentUser, Db, verify_csrf
 from app.services import pathways, recommendations, transcript
 
@@ -91,17 +91,9 @@ def transcript_page(
     report = transcript.build(db, user, first, last)
     name = f"laurel-transcript-{first or 'all'}-{last or 'today'}"
     if download == "csv":
-        return Response(
-            transcript.to_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
+        return file_download(transcript.to_csv(report), "text/csv; charset=utf-8", f"{name}.csv")
     if download == "pdf":
-        return Response(
-            transcript.to_pdf(report),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
-        )
+        return file_download(transcript.to_pdf(report), "application/pdf", f"{name}.pdf")
     query = request.url.query
     return render(
         request,
