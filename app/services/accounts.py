@@ -86,8 +86,8 @@ def _issue_token(
     return raw
 
 
-def _use_token(db: Session, raw: str, purpose: TokenPurpose) -> EmailToken:
-    """Consume a one-time token exactly once (an atomic update guards against double use)."""
+def _live_token(db: Session, raw: str, purpose: TokenPurpose) -> EmailToken:
+    """The unused, unexpired one-time token for this purpose, or Invalid saying what is wrong."""
     found = db.scalar(
         select(EmailToken).where(
             EmailToken.token_hash == token_hash(raw), EmailToken.purpose == purpose
@@ -99,6 +99,15 @@ def _use_token(db: Session, raw: str, purpose: TokenPurpose) -> EmailToken:
         raise Invalid("This link has already been used. Ask for a new one if you still need it.")
     if found.expires_at <= utcnow():
         raise Invalid("This link has expired. Ask for a new one.")
+    return found
+
+
+def _use_token(db: Session, raw: str, purpose: TokenPurpose) -> EmailToken:
+    """Consume a one-time token exactly once (an atomic update guards against double use)."""
+    return _consume(db, _live_token(db, raw, purpose))
+
+
+def _consume(db: Session, found: EmailToken) -> EmailToken:
     used = db.execute(
         update(EmailToken)
         .where(EmailToken.id == found.id, EmailToken.used_at.is_(None))
@@ -173,26 +182,15 @@ def request_password_reset(db: Session, settings: Settings, email: str) -> None:
 
 def check_reset_token(db: Session, raw: str) -> None:
     """Raise Invalid when a reset link cannot be used (without consuming it)."""
-    found = db.scalar(select(EmailToken).where(EmailToken.token_hash == token_hash(raw)))
-    if found is None or found.purpose != TokenPurpose.RESET_PASSWORD:
-        raise Invalid("This link is not valid. Check that you copied all of it, or ask again.")
-    if found.used_at is not None:
-        raise Invalid("This link has already been used. Ask for a new one if you still need it.")
-    if found.expires_at <= utcnow():
-        raise Invalid("This link has expired. Ask for a new one.")
+    _live_token(db, raw, TokenPurpose.RESET_PASSWORD)
 
 
 def reset_password(db: Session, raw: str, new_password: str) -> User:
     """Set a new password by a one-time link, verify the address, and sign out everywhere."""
-    check_reset_token(db, raw)
-    user = db.scalar(
-        select(User)
-        .join(EmailToken, EmailToken.user_id == User.id)
-        .where(EmailToken.token_hash == token_hash(raw))
-    )
-    assert user is not None
+    token = _live_token(db, raw, TokenPurpose.RESET_PASSWORD)
+    user = token.user
     passwords.check_password_rules(new_password, email=user.email)
-    _use_token(db, raw, TokenPurpose.RESET_PASSWORD)
+    _consume(db, token)
     user.password_hash = passwords.hash_password(new_password)
     user.email_verified_at = user.email_verified_at or utcnow()
     end_all_sessions(db, user.id)
