@@ -18,10 +18,10 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import AppError
-from app.models import User
+from app.models import AccessToken, User
 from app.security import csrf
 from app.security.scopes import SCOPES
-from app.services import mail, notifications, throttle
+from app.services import mail, notifications, rate_limits, throttle, verification
 from app.settings import Settings, project_path
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,35 @@ def safe_next(url: str | None, default: str = "/") -> str:
 def client_ip(request: Request) -> str:
     """The client's address as seen by the server (the proxy sets it via --forwarded-allow-ips)."""
     return request.client.host if request.client else "unknown"
+
+
+def verify_here(
+    request: Request, db: Session, settings: Settings, data: Any, email: str | None
+) -> verification.Report:
+    """Verify a credential with this process's document cache and bounded CPU slots."""
+    state = request.app.state
+    return verification.verify_credential(
+        db, settings, state.verify_cache, data, email, state.verify_slots
+    )
+
+
+def verify_rate_limited(
+    request: Request,
+    db: Session,
+    settings: Settings,
+    token: AccessToken | None,
+    data: Any,
+    email: str | None,
+) -> verification.Report:
+    """Count the call against its limit (per verify-scoped token, else per address), then verify.
+
+    Database and CPU work: run it in a worker thread."""
+    if token is not None and "verify" in token.scopes:
+        key, limit = f"verify:token:{token.id}", settings.verify_rate_limit_per_minute_with_key
+    else:
+        key, limit = f"verify:ip:{client_ip(request)}", settings.verify_rate_limit_per_minute
+    rate_limits.hit(request.app.state.session_factory, key, limit)
+    return verify_here(request, db, settings, data, email)
 
 
 def file_download(body: bytes | str, media_type: str, filename: str) -> Response:

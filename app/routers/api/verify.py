@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.errors import Invalid
 from app.models import AccessToken
-from app.routers.common import TransactionalRoute, client_ip
+from app.routers.common import TransactionalRoute, verify_rate_limited
 from app.schemas.core import ERROR_RESPONSES
 from app.schemas.verify import BatchRequest, BatchResponse, VerifyRequest, VerifyResponse
 from app.security.access import AppSettings, Db, optional_api_token
-from app.services import rate_limits, verification
 from app.settings import Settings
 
 router = APIRouter(
@@ -34,17 +33,10 @@ def _check(
     data: Any,
     email: str | None,
 ) -> dict[str, Any]:
-    """Rate-limit, then verify: all database and CPU work, run in a worker thread."""
-    state = request.app.state
-    if token is not None and "verify" in token.scopes:
-        key, limit = f"verify:token:{token.id}", settings.verify_rate_limit_per_minute_with_key
-    else:
-        key, limit = f"verify:ip:{client_ip(request)}", settings.verify_rate_limit_per_minute
-    rate_limits.hit(state.session_factory, key, limit)
-    report = verification.verify_credential(
-        db, settings, state.verify_cache, data, email, state.verify_slots
-    )
-    answer: dict[str, Any] = report.to_json()
+    """Rate-limit, then verify; the report as JSON."""
+    answer: dict[str, Any] = verify_rate_limited(
+        request, db, settings, token, data, email
+    ).to_json()
     return answer
 
 

@@ -14,11 +14,12 @@ from app.errors import AppError, Invalid, NotFound
 from app.models import IssuedCredential, Role
 from app.routers.common import (
     TransactionalRoute,
-    client_ip,
     file_download,
     form_error,
     redirect,
     render,
+    verify_here,
+    verify_rate_limited,
 )
 from app.security.access import (
     AppSettings,
@@ -29,7 +30,7 @@ from app.security.access import (
     public,
     verify_csrf,
 )
-from app.services import awards, credentials, downloads, qr, rate_limits, verification
+from app.services import awards, credentials, downloads, qr
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
@@ -109,10 +110,7 @@ def credential_page(
     accept = request.headers.get("accept", "")
     if any(t in accept for t in JSON_TYPES) and "text/html" not in accept:
         return JSONResponse(row.credential_json, media_type="application/ld+json")
-    state = request.app.state
-    report = verification.verify_credential(
-        db, settings, state.verify_cache, row.credential_json, None, state.verify_slots
-    )
+    report = verify_here(request, db, settings, row.credential_json, None)
     url = credentials.credential_url(settings, row.id)
     return render(
         request,
@@ -138,17 +136,6 @@ def verify_page(request: Request) -> Response:
     return render(request, "verify/form.html")
 
 
-def _check_for_page(
-    request: Request, db: Db, settings: AppSettings, data: bytes | str, email: str
-) -> verification.Report:
-    state = request.app.state
-    key = f"verify:ip:{client_ip(request)}"
-    rate_limits.hit(state.session_factory, key, settings.verify_rate_limit_per_minute)
-    return verification.verify_credential(
-        db, settings, state.verify_cache, data, email or None, state.verify_slots
-    )
-
-
 @router.post("/verify", dependencies=[Depends(public)], response_class=HTMLResponse)
 async def verify_submit(
     request: Request,
@@ -166,7 +153,9 @@ async def verify_submit(
             error = Invalid("That file is too large to be a badge image.", field="file")
             return render(request, "verify/form.html", 413, errors={"file": error.detail})
     try:
-        report = await to_thread.run_sync(_check_for_page, request, db, settings, data, email)
+        report = await to_thread.run_sync(
+            verify_rate_limited, request, db, settings, None, data, email or None
+        )
     except AppError as exc:
         return form_error(
             request, "verify/form.html", exc, {"credential": credential, "email": email}
