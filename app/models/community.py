@@ -6,10 +6,10 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, IdMixin, TimestampMixin, utcnow
+from app.db import Base, IdMixin, TimestampMixin, str_enum, utcnow
 from app.models.organization import Organization
 from app.models.user import User
 
@@ -52,12 +52,6 @@ class ReportStatus(enum.StrEnum):
     RESOLVED = "resolved"
 
 
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
-
-
 class Community(IdMixin, TimestampMixin, Base):
     """A community of practice in an organization, optionally attached to a module or credential.
 
@@ -82,7 +76,7 @@ class Community(IdMixin, TimestampMixin, Base):
     grade_band: Mapped[str | None] = mapped_column(String(40))
     region: Mapped[str | None] = mapped_column(String(80))
     join_policy: Mapped[JoinPolicy] = mapped_column(
-        _enum(JoinPolicy, "join_policy"), default=JoinPolicy.OPEN
+        str_enum(JoinPolicy, "join_policy"), default=JoinPolicy.OPEN
     )
     attached_kind: Mapped[str | None] = mapped_column(String(40))
     attached_ref: Mapped[str | None] = mapped_column(String(100))
@@ -106,10 +100,10 @@ class CommunityMember(IdMixin, TimestampMixin, Base):
     )
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[MemberRole] = mapped_column(
-        _enum(MemberRole, "community_role"), default=MemberRole.MEMBER
+        str_enum(MemberRole, "community_role"), default=MemberRole.MEMBER
     )
     status: Mapped[MemberStatus] = mapped_column(
-        _enum(MemberStatus, "community_member_status"), default=MemberStatus.ACTIVE
+        str_enum(MemberStatus, "community_member_status"), default=MemberStatus.ACTIVE
     )
     muted: Mapped[bool] = mapped_column(default=False)
 
@@ -161,7 +155,7 @@ class Post(IdMixin, TimestampMixin, Base):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     status: Mapped[PostStatus] = mapped_column(
-        _enum(PostStatus, "post_status"), default=PostStatus.VISIBLE
+        str_enum(PostStatus, "post_status"), default=PostStatus.VISIBLE
     )
     helpful: Mapped[bool] = mapped_column(default=False)
     edited_at: Mapped[datetime | None]
@@ -217,7 +211,7 @@ class PostReport(IdMixin, Base):
     reporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[ReportStatus] = mapped_column(
-        _enum(ReportStatus, "report_status"), default=ReportStatus.OPEN
+        str_enum(ReportStatus, "report_status"), default=ReportStatus.OPEN
     )
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, IdMixin, TimestampMixin
-from app.models.module import Module, str_enum
+from app.db import Base, IdMixin, TimestampMixin, str_enum
+from app.models.module import Module
 from app.models.user import User
 
 

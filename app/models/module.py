@@ -8,10 +8,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, IdMixin, TimestampMixin
+from app.db import Base, IdMixin, TimestampMixin, str_enum
 from app.models.organization import Organization
 
 
@@ -39,13 +39,6 @@ class ActivityKind(enum.StrEnum):
     REFLECTION = "reflection"
     QUIZ = "quiz"
     EVIDENCE = "evidence"
-
-
-def str_enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    """A portable (non-native) enum column storing the values."""
-    return Enum(
-        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class Standard(IdMixin, Base):

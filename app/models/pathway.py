@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, IdMixin, TimestampMixin
-from app.models.module import ModuleStatus, Standard, str_enum
+from app.db import Base, IdMixin, TimestampMixin, str_enum
+from app.models.module import ModuleStatus, Standard
 from app.models.organization import Organization
 
 
