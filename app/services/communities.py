@@ -137,9 +137,6 @@ def list_for(
     return [(row[0], row[1]) for row in rows]
 
 
-ATTACHABLE = ("module", "micro_credential")
-
-
 def attachment_choices(db: Session, org: Organization) -> list[tuple[str, str]]:
     """What a new community can belong to: the organization's current modules and
     micro-credentials, as ``("kind:family_id", label)``."""

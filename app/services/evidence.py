@@ -158,13 +158,6 @@ def get_own(db: Session, user: User, submission_id: uuid.UUID) -> Submission:
     return submission
 
 
-def may_view(user: User, submission: Submission) -> bool:
-    """The teacher, and coaches and administrators of the organization, see a submission."""
-    return submission.user_id == user.id or policy.can_review_evidence(
-        user, submission.organization_id
-    )
-
-
 def visible_attempts(user: User, submission: Submission) -> list[EvidenceAttempt]:
     """Every attempt for the teacher; only submitted attempts for reviewers."""
     if submission.user_id == user.id:
@@ -504,16 +497,6 @@ def open_file(
     if submission.user_id != user.id and not reviewer:
         raise NotFound("There is no such file.")
     return row, open_stored(settings, row.storage_key)
-
-
-def get_visible(db: Session, user: User, submission_id: uuid.UUID) -> Submission:
-    """A submission the person may see (the teacher, or a reviewer once something is submitted)."""
-    submission = db.get(Submission, submission_id)
-    if submission is None or not may_view(user, submission):
-        raise NotFound("There is no such submission.")
-    if submission.user_id != user.id and not visible_attempts(user, submission):
-        raise NotFound("There is no such submission.")
-    return submission
 
 
 def forbid_self_review(user: User, submission: Submission) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
 from app.models import Community, EvidenceAttempt, Exemplar, Submission, SubmissionStatus, User
-from app.services import communities, exemplars
+from app.services import communities, evidence, exemplars
 from app.services.storage import ALLOWED_TYPES, Upload, storage_for
 from app.settings import Settings
 
@@ -33,9 +33,7 @@ class SharingOptions:
 
 
 def _earned_submission(db: Session, user: User, submission_id: uuid.UUID) -> Submission:
-    submission = db.get(Submission, submission_id)
-    if submission is None or submission.user_id != user.id:
-        raise NotFound("There is no such submission.")
+    submission = evidence.get_own(db, user, submission_id)
     if submission.status != SubmissionStatus.EARNED:
         raise Conflict("Only evidence judged Earned can be shared as an exemplar.")
     return submission

@@ -19,7 +19,6 @@ from app.models import (
     Membership,
     MemberStatus,
     Post,
-    PostStatus,
     Thread,
     User,
 )
@@ -291,8 +290,3 @@ def list_posts(
 def last_page(settings: Settings, thread: Thread) -> int:
     """The number of the thread's last page."""
     return make_page(10**9, thread.reply_count + 1, settings.community_posts_per_page).count
-
-
-def is_visible(post: Post) -> bool:
-    """Whether the post's text is shown to ordinary readers."""
-    return post.status == PostStatus.VISIBLE
