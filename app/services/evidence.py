@@ -150,6 +150,30 @@ def mine(db: Session, user: User) -> list[Submission]:
     )
 
 
+def move_status(
+    db: Session,
+    submission: Submission,
+    *,
+    expected: SubmissionStatus,
+    at_attempt: int,
+    conflict: str,
+    **values: object,
+) -> None:
+    """Change the submission only if it is still at ``expected`` and attempt ``at_attempt``: of two
+    concurrent actions exactly one wins, the other gets Conflict(``conflict``)."""
+    moved = db.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission.id,
+            Submission.status == expected,
+            Submission.attempt_no == at_attempt,
+        )
+        .values(**values)
+    )
+    if getattr(moved, "rowcount", 0) != 1:
+        raise Conflict(conflict)
+
+
 def get_own(db: Session, user: User, submission_id: uuid.UUID) -> Submission:
     """One of the person's own submissions (NotFound for anyone else's)."""
     submission = db.get(Submission, submission_id)
@@ -348,17 +372,16 @@ def submit(
     if not privacy:
         raise Invalid(PRIVACY_MESSAGE, field="privacy")
     now = utcnow()
-    moved = db.execute(
-        update(Submission)
-        .where(
-            Submission.id == submission.id,
-            Submission.status == SubmissionStatus.DRAFT,
-            Submission.attempt_no == attempt.number,
-        )
-        .values(status=SubmissionStatus.SUBMITTED, submitted_at=now, decided_at=None)
+    move_status(
+        db,
+        submission,
+        expected=SubmissionStatus.DRAFT,
+        at_attempt=attempt.number,
+        conflict="This evidence was already submitted.",
+        status=SubmissionStatus.SUBMITTED,
+        submitted_at=now,
+        decided_at=None,
     )
-    if getattr(moved, "rowcount", 0) != 1:
-        raise Conflict("This evidence was already submitted.")
     attempt.submitted_at = now
     attempt.privacy_confirmed = True
     _tell_reviewers(db, settings, submission, user)
@@ -421,17 +444,14 @@ def withdraw(db: Session, user: User, submission_id: uuid.UUID) -> Submission:
     submission = get_own(db, user, submission_id)
     if submission.status in {SubmissionStatus.EARNED, SubmissionStatus.WITHDRAWN}:
         raise Conflict(_not_draft(submission))
-    moved = db.execute(
-        update(Submission)
-        .where(
-            Submission.id == submission.id,
-            Submission.status == submission.status,
-            Submission.attempt_no == submission.attempt_no,
-        )
-        .values(status=SubmissionStatus.WITHDRAWN)
+    move_status(
+        db,
+        submission,
+        expected=submission.status,
+        at_attempt=submission.attempt_no,
+        conflict="This submission changed a moment ago; reload the page.",
+        status=SubmissionStatus.WITHDRAWN,
     )
-    if getattr(moved, "rowcount", 0) != 1:
-        raise Conflict("This submission changed a moment ago; reload the page.")
     audit.record(
         db,
         "evidence.withdrawn",
@@ -449,17 +469,15 @@ def revise(db: Session, user: User, submission_id: uuid.UUID) -> Submission:
     if submission.status != SubmissionStatus.NOT_YET:
         raise Conflict("Only evidence returned as 'Not yet' can be revised.")
     previous = submission.attempts[-1]
-    moved = db.execute(
-        update(Submission)
-        .where(
-            Submission.id == submission.id,
-            Submission.status == SubmissionStatus.NOT_YET,
-            Submission.attempt_no == previous.number,
-        )
-        .values(status=SubmissionStatus.DRAFT, attempt_no=previous.number + 1)
+    move_status(
+        db,
+        submission,
+        expected=SubmissionStatus.NOT_YET,
+        at_attempt=previous.number,
+        conflict="You already started a revision; reload the page.",
+        status=SubmissionStatus.DRAFT,
+        attempt_no=previous.number + 1,
     )
-    if getattr(moved, "rowcount", 0) != 1:
-        raise Conflict("You already started a revision; reload the page.")
     attempt = EvidenceAttempt(
         number=previous.number + 1,
         responses=dict(previous.responses),

@@ -351,19 +351,16 @@ def decide(
     status = (
         SubmissionStatus.EARNED if data.decision == Decision.EARNED else SubmissionStatus.NOT_YET
     )
-    moved = db.execute(
-        update(Submission)
-        .where(
-            Submission.id == submission.id,
-            Submission.status == SubmissionStatus.SUBMITTED,
-            Submission.attempt_no == data.attempt_no,
-        )
-        .values(status=status, decided_at=review.decided_at, reviewer_id=coach.id)
+    evidence.move_status(
+        db,
+        submission,
+        expected=SubmissionStatus.SUBMITTED,
+        at_attempt=data.attempt_no,
+        conflict="Another coach decided this attempt a moment ago; reload to see the decision.",
+        status=status,
+        decided_at=review.decided_at,
+        reviewer_id=coach.id,
     )
-    if getattr(moved, "rowcount", 0) != 1:
-        raise Conflict(
-            "Another coach decided this attempt a moment ago; reload to see the decision."
-        )
     _save(db, review, attempt)
     calibration = attempt.review_of(ReviewKind.CALIBRATION)
     if calibration is not None:
