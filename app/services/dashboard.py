@@ -60,9 +60,13 @@ def _waiting_for_review(db: Session, user: User) -> int | None:
     orgs = review.coached_org_ids(user)
     if orgs == []:
         return None
-    query = select(func.count()).where(
-        Submission.status == SubmissionStatus.SUBMITTED, Submission.user_id != user.id
+    return (
+        db.scalar(
+            select(func.count()).where(
+                Submission.status == SubmissionStatus.SUBMITTED,
+                Submission.user_id != user.id,
+                review.in_coached_orgs(orgs),
+            )
+        )
+        or 0
     )
-    if orgs is not None:
-        query = query.where(Submission.organization_id.in_(orgs))
-    return db.scalar(query) or 0

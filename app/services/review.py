@@ -15,7 +15,7 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,16 +81,19 @@ def coached_org_ids(user: User) -> list[uuid.UUID] | None:
     ]
 
 
+def in_coached_orgs(orgs: list[uuid.UUID] | None) -> ColumnElement[bool]:
+    """Submissions of these organizations (of every one when ``orgs`` is None)."""
+    return true() if orgs is None else Submission.organization_id.in_(orgs)
+
+
 def queue(db: Session, user: User, filters: QueueFilters) -> list[Submission]:
     """Submissions of the organizations where the person coaches (never their own)."""
     orgs = coached_org_ids(user)
     if orgs == []:
         raise Forbidden("The review queue is for coaches and administrators.")
     query = select(Submission).where(
-        Submission.user_id != user.id, _status_filter(filters.status, user)
+        Submission.user_id != user.id, _status_filter(filters.status, user), in_coached_orgs(orgs)
     )
-    if orgs is not None:
-        query = query.where(Submission.organization_id.in_(orgs))
     if filters.micro_credential_id:
         query = query.where(Submission.micro_credential_id == filters.micro_credential_id)
     if filters.teacher_id:
@@ -123,16 +126,20 @@ def _status_filter(status: str, user: User) -> ColumnElement[bool]:
 
 def queue_choices(db: Session, user: User) -> tuple[list[MicroCredential], list[User]]:
     """The micro-credentials and teachers the queue can be filtered by."""
-    orgs = coached_org_ids(user)
-    query = select(Submission).where(Submission.status != SubmissionStatus.DRAFT)
-    if orgs is not None:
-        query = query.where(Submission.organization_id.in_(orgs))
-    rows = list(db.scalars(query.limit(2000)))
-    definitions = {s.micro_credential.id: s.micro_credential for s in rows}
-    teachers = {s.user.id: s.user for s in rows if s.user_id != user.id}
+    scope = and_(
+        Submission.status != SubmissionStatus.DRAFT, in_coached_orgs(coached_org_ids(user))
+    )
+    definitions = db.scalars(
+        select(MicroCredential).where(
+            MicroCredential.id.in_(select(Submission.micro_credential_id).where(scope))
+        )
+    )
+    teachers = db.scalars(
+        select(User).where(User.id.in_(select(Submission.user_id).where(scope)), User.id != user.id)
+    )
     return (
-        sorted(definitions.values(), key=lambda d: (d.name.lower(), d.version)),
-        sorted(teachers.values(), key=lambda u: u.display_name.lower()),
+        sorted(definitions, key=lambda d: (d.name.lower(), d.version)),
+        sorted(teachers, key=lambda u: u.display_name.lower()),
     )
 
 
