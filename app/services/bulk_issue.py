@@ -8,7 +8,6 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ from app.models import (
     User,
 )
 from app.security import policy
-from app.services import audit, awards, credentials, microcredentials
+from app.services import audit, awards, credentials, microcredentials, urls
 from app.services.accounts import normalize_email
 from app.settings import Settings
 from badges import Evidence
@@ -96,7 +95,7 @@ def _check_row(
     if narrative and len(narrative) > MAX_NARRATIVE:
         problems.append(f"line {number}: the narrative is over {MAX_NARRATIVE} characters")
     url = (row.get("evidence_url") or "").strip() or None
-    if url and (urlsplit(url).scheme != "https" or not urlsplit(url).netloc):
+    if url and not urls.is_web(url, frozenset({"https"})):
         problems.append(f"line {number}: evidence_url must be an https:// address")
     if problems:
         return None, problems

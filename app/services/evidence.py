@@ -13,7 +13,6 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -33,7 +32,7 @@ from app.models import (
     User,
 )
 from app.security import policy
-from app.services import audit, notifications
+from app.services import audit, notifications, urls
 from app.services.storage import (
     Upload,
     check_evidence_uploads,
@@ -301,11 +300,8 @@ def valid_url(url: str) -> bool:
     """An absolute http(s) address with a host, of reasonable length and no spaces."""
     if len(url) > MAX_URL_CHARS or any(ch.isspace() for ch in url):
         return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+    parts = urls.split(url)
+    return parts is not None and parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def _remove_files(

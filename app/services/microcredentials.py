@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
@@ -35,7 +34,7 @@ from app.models import (
     User,
 )
 from app.security import policy
-from app.services import audit, badge_images, rubrics, storage
+from app.services import audit, badge_images, rubrics, storage, urls
 from app.settings import Settings
 
 EVIDENCE_KINDS = ("reflection", "files", "links")
@@ -110,8 +109,7 @@ def _strings(value: Any, field: str, label: str) -> list[str]:
 
 
 def _https(url: str, field: str, what: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
+    if not urls.is_web(url):
         raise Invalid(f"{what} needs a web address starting with https://.", field=field)
     return url
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import Resource, ResourceVote
-from app.services import attachments, community_search
+from app.services import attachments, community_search, urls
 from app.services.communities import CommunityAccess, require_read
 from app.services.storage import Upload
 from app.services.threads import check_can_post
@@ -35,8 +34,7 @@ def _check_url(url: str) -> str | None:
     url = url.strip()
     if not url:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc or len(url) > 1000:
+    if not urls.is_web(url) or len(url) > 1000:
         raise Invalid("Enter a web address starting with https:// or http://.", field="url")
     return url
 

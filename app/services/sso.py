@@ -6,7 +6,6 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from authlib.deprecate import AuthlibDeprecationWarning
@@ -21,7 +20,7 @@ from app.db import utcnow
 from app.errors import Invalid, NotFound
 from app.models import OidcIdentity, OidcProvider, Organization, Role, User
 from app.security.tokens import SecretBox, new_token
-from app.services import audit
+from app.services import audit, urls
 from app.services.accounts import find_by_email, normalize_email
 from app.services.organizations import add_member
 from app.settings import Settings
@@ -103,9 +102,8 @@ def configure_provider(
 
 
 def _check_url(settings: Settings, url: str, *, field: str | None = None) -> str:
-    parts = urlsplit(url)
-    allowed = {"https"} | ({"http"} if settings.oidc_allow_insecure_http else set())
-    if parts.scheme not in allowed or not parts.netloc:
+    allowed = frozenset({"https"} | ({"http"} if settings.oidc_allow_insecure_http else set()))
+    if not urls.is_web(url, allowed):
         raise Invalid("The provider address must be an https:// URL.", field=field)
     return url
 

@@ -31,6 +31,7 @@ def test_every_bad_row_is_reported_with_its_line() -> None:
         "not-an-email,,,\n"
         "ok@riverbend.org,,,\n"
         "b@riverbend.org,,ftp://x,\n"
+        "c@riverbend.org,,https://[abc/x,\n"
     )
     with pytest.raises(bulk_issue.BulkProblems) as caught:
         bulk_issue.parse_recipients(text)
@@ -39,6 +40,7 @@ def test_every_bad_row_is_reported_with_its_line() -> None:
     assert any(p.startswith("line 3:") and "valid e-mail" in p for p in problems)
     assert "line 4: ok@riverbend.org already appears on line 2" in problems
     assert "line 5: evidence_url must be an https:// address" in problems
+    assert "line 6: evidence_url must be an https:// address" in problems  # unparsable
 
 
 def test_missing_email_column_and_empty_file() -> None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.errors import Invalid
 from app.models import Membership, OidcIdentity, Role, User, UserSession
 from app.security.access import SESSION_COOKIE
 from app.services import sso
@@ -149,3 +150,21 @@ def test_provider_error_is_shown(web: WebClient, db, org_with_sso) -> None:
     response = web.get("/sso/callback?error=access_denied&error_description=User+cancelled")
     assert response.status_code == 422
     assert "User cancelled" in response.text
+
+
+def test_a_provider_address_that_does_not_parse_is_refused(db, settings) -> None:
+    org = make_org(db)
+    admin = make_user(db, "boss@riverbend.org", org=org, role=Role.ADMIN)
+    for address in ("http://idp.example", "https://[abc/x"):
+        with pytest.raises(Invalid, match="must be an https:// URL"):
+            sso.configure_provider(
+                db,
+                settings,
+                org,
+                admin,
+                label="IdP",
+                issuer_url=address,
+                client_id="id",
+                client_secret="secret",
+                enabled=True,
+            )

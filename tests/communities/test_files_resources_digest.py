@@ -125,6 +125,9 @@ def test_resource_library_share_filter_vote_and_search(web: WebClient, db, world
     bad = web.post(f"{BASE}/math/resources", {"title": "X", "url": "javascript:alert(1)"})
     assert bad.status_code == 422
     assert "https://" in bad.text
+    broken = web.post(f"{BASE}/math/resources", {"title": "X", "url": "http://[abc/x"})
+    assert broken.status_code == 422  # urlsplit refuses it; a clear message, not a 500
+    assert "https://" in broken.text
     shared = web.post(
         f"{BASE}/math/resources",
         {

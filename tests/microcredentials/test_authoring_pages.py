@@ -120,6 +120,7 @@ def test_add_criterion_and_level_without_script(web: WebClient, db, org) -> None
         ({"level_points_2": "lots"}, "rubric", "whole points"),
         ({"validity_months": "-3"}, "validity_months", "whole number of months"),
         ({"alignments": "No address"}, "alignments", "name and a web address"),
+        ({"alignments": "Broken | http://[abc/x"}, "alignments", "web address"),
         ({"ev_reflection_include": ""}, "evidence_requirements", "at least one evidence part"),
     ],
 )
