@@ -22,6 +22,7 @@ from badges import KeyPair, Profile, did_document, did_web, jwks, public_jwk
 
 #: Data Integrity proofs use Ed25519 (eddsa-rdfc-2022); VC-JWT uses RSA (RS256).
 ALGORITHMS = ("ed25519", "rsa")
+JWT_ALGORITHMS = ("rsa",)  # the keys published in JWKS (Ed25519 signs Data Integrity proofs)
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,11 @@ def current_keys(db: Session, settings: Settings, org: Organization) -> IssuerKe
     )
 
 
-def _public_pairs(
-    db: Session, settings: Settings, org: Organization
+def _published_pairs(
+    db: Session, settings: Settings, org: Organization, algorithms: tuple[str, ...] = ALGORITHMS
 ) -> tuple[list[KeyPair], list[KeyPair]]:
-    rows = ensure_keys(db, settings, org)
+    """The organization's current and retired keys of these algorithms (others not decrypted)."""
+    rows = [k for k in ensure_keys(db, settings, org) if k.algorithm in algorithms]
     current = [_pair(settings, org, k) for k in rows if k.retired_at is None]
     retired = [_pair(settings, org, k) for k in rows if k.retired_at is not None]
     return current, retired
@@ -147,7 +149,7 @@ def _public_pairs(
 
 def did_document_for(db: Session, settings: Settings, org: Organization) -> dict[str, Any]:
     """The DID document: current keys, and retired ones still as assertion methods."""
-    current, retired = _public_pairs(db, settings, org)
+    current, retired = _published_pairs(db, settings, org)
     return did_document(org_did(settings, org), current=current, retired=retired)
 
 
@@ -155,8 +157,8 @@ def jwks_for(db: Session, settings: Settings, orgs: list[Organization]) -> dict[
     """A JWKS of the JWT keys (current and retired) of the given organizations."""
     pairs: list[KeyPair] = []
     for org in orgs:
-        current, retired = _public_pairs(db, settings, org)
-        pairs.extend(p for p in current + retired if p.type != "ed25519")
+        current, retired = _published_pairs(db, settings, org, JWT_ALGORITHMS)
+        pairs.extend(current + retired)
     return jwks(pairs)
 
 
