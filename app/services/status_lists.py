@@ -94,8 +94,14 @@ def allocate(
 def set_bit(
     db: Session, settings: Settings, status_list: StatusList, index: int, revoked: bool
 ) -> None:
-    """Set or clear a credential's bit and re-sign the list credential."""
-    bits = Bits(status_list.size, status_list.bits)
+    """Set or clear a credential's bit and re-sign the list credential.
+
+    The row's bits are locked and re-read first, so two revocations in the same list never overwrite
+    each other's bit."""
+    current = db.scalars(
+        select(StatusList.bits).where(StatusList.id == status_list.id).with_for_update()
+    ).one()
+    bits = Bits(status_list.size, current)
     bits.set(index, revoked)
     status_list.bits = bits.to_bytes()
     sign(db, settings, status_list)
