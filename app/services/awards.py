@@ -8,7 +8,9 @@ credential in the caller's transaction. If signing fails, the award stays visibl
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -32,8 +34,6 @@ from badges import Alignment, Evidence, Result, ResultDescription, RubricCriteri
 from badges.loader import OB_CONTEXTS
 
 log = logging.getLogger(__name__)
-
-DAYS_PER_MONTH = 30.44
 
 
 def achievement_url(settings: Settings, definition: MicroCredential) -> str:
@@ -107,6 +107,21 @@ def _criterion(url: str, definition: MicroCredential, item: dict[str, Any]) -> R
     )
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What every credential of one definition shares, computed once for a batch of awards."""
+
+    spec: credentials.AchievementSpec
+    image_png: bytes | None
+
+
+def prepare(settings: Settings, definition: MicroCredential) -> Prepared:
+    """The achievement and its badge image (read and converted once, not per recipient)."""
+    return Prepared(
+        achievement_spec(settings, definition), microcredentials.image_png(settings, definition)
+    )
+
+
 def achievement_document(settings: Settings, definition: MicroCredential) -> dict[str, Any]:
     """The definition as a standalone OB 3.0 ``Achievement`` JSON-LD document."""
     model = credentials.achievement_model(achievement_spec(settings, definition))
@@ -117,8 +132,7 @@ def valid_until_for(definition: MicroCredential, start: datetime | None = None) 
     """When a credential for this definition expires (None when it does not)."""
     if not definition.validity_months:
         return None
-    start = start or utcnow()
-    return start + timedelta(days=round(definition.validity_months * DAYS_PER_MONTH))
+    return credentials.months_after(start or utcnow(), definition.validity_months)
 
 
 def record_award(
@@ -130,10 +144,12 @@ def record_award(
     submission: Submission | None = None,
     awarded_by: User | None = None,
     evidence: tuple[Evidence, ...] = (),
+    prepared: Prepared | None = None,
 ) -> Award:
     """Record the award (once per person and definition) and issue its credential.
 
-    ``evidence`` replaces the generated evidence narrative (bulk issuing passes its own).
+    ``evidence`` replaces the generated evidence narrative (bulk issuing passes its own);
+    ``prepared`` spares re-reading the badge image when awarding many people.
     """
     existing = _existing(db, user, definition)
     if existing is not None:
@@ -163,7 +179,7 @@ def record_award(
         micro_credential=definition.name,
         recipient=user.email,
     )
-    return issue_for_award(db, settings, award, evidence)
+    return issue_for_award(db, settings, award, evidence, prepared)
 
 
 def _existing(db: Session, user: User, definition: MicroCredential) -> Award | None:
@@ -173,12 +189,17 @@ def _existing(db: Session, user: User, definition: MicroCredential) -> Award | N
 
 
 def issue_for_award(
-    db: Session, settings: Settings, award: Award, evidence: tuple[Evidence, ...] = ()
+    db: Session,
+    settings: Settings,
+    award: Award,
+    evidence: tuple[Evidence, ...] = (),
+    prepared: Prepared | None = None,
 ) -> Award:
     """Sign the award's Open Badges credential (idempotent); on failure leave it pending."""
     if award.status == AwardStatus.ISSUED:
         return award
     definition = award.micro_credential
+    prepared = prepared or prepare(settings, definition)
     user = db.get_one(User, award.user_id)
     org = db.get_one(Organization, award.organization_id)
     valid_until = valid_until_for(definition, award.awarded_at)
@@ -186,13 +207,13 @@ def issue_for_award(
     request = credentials.IssueRequest(
         organization=org,
         recipient_email=user.email,
-        achievement=achievement_spec(settings, definition),
+        achievement=prepared.spec,
         idempotency_key=f"award:{award.id}",
         recipient_user=user,
         valid_until=valid_until,
         evidence=evidence or _evidence(settings, award, review),
         results=_results(settings, award, review),
-        image_png=microcredentials.image_png(settings, definition),
+        image_png=prepared.image_png,
     )
     try:
         with db.begin_nested():
@@ -266,7 +287,14 @@ def _results(settings: Settings, award: Award, review: Review | None) -> tuple[R
 
 def retry_pending(db: Session, settings: Settings, org: Organization) -> list[Award]:
     """Try again to issue every award of the organization whose credential is not yet signed."""
-    return [issue_for_award(db, settings, award) for award in unsigned_for_organization(db, org)]
+    pending = unsigned_for_organization(db, org)
+    prepared: dict[uuid.UUID, Prepared] = {}
+    for award in pending:
+        definition = award.micro_credential
+        if definition.id not in prepared:
+            prepared[definition.id] = prepare(settings, definition)
+        issue_for_award(db, settings, award, prepared=prepared[definition.id])
+    return pending
 
 
 def unsigned_for_user(db: Session, user: User) -> list[Award]:

@@ -23,7 +23,7 @@ from app.models import (
     User,
 )
 from app.security import policy
-from app.services import audit, awards, credentials, microcredentials, urls
+from app.services import audit, awards, credentials, urls
 from app.services.accounts import normalize_email
 from app.settings import Settings
 from badges import Evidence
@@ -121,6 +121,23 @@ def load_achievement(text: str) -> credentials.AchievementSpec:
         raise Invalid(f"The achievement file is not valid: {exc!r}") from exc
 
 
+def _row_evidence(recipient: Recipient) -> tuple[Evidence, ...]:
+    if not (recipient.evidence_url or recipient.narrative):
+        return ()
+    return (
+        Evidence(
+            id=recipient.evidence_url,
+            name=recipient.evidence_name,
+            narrative=recipient.narrative,
+        ),
+    )
+
+
+def _users_by_email(db: Session, recipients: list[Recipient]) -> dict[str, User]:
+    emails = [r.email for r in recipients]
+    return {u.email: u for u in db.scalars(select(User).where(User.email.in_(emails)))}
+
+
 def issue_all(
     db: Session,
     settings: Settings,
@@ -130,22 +147,8 @@ def issue_all(
     progress: Callable[[int], None] = lambda _n: None,
 ) -> Iterator[IssuedCredential]:
     """Issue to every recipient (re-running the same file issues nothing twice)."""
-    users = {
-        u.email: u
-        for u in db.scalars(select(User).where(User.email.in_([r.email for r in recipients])))
-    }
+    users = _users_by_email(db, recipients)
     for recipient in recipients:
-        evidence = (
-            (
-                Evidence(
-                    id=recipient.evidence_url,
-                    name=recipient.evidence_name,
-                    narrative=recipient.narrative,
-                ),
-            )
-            if recipient.evidence_url or recipient.narrative
-            else ()
-        )
         yield credentials.issue_credential(
             db,
             settings,
@@ -155,7 +158,7 @@ def issue_all(
                 recipient_user=users.get(recipient.email),
                 achievement=achievement,
                 idempotency_key=f"bulk:{org.id}:{achievement.id}:{recipient.email}",
-                evidence=evidence,
+                evidence=_row_evidence(recipient),
             ),
         )
         progress(1)
@@ -170,18 +173,6 @@ class Outcome:
     already: int
     pending: int
     members: int
-
-
-def _row_evidence(recipient: Recipient) -> tuple[Evidence, ...]:
-    if not (recipient.evidence_url or recipient.narrative):
-        return ()
-    return (
-        Evidence(
-            id=recipient.evidence_url,
-            name=recipient.evidence_name,
-            narrative=recipient.narrative,
-        ),
-    )
 
 
 def issue_definition(
@@ -200,14 +191,10 @@ def issue_definition(
         raise Forbidden("Only administrators of this organization issue its micro-credentials.")
     if definition.status != DefinitionStatus.PUBLISHED:
         raise Invalid("Publish the micro-credential before issuing it.", field="csv")
-    users = {
-        u.email: u
-        for u in db.scalars(select(User).where(User.email.in_([r.email for r in recipients])))
-    }
+    users = _users_by_email(db, recipients)
     held = set(db.scalars(select(Award.user_id).where(Award.micro_credential_id == definition.id)))
     counts = {"issued": 0, "already": 0, "pending": 0, "members": 0}
-    spec = awards.achievement_spec(settings, definition)
-    image = microcredentials.image_png(settings, definition)
+    prepared = awards.prepare(settings, definition)
     for recipient in recipients:
         user = users.get(recipient.email)
         if user is not None:
@@ -222,6 +209,7 @@ def issue_definition(
                 definition=definition,
                 awarded_by=actor,
                 evidence=_row_evidence(recipient),
+                prepared=prepared,
             )
             counts["issued" if award.status == AwardStatus.ISSUED else "pending"] += 1
             continue
@@ -235,11 +223,11 @@ def issue_definition(
             credentials.IssueRequest(
                 organization=definition.organization,
                 recipient_email=recipient.email,
-                achievement=spec,
+                achievement=prepared.spec,
                 idempotency_key=key,
                 evidence=_row_evidence(recipient),
                 valid_until=awards.valid_until_for(definition),
-                image_png=image,
+                image_png=prepared.image_png,
             ),
         )
         counts["issued"] += 1

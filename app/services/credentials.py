@@ -68,6 +68,14 @@ class IssueRequest:
     image_png: bytes | None = None  # the achievement's artwork for baked images
 
 
+DAYS_PER_MONTH = 30.44
+
+
+def months_after(start: datetime, months: int) -> datetime:
+    """``months`` average months after ``start`` (validity periods are counted this way)."""
+    return start + timedelta(days=round(months * DAYS_PER_MONTH))
+
+
 def spec_from_credential(credential: dict[str, Any]) -> AchievementSpec:
     """The achievement of an issued credential, to issue it again (renewal, re-issue)."""
     achievement = credential["credentialSubject"]["achievement"]
@@ -342,7 +350,7 @@ def renew(
         old,
         email=old.recipient_email,
         key=f"renew:{old.id}",
-        valid_until=utcnow() + timedelta(days=round(months * 30.44)),
+        valid_until=months_after(utcnow(), months),
     )
     audit.record(
         db,
