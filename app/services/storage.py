@@ -13,7 +13,7 @@ import re
 import secrets
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -260,17 +260,35 @@ def _is_text(data: bytes) -> bool:
 
 def check_upload(settings: Settings, upload: Upload) -> str:
     """The upload's real content type, or Invalid with a reason people can act on."""
-    limit_mb = settings.upload_max_file_bytes // (1024 * 1024)
+    return _checked_type(
+        upload,
+        settings.upload_max_file_bytes,
+        f"{settings.upload_max_file_bytes // (1024 * 1024)} MB",
+        _community_type,
+        "is not a PDF, an image (PNG, JPEG, GIF, WebP) or plain text.",
+    )
+
+
+def _community_type(data: bytes) -> str | None:
+    content_type = sniff_type(data)
+    return content_type if content_type in ALLOWED_TYPES else None
+
+
+def _checked_type(
+    upload: Upload,
+    max_bytes: int,
+    limit_text: str,
+    sniff: Callable[[bytes], str | None],
+    refusal: str,
+) -> str:
+    """The upload's type by content; Invalid naming the file when empty, too large or refused."""
     if not upload.data:
         raise Invalid(f"{_name(upload)} is empty.", field="files")
-    if len(upload.data) > settings.upload_max_file_bytes:
-        raise Invalid(f"{_name(upload)} is larger than {limit_mb} MB.", field="files")
-    content_type = sniff_type(upload.data)
-    if content_type not in ALLOWED_TYPES:
-        raise Invalid(
-            f"{_name(upload)} is not a PDF, an image (PNG, JPEG, GIF, WebP) or plain text.",
-            field="files",
-        )
+    if len(upload.data) > max_bytes:
+        raise Invalid(f"{_name(upload)} is larger than {limit_text}.", field="files")
+    content_type = sniff(upload.data)
+    if content_type is None:
+        raise Invalid(f"{_name(upload)} {refusal}", field="files")
     return content_type
 
 
@@ -408,20 +426,12 @@ def check_evidence_uploads(
         raise Invalid(
             f"A submission can hold at most {settings.evidence_max_files} files.", field="files"
         )
-    types = []
-    for upload in uploads:
-        if not upload.data:
-            raise Invalid(f"{_name(upload)} is empty.", field="files")
-        if len(upload.data) > settings.evidence_max_file_bytes:
-            limit = size_text(settings.evidence_max_file_bytes)
-            raise Invalid(f"{_name(upload)} is larger than {limit}.", field="files")
-        content_type = sniff_evidence_type(upload.data)
-        if content_type is None:
-            raise Invalid(
-                f"{_name(upload)} is not {EVIDENCE_KINDS}; its content was checked, not its name.",
-                field="files",
-            )
-        types.append(content_type)
+    limit = size_text(settings.evidence_max_file_bytes)
+    refusal = f"is not {EVIDENCE_KINDS}; its content was checked, not its name."
+    types = [
+        _checked_type(u, settings.evidence_max_file_bytes, limit, sniff_evidence_type, refusal)
+        for u in uploads
+    ]
     total = kept_bytes + sum(len(u.data) for u in uploads)
     if total > settings.evidence_max_submission_bytes:
         limit = size_text(settings.evidence_max_submission_bytes)
