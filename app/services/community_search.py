@@ -59,8 +59,32 @@ def index(
     thread_id: uuid.UUID | None = None,
     label: str = "",
 ) -> None:
-    """Add or replace a document in the index."""
+    """Replace a document in the index (its text or status changed)."""
     unindex(db, kind, doc_id)
+    add(
+        db,
+        kind,
+        doc_id,
+        community_id=community_id,
+        title=title,
+        body=body,
+        thread_id=thread_id,
+        label=label,
+    )
+
+
+def add(
+    db: Session,
+    kind: str,
+    doc_id: uuid.UUID,
+    *,
+    community_id: uuid.UUID,
+    title: str,
+    body: str,
+    thread_id: uuid.UUID | None = None,
+    label: str = "",
+) -> None:
+    """Add a new document to the index (nothing to replace: no lookup first)."""
     index_many(
         db,
         [

@@ -21,8 +21,8 @@ from app.models import (
 )
 from app.services import audit, notifications
 from app.services.communities import CommunityAccess, require_moderator
-from app.services.posts import get_post, reindex
-from app.services.threads import thread_url
+from app.services.posts import get_post
+from app.services.threads import index_post, thread_url
 from app.settings import Settings
 
 PAST = {"hide": "hidden", "restore": "restored", "remove": "removed"}
@@ -120,7 +120,7 @@ def moderate(
     if post.status == PostStatus.REMOVED and action != "remove":
         raise Forbidden("Removed posts cannot be restored.")
     post.status = ACTIONS[action]
-    reindex(db, post)
+    index_post(db, post)
     db.execute(
         update(PostReport)
         .where(PostReport.post_id == post.id, PostReport.status == ReportStatus.OPEN)

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Post, PostRevision, PostStatus, Reaction, Thread
-from app.services import audit, community_search
+from app.services import audit
 from app.services.communities import CommunityAccess, require_moderator, require_read
 from app.services.markdown import render_markdown
-from app.services.threads import check_body
+from app.services.threads import check_body, index_post
 from app.settings import Settings
 
 REACTIONS = {"thanks": "Thanks", "agree": "Agree", "insightful": "Insightful"}
@@ -53,22 +53,8 @@ def edit(
     post.body = body
     post.body_html = render_markdown(body)
     post.edited_at = utcnow()
-    reindex(db, post)
+    index_post(db, post)
     return post
-
-
-def reindex(db: Session, post: Post) -> None:
-    """Bring the post's search entry in line with its text and status."""
-    thread = post.thread
-    kind, doc_id = ("thread", thread.id) if post.is_opening else ("post", post.id)
-    if post.status != PostStatus.VISIBLE:
-        community_search.unindex(db, kind, doc_id)
-        return
-    community_search.index(
-        db, kind, doc_id, community_id=post.community_id,
-        title=thread.title if post.is_opening else "", body=post.body,
-        thread_id=thread.id, label=thread.title,
-    )  # fmt: skip
 
 
 def revisions(
@@ -90,7 +76,7 @@ def delete_own(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
     """Delete one's own post (soft: the thread keeps a placeholder; history stays for audit)."""
     post = _own_visible_post(db, ctx, post_id)
     post.status = PostStatus.DELETED
-    reindex(db, post)
+    index_post(db, post)
     audit.record(
         db,
         "community.post_deleted",

@@ -83,7 +83,7 @@ def share(
             uploader=ctx.user,
             resource_id=resource.id,
         )
-    community_search.index(
+    community_search.add(
         db,
         "resource",
         resource.id,

@@ -19,6 +19,7 @@ from app.models import (
     Membership,
     MemberStatus,
     Post,
+    PostStatus,
     Thread,
     User,
 )
@@ -122,10 +123,7 @@ def create_thread(
     db.flush()
     post = _add_post(db, settings, ctx, thread, body, uploads or [], opening=True)
     ctx.community.thread_count += 1
-    community_search.index(
-        db, "thread", thread.id, community_id=ctx.community.id, title=title, body=body,
-        thread_id=thread.id,
-    )  # fmt: skip
+    index_post(db, post, new=True)
     _notify_mentions(db, settings, ctx, thread, post)
     return thread
 
@@ -148,10 +146,7 @@ def reply(
     post = _add_post(db, settings, ctx, thread, body, uploads or [], opening=False)
     thread.reply_count += 1
     thread.last_activity_at = utcnow()
-    community_search.index(
-        db, "post", post.id, community_id=ctx.community.id, title="", body=body,
-        thread_id=thread.id, label=thread.title,
-    )  # fmt: skip
+    index_post(db, post, new=True)
     mentioned = _notify_mentions(db, settings, ctx, thread, post)
     author = thread.author
     if author is not None and author.id not in mentioned and not _muted(db, thread, author):
@@ -290,3 +285,23 @@ def list_posts(
 def last_page(settings: Settings, thread: Thread) -> int:
     """The number of the thread's last page."""
     return make_page(10**9, thread.reply_count + 1, settings.community_posts_per_page).count
+
+
+def index_post(db: Session, post: Post, *, new: bool = False) -> None:
+    """Bring the post's search entry in line with its text and status (``new``: just added)."""
+    thread = post.thread
+    kind, doc_id = ("thread", thread.id) if post.is_opening else ("post", post.id)
+    if post.status != PostStatus.VISIBLE:
+        community_search.unindex(db, kind, doc_id)
+        return
+    write = community_search.add if new else community_search.index
+    write(
+        db,
+        kind,
+        doc_id,
+        community_id=post.community_id,
+        title=thread.title if post.is_opening else "",
+        body=post.body,
+        thread_id=thread.id,
+        label=thread.title,
+    )
