@@ -169,6 +169,11 @@ def parse_attachment(db: Session, org: Organization, value: str) -> tuple[str | 
     return kind, ref
 
 
+def community_url(community: Community) -> str:
+    """The community's page."""
+    return f"/orgs/{community.organization.slug}/communities/{community.slug}"
+
+
 def attached_to(db: Session, kind: str, ref: str) -> list[Community]:
     """Communities attached to a module or micro-credential (``kind``, ``ref``)."""
     return list(

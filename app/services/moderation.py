@@ -20,7 +20,7 @@ from app.models import (
     User,
 )
 from app.services import audit, notifications
-from app.services.communities import CommunityAccess, require_moderator
+from app.services.communities import CommunityAccess, community_url, require_moderator
 from app.services.posts import get_post
 from app.services.threads import index_post, thread_url
 from app.settings import Settings
@@ -64,7 +64,7 @@ def report(
         target_type="community_post",
         target_id=post.id,
     )
-    queue_url = thread_url(ctx, post.thread).rsplit("/threads/", 1)[0] + "/moderation"
+    queue_url = f"{community_url(ctx.community)}/moderation"
     for facilitator in _facilitators(db, ctx):
         notifications.notify(
             db, settings, facilitator, "moderation",

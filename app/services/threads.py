@@ -24,7 +24,7 @@ from app.models import (
     User,
 )
 from app.services import attachments, community_search, notifications
-from app.services.communities import CommunityAccess, require_read
+from app.services.communities import CommunityAccess, community_url, require_read
 from app.services.markdown import render_markdown
 from app.services.storage import Upload
 from app.settings import Settings
@@ -198,8 +198,7 @@ def _add_post(
 
 def thread_url(ctx: CommunityAccess, thread: Thread, post: Post | None = None) -> str:
     """The thread's page (and the post's anchor)."""
-    org = ctx.community.organization.slug
-    url = f"/orgs/{org}/communities/{ctx.community.slug}/threads/{thread.id}"
+    url = f"{community_url(ctx.community)}/threads/{thread.id}"
     return f"{url}?page=last#post-{post.id}" if post is not None else url
 
 

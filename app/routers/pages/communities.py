@@ -87,7 +87,7 @@ def create(
         return _directory(request, db, org, exc.status_code, errors=errors, values=values)
     return redirect(
         request,
-        f"/orgs/{org.org.slug}/communities/{community.slug}",
+        communities.community_url(community),
         f"{community.name} is ready. You are its facilitator.",
     )
 

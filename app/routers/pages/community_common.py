@@ -28,7 +28,7 @@ Community = Annotated[CommunityAccess, Depends(community_access)]
 
 def base_url(ctx: CommunityAccess) -> str:
     """The community's page."""
-    return f"/orgs/{ctx.community.organization.slug}/communities/{ctx.community.slug}"
+    return communities.community_url(ctx.community)
 
 
 def read_uploads(settings: Settings, files: list[UploadFile] | None) -> list[Upload]:
