@@ -18,7 +18,7 @@ from app.models import (
     User,
 )
 from app.services import communities, moderation, resources, threads
-from app.settings import Settings, get_settings
+from app.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,12 @@ DEMO = (
 )  # fmt: skip
 
 
-def seed_communities(db: Session, org: Organization, people: list[User]) -> None:
+def seed_communities(
+    db: Session, settings: Settings, org: Organization, people: list[User]
+) -> None:
     """Create the demo communities once (a community that already exists is left alone)."""
-    settings = get_settings(community_new_account_days=0)  # no new-account limit while seeding
+    # no new-account posting limit while seeding
+    settings = settings.model_copy(update={"community_new_account_days": 0})
     coach = people[1]
     for spec in DEMO:
         exists = db.scalar(

@@ -64,7 +64,7 @@ def seed_demo(db: Session, settings: Settings) -> list[DemoAccount]:
         db.flush()
         organizations.add_member(db, org, user, account.role)
         people.append(user)
-    seed_communities(db, org, people)
+    seed_communities(db, settings, org, people)
     seed_learning(db, org)
     seed_microcredentials(db, settings, org, people)
     seed_review(db, settings, org, people)
