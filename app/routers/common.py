@@ -198,6 +198,12 @@ def safe_next(url: str | None, default: str = "/") -> str:
     return url
 
 
+def wants_json(request: Request, types: tuple[str, ...]) -> bool:
+    """Whether the client asks for one of these JSON types rather than a web page."""
+    accept = request.headers.get("accept", "")
+    return any(t in accept for t in types) and "text/html" not in accept
+
+
 def client_ip(request: Request) -> str:
     """The client's address as seen by the server (the proxy sets it via --forwarded-allow-ips)."""
     return request.client.host if request.client else "unknown"

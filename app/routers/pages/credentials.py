@@ -20,6 +20,7 @@ from app.routers.common import (
     render,
     verify_here,
     verify_rate_limited,
+    wants_json,
 )
 from app.security.access import (
     AppSettings,
@@ -107,8 +108,7 @@ def credential_page(
 ) -> Response:
     """A published credential: JSON-LD for machines, a page with live verification for people."""
     row = credentials.get_public(db, credential_id)
-    accept = request.headers.get("accept", "")
-    if any(t in accept for t in JSON_TYPES) and "text/html" not in accept:
+    if wants_json(request, JSON_TYPES):
         return JSONResponse(row.credential_json, media_type="application/ld+json")
     report = verify_here(request, db, settings, row.credential_json, None)
     url = credentials.credential_url(settings, row.id)

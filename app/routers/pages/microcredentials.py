@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.errors import AppError, Invalid
 from app.models import DefinitionStatus, MicroCredential, Role, User
-from app.routers.common import TransactionalRoute, redirect, render
+from app.routers.common import TransactionalRoute, redirect, render, wants_json
 from app.routers.pages import microcredential_form as editor
 from app.security import policy
 from app.security.access import (
@@ -314,11 +314,6 @@ def catalog(request: Request, db: Db, user: CurrentUser) -> Response:
     return render(request, "microcredentials/catalog.html", items=items)
 
 
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return any(t in accept for t in JSON_TYPES) and "text/html" not in accept
-
-
 @router.get(
     "/micro-credentials/{definition_id}", dependencies=[Depends(public)], response_model=None
 )
@@ -326,7 +321,7 @@ def detail(
     request: Request, db: Db, settings: AppSettings, user: MaybeUser, definition_id: uuid.UUID
 ) -> Response:
     """The micro-credential's page, or its OB 3.0 Achievement for JSON clients."""
-    if _wants_json(request):
+    if wants_json(request, JSON_TYPES):
         definition = microcredentials.get_public(db, definition_id)
         return JSONResponse(
             awards.achievement_document(settings, definition), media_type="application/ld+json"
