@@ -60,7 +60,7 @@ def test_crash_before_commit_leaves_an_orphan_that_the_clean_up_removes(
     assert kept.status_code == 303
     # The process dies after writing the file and before the commit: no rollback hook runs.
     monkeypatch.setattr(attachments, "discard_on_rollback", lambda *_args: None)
-    monkeypatch.setattr(community_search, "index", crash)
+    monkeypatch.setattr(community_search, "add", crash)
     with pytest.raises(SystemError, match="killed"):
         web.post(
             THREADS,
