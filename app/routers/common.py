@@ -16,12 +16,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from app.errors import AppError
 from app.models import AccessToken, User
 from app.security import csrf
 from app.security.scopes import SCOPES
 from app.services import mail, notifications, rate_limits, throttle, verification
+from app.services.storage import Upload
 from app.settings import Settings, project_path
 
 log = logging.getLogger(__name__)
@@ -196,6 +198,20 @@ def safe_next(url: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
         return default
     return url
+
+
+def read_uploads(items: list[Any] | None, max_bytes: int) -> list[Upload]:
+    """The files a form sent (empty file inputs and non-file values are skipped); each is read
+    to at most one byte over ``max_bytes``, enough for the size check to refuse it."""
+    uploads = []
+    for item in items or []:
+        if not isinstance(item, UploadFile):
+            continue
+        data = item.file.read(max_bytes + 1)
+        if not item.filename and not data:
+            continue
+        uploads.append(Upload(filename=item.filename or "file", data=data))
+    return uploads
 
 
 def wants_json(request: Request, types: tuple[str, ...]) -> bool:

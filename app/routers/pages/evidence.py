@@ -7,15 +7,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from app.errors import AppError
 from app.models import MicroCredential, ReviewKind, Submission, SubmissionStatus
-from app.routers.common import TransactionalRoute, redirect, render, stored_file
+from app.routers.common import TransactionalRoute, read_uploads, redirect, render, stored_file
 from app.security.access import AppSettings, CurrentUser, Db, public, verify_csrf
 from app.services import evidence, exemplar_sharing, public_evidence
 from app.services import review as review_service
-from app.services.storage import Upload, size_text
+from app.services.storage import size_text
 from app.settings import Settings
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
@@ -41,7 +41,9 @@ def draft_input(
         elif req["kind"] == evidence.LINKS:
             draft.links[key] = str(form.get(f"links_{key}") or "")
         elif req["kind"] == evidence.FILES:
-            draft.uploads[key] = _uploads(settings, form.getlist(f"files_{key}"))
+            draft.uploads[key] = read_uploads(
+                form.getlist(f"files_{key}"), settings.evidence_max_file_bytes
+            )
     for raw in form.getlist("remove_file"):
         try:
             draft.remove_files.add(uuid.UUID(str(raw)))
@@ -49,18 +51,6 @@ def draft_input(
             continue
     draft.public_evidence = form.get("public_evidence") == "yes"
     return draft
-
-
-def _uploads(settings: Settings, items: list[Any]) -> list[Upload]:
-    uploads = []
-    for item in items:
-        if not isinstance(item, UploadFile):
-            continue
-        data = item.file.read(settings.evidence_max_file_bytes + 1)
-        if not item.filename and not data:
-            continue
-        uploads.append(Upload(filename=item.filename or "file", data=data))
-    return uploads
 
 
 def form_values(form: FormData) -> dict[str, str]:

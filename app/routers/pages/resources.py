@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
-from app.routers.common import TransactionalRoute, redirect, render, stored_file
-from app.routers.pages.community_common import Community, Text, base_url, read_uploads
+from app.routers.common import TransactionalRoute, read_uploads, redirect, render, stored_file
+from app.routers.pages.community_common import Community, Text, base_url
 from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
 from app.services import attachments, exemplars, resources
 from app.services.communities import CommunityAccess
@@ -73,7 +73,9 @@ def share(
         "grade_band": grade_band, "standards": standards,
     }  # fmt: skip
     try:
-        resources.share(db, settings, ctx, uploads=read_uploads(settings, files), **values)
+        resources.share(
+            db, settings, ctx, uploads=read_uploads(files, settings.upload_max_file_bytes), **values
+        )
     except AppError as exc:
         errors = exc.form_errors()
         return _library(request, db, ctx, exc.status_code, errors=errors, values=values)

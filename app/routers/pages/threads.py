@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
-from app.routers.common import TransactionalRoute, form_error, redirect, render
+from app.routers.common import TransactionalRoute, form_error, read_uploads, redirect, render
 from app.routers.pages.communities import community_page
-from app.routers.pages.community_common import Community, Text, base_url, read_uploads
+from app.routers.pages.community_common import Community, Text, base_url
 from app.security.access import AppSettings, Db, verify_csrf
 from app.services import moderation, posts, threads
 from app.services.communities import CommunityAccess
@@ -75,7 +75,12 @@ def new_thread(
     """Start a thread, with optional attachments."""
     try:
         thread = threads.create_thread(
-            db, settings, ctx, title=title, body=body, uploads=read_uploads(settings, files)
+            db,
+            settings,
+            ctx,
+            title=title,
+            body=body,
+            uploads=read_uploads(files, settings.upload_max_file_bytes),
         )
     except AppError as exc:
         errors = exc.form_errors()
@@ -108,7 +113,12 @@ def add_reply(
     """Reply to a thread."""
     try:
         post = threads.reply(
-            db, settings, ctx, thread_id, body=body, uploads=read_uploads(settings, files)
+            db,
+            settings,
+            ctx,
+            thread_id,
+            body=body,
+            uploads=read_uploads(files, settings.upload_max_file_bytes),
         )
     except AppError as exc:
         errors = exc.form_errors()
