@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.models import (
     Activity,
     Module,
@@ -19,19 +19,13 @@ from app.models import (
     Section,
     User,
 )
-from app.security import policy
 from app.services import audit, module_io
 from app.services.module_document import ActivityDoc, ModuleDoc
 
 
-def _check_author(actor: User | None, org_id: uuid.UUID) -> None:
-    if actor is not None and not policy.can_author_modules(actor, org_id):
-        raise Forbidden("Only administrators of this organization author its modules.")
-
-
 def get_for_author(db: Session, actor: User, org: Organization, module_id: uuid.UUID) -> Module:
     """A module version of ``org`` with its content, for its authors."""
-    _check_author(actor, org.id)
+    module_io.check_author(actor, org.id)
     module = db.scalar(
         select(Module)
         .where(Module.id == module_id, Module.organization_id == org.id)
@@ -47,7 +41,7 @@ def get_for_author(db: Session, actor: User, org: Organization, module_id: uuid.
 
 def list_for_author(db: Session, actor: User, org: Organization) -> list[Module]:
     """The newest version of each of the organization's modules."""
-    _check_author(actor, org.id)
+    module_io.check_author(actor, org.id)
     newest = (
         select(Module.family_id, func.max(Module.version).label("v"))
         .where(Module.organization_id == org.id)
@@ -65,7 +59,7 @@ def list_for_author(db: Session, actor: User, org: Organization) -> list[Module]
 
 def published_for_author(db: Session, actor: User, org: Organization) -> list[Module]:
     """The catalog versions of the organization's published modules, by title."""
-    _check_author(actor, org.id)
+    module_io.check_author(actor, org.id)
     return list(
         db.scalars(
             select(Module)
@@ -88,7 +82,7 @@ def _require_draft(module: Module) -> None:
 
 def update_metadata(db: Session, actor: User, module: Module, fields: dict[str, Any]) -> None:
     """Change a draft's details; Invalid names the form field at fault."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     _require_draft(module)
     current = module_io.export_document(module)
     current.update(fields)
@@ -96,9 +90,7 @@ def update_metadata(db: Session, actor: User, module: Module, fields: dict[str, 
     try:
         doc = ModuleDoc.model_validate(current)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "_form"
-        raise Invalid(first["msg"].removeprefix("Value error, ") + ".", field=field) from exc
+        raise _first_problem(exc) from exc
     module_io.apply_metadata(db, module, doc)
     module.updated_at = utcnow()
 
@@ -111,7 +103,7 @@ def _section_title(title: str, field: str) -> str:
 
 def add_section(actor: User, module: Module, title: str) -> Section:
     """Append a section to a draft."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     _require_draft(module)
     section = Section(position=len(module.sections), title=_section_title(title, "section_title"))
     module.sections.append(section)
@@ -120,7 +112,7 @@ def add_section(actor: User, module: Module, title: str) -> Section:
 
 def rename_section(actor: User, module: Module, section_id: uuid.UUID, title: str) -> Section:
     """Give a section of a draft a new title."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     _require_draft(module)
     section = _section(module, section_id)
     section.title = _section_title(title, f"title-{section_id}")
@@ -139,30 +131,27 @@ def _validated(fields: dict[str, Any]) -> ActivityDoc:
     try:
         return ActivityDoc.model_validate(fields)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "_form"
-        raise Invalid(first["msg"].removeprefix("Value error, ") + ".", field=field) from exc
+        raise _first_problem(exc) from exc
+
+
+def _first_problem(exc: ValidationError) -> Invalid:
+    """The first validation problem as a message beside its field."""
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "_form"
+    return Invalid(first["msg"].removeprefix("Value error, ") + ".", field=field)
 
 
 def add_activity(
     actor: User, module: Module, section_id: uuid.UUID, fields: dict[str, Any]
 ) -> Activity:
     """Append an activity to a section of a draft, validated like an imported one."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     _require_draft(module)
     section = _section(module, section_id)
     doc = _validated(fields)
     activity = module_io.activity_from_doc(doc, module, len(section.activities))
     section.activities.append(activity)
     return activity
-
-
-def find_activity(module: Module, activity_id: uuid.UUID) -> Activity:
-    """An activity of this module version, or NotFound."""
-    for activity in module.activities:
-        if activity.id == activity_id:
-            return activity
-    raise NotFound("This module has no such activity.")
 
 
 def activity_fields(activity: Activity) -> dict[str, Any]:
@@ -174,9 +163,9 @@ def update_activity(
     actor: User, module: Module, activity_id: uuid.UUID, fields: dict[str, Any]
 ) -> Activity:
     """Change an activity of a draft (validated like an imported one; its key is kept)."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     _require_draft(module)
-    activity = find_activity(module, activity_id)
+    activity = module_io.find_activity(module, activity_id)
     doc = _validated(fields)
     fresh = module_io.activity_from_doc(doc, module, activity.position)
     for name in (
@@ -196,7 +185,7 @@ def update_activity(
 
 def move(actor: User, module: Module, item_id: uuid.UUID, direction: int) -> None:
     """Move a section or an activity up (-1) or down (+1) within its list."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     _require_draft(module)
     lists: list[list[Any]] = [list(module.sections)] + [list(s.activities) for s in module.sections]
     for items in lists:
@@ -214,7 +203,7 @@ def move(actor: User, module: Module, item_id: uuid.UUID, direction: int) -> Non
 
 def remove(actor: User, module: Module, item_id: uuid.UUID) -> None:
     """Delete a section (with its activities) or an activity from a draft."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     _require_draft(module)
     for section in module.sections:
         if section.id == item_id:
@@ -229,7 +218,7 @@ def remove(actor: User, module: Module, item_id: uuid.UUID) -> None:
 
 def publish(db: Session, actor: User, module: Module) -> None:
     """Publish a draft; it becomes the version the catalog shows (older ones stay for enrollees)."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     _require_draft(module)
     if not any(s.activities for s in module.sections):
         raise Invalid("Add at least one activity before publishing.")
@@ -253,7 +242,7 @@ def publish(db: Session, actor: User, module: Module) -> None:
 
 def archive(db: Session, actor: User, module: Module) -> None:
     """Take a published version out of the catalog; enrolled teachers can still finish it."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     if module.status != ModuleStatus.PUBLISHED:
         raise Conflict("Only a published module can be archived.")
     module.status = ModuleStatus.ARCHIVED
@@ -269,7 +258,7 @@ def archive(db: Session, actor: User, module: Module) -> None:
 
 def new_version(db: Session, actor: User, module: Module) -> Module:
     """A draft copy of a published version to edit; activities keep their keys."""
-    _check_author(actor, module.organization_id)
+    module_io.check_author(actor, module.organization_id)
     newest = db.scalar(select(func.max(Module.version)).where(Module.family_id == module.family_id))
     if newest != module.version:
         raise Conflict("A newer version of this module exists already; edit that one.")

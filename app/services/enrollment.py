@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid
 from app.models import (
     Activity,
     ActivityKind,
@@ -24,7 +24,7 @@ from app.models import (
     QuizAttempt,
     User,
 )
-from app.services import audit, completion_badges, learner, pathways
+from app.services import audit, completion_badges, learner, module_io, pathways
 from app.settings import Settings
 
 MAX_REFLECTION = 20_000
@@ -121,10 +121,7 @@ def _active(view: learner.Learner) -> Enrollment:
 
 def activity_of(view: learner.Learner, activity_id: uuid.UUID) -> Activity:
     """The activity with this id in the module, or NotFound (ids from elsewhere are refused)."""
-    for activity in view.module.activities:
-        if activity.id == activity_id:
-            return activity
-    raise NotFound("This module has no such activity.")
+    return module_io.find_activity(view.module, activity_id)
 
 
 def open_activity(view: learner.Learner, activity_id: uuid.UUID) -> Activity:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden
+from app.errors import Forbidden, NotFound
 from app.models import (
     Activity,
     ActivityKind,
@@ -82,10 +82,15 @@ def activity_from_doc(doc: ActivityDoc, module: Module, position: int) -> Activi
     )
 
 
+def check_author(actor: User | None, org_id: uuid.UUID) -> None:
+    """Forbidden unless the actor (None: the system) may author the organization's modules."""
+    if actor is not None and not policy.can_author_modules(actor, org_id):
+        raise Forbidden("Only administrators of this organization author its modules.")
+
+
 def import_module(db: Session, org: Organization, actor: User | None, doc: ModuleDoc) -> Module:
     """Create a draft module (version 1) from a validated document."""
-    if actor is not None and not policy.can_author_modules(actor, org.id):
-        raise Forbidden("Only administrators of this organization author its modules.")
+    check_author(actor, org.id)
     module = Module(
         id=uuid.uuid4(),
         organization_id=org.id,
@@ -161,3 +166,11 @@ def activity_dict(activity: Activity) -> dict[str, Any]:
         "evidence_target": activity.evidence_target,
         "questions": activity.questions,
     }
+
+
+def find_activity(module: Module, activity_id: uuid.UUID) -> Activity:
+    """An activity of this module version, or NotFound."""
+    for activity in module.activities:
+        if activity.id == activity_id:
+            return activity
+    raise NotFound("This module has no such activity.")

@@ -263,7 +263,7 @@ def _activity_page(
     **extra: Any,
 ) -> Response:
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    activity = authoring.find_activity(module, activity_id)
+    activity = module_io.find_activity(module, activity_id)
     values = extra.pop("values", None) or authoring.activity_fields(activity)
     if isinstance(values.get("questions"), list):
         values["questions"] = questions_to_text(values["questions"])
