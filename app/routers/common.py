@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, BinaryIO
+from typing import Annotated, Any, BinaryIO
 from urllib.parse import urlsplit
 
-from fastapi import Request, Response
+from fastapi import Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 templates = Jinja2Templates(directory=str(project_path("templates")))
 templates.env.filters["b64"] = lambda text: base64.b64encode(str(text).encode()).decode()
 FLASH_COOKIE = "laurel_flash"
+Text = Annotated[str, Form()]
 NEW_CSRF = "new_csrf_cookie"
 
 

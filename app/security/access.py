@@ -111,6 +111,11 @@ class OrgRole:
         return OrgContext(org=org, user=user, role=role)
 
 
+Member = Annotated[OrgContext, Depends(OrgRole(Role.TEACHER))]
+Coach = Annotated[OrgContext, Depends(OrgRole(Role.COACH))]
+Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
+
+
 class ApiToken:
     """The caller must present a personal access token (Bearer) carrying ``scope``."""
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
-from app.routers.common import TransactionalRoute, redirect, render
+from app.routers.common import Text, TransactionalRoute, redirect, render
 from app.security.access import AppSettings, CurrentUser, Db, public, verify_csrf
 from app.services import access_tokens, accounts
 from app.services.sessions import count_sessions
@@ -17,7 +17,6 @@ from app.services.sessions import count_sessions
 router = APIRouter(
     prefix="/account", route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)]
 )
-Text = Annotated[str, Form()]
 
 
 def _page(

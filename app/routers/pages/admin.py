@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
 from app.models import OrgKind, Role, User
-from app.routers.common import TransactionalRoute, redirect, render
+from app.routers.common import Text, TransactionalRoute, redirect, render
 from app.security.access import Db, platform_admin, verify_csrf
 from app.services import organizations
 
 router = APIRouter(
     prefix="/admin", route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)]
 )
-Text = Annotated[str, Form()]
 PlatformAdmin = Annotated[User, Depends(platform_admin)]
 
 

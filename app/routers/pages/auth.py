@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import AppError
 from app.models import User
 from app.routers.common import (
+    Text,
     TransactionalRoute,
     client_ip,
     form_error,
@@ -30,7 +29,6 @@ from app.services import accounts
 from app.services.sessions import end_all_sessions, end_session, start_session
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-Text = Annotated[str, Form()]
 
 
 def sign_in_response(

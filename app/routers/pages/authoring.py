@@ -6,14 +6,14 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from app.errors import AppError, Invalid
-from app.models import ActivityKind, Role, Standard
-from app.routers.common import TransactionalRoute, file_download, redirect, render
-from app.security.access import Db, OrgContext, OrgRole, verify_csrf
+from app.models import ActivityKind, Standard
+from app.routers.common import Text, TransactionalRoute, file_download, redirect, render
+from app.security.access import Admin, Db, verify_csrf
 from app.services import authoring, module_io, pathways
 from app.services.module_document import (
     MAX_DOCUMENT_BYTES,
@@ -24,7 +24,6 @@ from app.services.module_document import (
 )
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-Text = Annotated[str, Form()]
 
 
 def activity_values(
@@ -53,7 +52,6 @@ def activity_values(
 
 
 ActivityValues = Annotated[dict[str, Any], Depends(activity_values)]
-Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
 METADATA = (
     "title",
     "summary",

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
-from app.models import GoalStatus, Mentorship, Role, User
-from app.routers.common import TransactionalRoute, redirect, render
-from app.security.access import AppSettings, CurrentUser, Db, OrgContext, OrgRole, verify_csrf
+from app.models import GoalStatus, Mentorship, User
+from app.routers.common import Text, TransactionalRoute, redirect, render
+from app.security.access import (
+    Admin,
+    AppSettings,
+    CurrentUser,
+    Db,
+    OrgContext,
+    verify_csrf,
+)
 from app.services import mentorship as coaching
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-Text = Annotated[str, Form()]
-Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
 
 
 def _uuid(value: str, field: str, message: str) -> uuid.UUID:

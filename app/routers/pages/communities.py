@@ -10,16 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
 from app.models import JoinPolicy
-from app.routers.common import TransactionalRoute, form_error, redirect, render
-from app.routers.pages.community_common import (
-    Coach,
-    Community,
-    Member,
-    Text,
-    base_url,
-)
+from app.routers.common import Text, TransactionalRoute, form_error, redirect, render
+from app.routers.pages.community_common import Community, base_url
 from app.security import policy
-from app.security.access import AppSettings, Db, verify_csrf
+from app.security.access import AppSettings, Coach, Db, Member, verify_csrf
 from app.services import communities, community_search, threads
 from app.services.communities import CommunityAccess
 

@@ -1,19 +1,14 @@
-"""Shared pieces of the community pages: the community in the path, uploads and URLs."""
+"""Shared pieces of the community pages: the community in the path and its URL."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Form
+from fastapi import Depends
 
-from app.models import Role
-from app.security.access import Db, OrgContext, OrgRole
+from app.security.access import Db, Member
 from app.services import communities
 from app.services.communities import CommunityAccess
-
-Text = Annotated[str, Form()]
-Member = Annotated[OrgContext, Depends(OrgRole(Role.TEACHER))]
-Coach = Annotated[OrgContext, Depends(OrgRole(Role.COACH))]
 
 
 def community_access(community: str, org: Member, db: Db) -> CommunityAccess:

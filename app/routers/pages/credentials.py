@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.errors import AppError, Invalid, NotFound
-from app.models import IssuedCredential, Role
+from app.models import IssuedCredential
 from app.routers.common import (
     TransactionalRoute,
     file_download,
@@ -23,18 +23,17 @@ from app.routers.common import (
     wants_json,
 )
 from app.security.access import (
+    Admin,
     AppSettings,
     CurrentUser,
     Db,
     OrgContext,
-    OrgRole,
     public,
     verify_csrf,
 )
 from app.services import awards, credentials, downloads, qr
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
 JSON_TYPES = ("application/ld+json", "application/json", "application/vc+ld+json")
 
 

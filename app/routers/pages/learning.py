@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -17,7 +16,6 @@ from app.security.access import CurrentUser, Db, verify_csrf
 from app.services import pathways, recommendations, transcript
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-Text = Annotated[str, Form()]
 
 
 @router.get("/learning", response_class=HTMLResponse)

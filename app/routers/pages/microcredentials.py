@@ -4,7 +4,7 @@ public Achievement (JSON-LD) and image, bulk issuing, and awards waiting for the
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
@@ -12,17 +12,17 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app.errors import AppError, Invalid
-from app.models import DefinitionStatus, MicroCredential, Role, User
+from app.models import DefinitionStatus, MicroCredential, User
 from app.routers.common import TransactionalRoute, redirect, render, wants_json
 from app.routers.pages import microcredential_form as editor
 from app.security import policy
 from app.security.access import (
+    Admin,
     AppSettings,
     CurrentUser,
     Db,
     MaybeUser,
     OrgContext,
-    OrgRole,
     public,
     verify_csrf,
 )
@@ -38,7 +38,6 @@ from app.services import (
 from app.settings import Settings
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
 JSON_TYPES = ("application/ld+json", "application/json")
 MAX_CSV_BYTES = 2 * 1024 * 1024
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
-from app.routers.common import TransactionalRoute, redirect, render
+from app.routers.common import Text, TransactionalRoute, redirect, render
 from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
 from app.services import catalog, communities, enrollment, learner
 from app.services.learning_markdown import render_markdown
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-Text = Annotated[str, Form()]
 
 
 def _hours(value: str) -> Decimal | None:

@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
 from app.models import Role
-from app.routers.common import TransactionalRoute, form_error, redirect, render
+from app.routers.common import Text, TransactionalRoute, form_error, redirect, render
 from app.security.access import (
+    Admin,
     AppSettings,
+    Coach,
     CurrentUser,
     Db,
     OrgContext,
-    OrgRole,
     public,
     verify_csrf,
 )
 from app.services import organizations, sso
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-Text = Annotated[str, Form()]
-Coach = Annotated[OrgContext, Depends(OrgRole(Role.COACH))]
-Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
 
 
 def parse_role(value: str) -> Role:

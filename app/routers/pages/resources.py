@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
-from app.routers.common import TransactionalRoute, read_uploads, redirect, render, stored_file
-from app.routers.pages.community_common import Community, Text, base_url
+from app.routers.common import Text, TransactionalRoute, read_uploads, redirect, render, stored_file
+from app.routers.pages.community_common import Community, base_url
 from app.security.access import AppSettings, CurrentUser, Db, verify_csrf
 from app.services import attachments, exemplars, resources
 from app.services.communities import CommunityAccess

@@ -11,17 +11,23 @@ from starlette.datastructures import FormData
 
 from app.db import utcnow
 from app.errors import AppError, Invalid
-from app.models import Decision, ReviewKind, Role, Submission, SubmissionStatus, User
+from app.models import Decision, ReviewKind, Submission, SubmissionStatus, User
 from app.routers.common import TransactionalRoute, redirect, render
 from app.routers.pages.evidence import PostedForm, form_values
 from app.security import policy
-from app.security.access import AppSettings, CurrentUser, Db, OrgContext, OrgRole, verify_csrf
+from app.security.access import (
+    Admin,
+    AppSettings,
+    CurrentUser,
+    Db,
+    OrgContext,
+    verify_csrf,
+)
 from app.services import evidence, rubrics
 from app.services import review as reviews
 from app.settings import Settings
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-Admin = Annotated[OrgContext, Depends(OrgRole(Role.ADMIN))]
 
 
 def _uuid(raw: str) -> uuid.UUID | None:

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
-from app.routers.common import TransactionalRoute, form_error, read_uploads, redirect, render
+from app.routers.common import Text, TransactionalRoute, form_error, read_uploads, redirect, render
 from app.routers.pages.communities import community_page
-from app.routers.pages.community_common import Community, Text, base_url
+from app.routers.pages.community_common import Community, base_url
 from app.security.access import AppSettings, Db, verify_csrf
 from app.services import moderation, posts, threads
 from app.services.communities import CommunityAccess
