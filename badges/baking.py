@@ -22,6 +22,8 @@ PNG_KEYWORD = b"openbadgecredential"
 PNG_KEYWORD_OB2 = b"openbadges"
 OB3_NS = "https://purl.imsglobal.org/ob/v3p0"
 OB2_NS = "http://openbadges.org"
+SVG_TAG = f"{{{OB3_NS}}}credential"
+SVG_TAG_OB2 = f"{{{OB2_NS}}}assertion"
 MAX_TEXT = 4 * 1024 * 1024
 _PREFIX = re.compile(rb"""xmlns:openbadges\s*=\s*(["'])(.*?)\1""", re.S)
 
@@ -105,12 +107,27 @@ def _itxt_text(body: bytes) -> str:
 def unbake_png(image: bytes, *, ob2: bool = False) -> str:
     """The credential text in a baked PNG (OB 2.0 keyword ``openbadges`` with ``ob2=True``)."""
     keyword = PNG_KEYWORD_OB2 if ob2 else PNG_KEYWORD
-    found = [b for t, b in png_chunks(image) if t == b"iTXt" and _itxt_keyword(b) == keyword]
+    return _required(_png_text(png_chunks(image), keyword), _no_png_chunk(keyword))
+
+
+def _png_text(chunks: list[tuple[bytes, bytes]], keyword: bytes) -> str | None:
+    """The text of the one iTXt chunk with this keyword; None when there is none."""
+    found = [b for t, b in chunks if t == b"iTXt" and _itxt_keyword(b) == keyword]
     if not found:
-        raise BakingError(f"PNG has no iTXt chunk {keyword.decode()!r}")
+        return None
     if len(found) > 1:
         raise BakingError(f"PNG has {len(found)} {keyword.decode()!r} chunks; expected one")
     return _itxt_text(found[0])
+
+
+def _no_png_chunk(keyword: bytes) -> str:
+    return f"PNG has no iTXt chunk {keyword.decode()!r}"
+
+
+def _required(text: str | None, missing: str) -> str:
+    if text is None:
+        raise BakingError(missing)
+    return text
 
 
 # ---------------------------------------------------------------- SVG
@@ -162,7 +179,7 @@ def _root_tag_span(svg: bytes) -> tuple[int, int]:
 def bake_svg(svg: bytes, credential: dict[str, Any] | str) -> bytes:
     """Insert ``<openbadges:credential>`` right after the ``<svg>`` start tag."""
     root = _parse_svg(svg)
-    if root.find(f"{{{OB3_NS}}}credential") is not None:
+    if root.find(SVG_TAG) is not None:
         raise BakingError("SVG already holds a credential")
     begin, end = _root_tag_span(svg)
     tag = svg[begin:end]
@@ -184,10 +201,16 @@ def _credential_element(credential: dict[str, Any] | str) -> bytes:
 
 def unbake_svg(svg: bytes, *, ob2: bool = False) -> str:
     """The credential text in a baked SVG (OB 2.0 ``openbadges:assertion`` with ``ob2=True``)."""
-    root = _parse_svg(svg)
-    tag = f"{{{OB2_NS}}}assertion" if ob2 else f"{{{OB3_NS}}}credential"
+    tag = SVG_TAG_OB2 if ob2 else SVG_TAG
+    return _required(_svg_text(_parse_svg(svg), tag), _no_svg_element(tag))
+
+
+def _svg_text(root: Any, tag: str) -> str | None:
+    """The credential in the one element with this tag; None when there is none."""
     found = root.findall(tag)
-    if len(found) != 1:
+    if not found:
+        return None
+    if len(found) > 1:
         raise BakingError(f"SVG has {len(found)} {tag} elements; expected one")
     element = found[0]
     text = element.get("verify") or (element.text or "").strip()
@@ -196,22 +219,26 @@ def unbake_svg(svg: bytes, *, ob2: bool = False) -> str:
     return str(text)
 
 
+def _no_svg_element(tag: str) -> str:
+    return f"SVG has 0 {tag} elements; expected one"
+
+
 def unbake(image: bytes) -> str:
-    """Extract the credential (JSON or JWS text) from a PNG or SVG, OB 3.0 or else OB 2.0."""
+    """Extract the credential (JSON or JWS text) from a PNG or SVG, OB 3.0 or else OB 2.0.
+
+    The image is parsed once; the OB 2.0 form is read only when no OB 3.0 one is present."""
     if image.startswith(PNG_SIGNATURE):
-        try:
-            return unbake_png(image)
-        except BakingError as exc:
-            if "no iTXt" not in str(exc):
-                raise
-            return unbake_png(image, ob2=True)
+        chunks = png_chunks(image)
+        text = _png_text(chunks, PNG_KEYWORD)
+        if text is None:
+            text = _png_text(chunks, PNG_KEYWORD_OB2)
+        return _required(text, _no_png_chunk(PNG_KEYWORD_OB2))
     if image.lstrip()[:1] == b"<":
-        try:
-            return unbake_svg(image)
-        except BakingError as exc:
-            if "has 0 " not in str(exc):
-                raise
-            return unbake_svg(image, ob2=True)
+        root = _parse_svg(image)
+        text = _svg_text(root, SVG_TAG)
+        if text is None:
+            text = _svg_text(root, SVG_TAG_OB2)
+        return _required(text, _no_svg_element(SVG_TAG_OB2))
     raise BakingError("not a PNG or SVG image")
 
 
