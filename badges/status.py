@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import gzip
 import io
 import secrets
@@ -11,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from badges.errors import StatusError
+from badges.keys import b64url, b64url_decode
 from badges.loader import VC_V2
 from badges.models import format_datetime, now_utc
 
@@ -59,14 +59,14 @@ class StatusList:
     def encode(self) -> str:
         """``u`` + base64url (no padding) of the GZIP-compressed bits."""
         packed = gzip.compress(bytes(self._bits), mtime=0)
-        return "u" + base64.urlsafe_b64encode(packed).rstrip(b"=").decode("ascii")
+        return "u" + b64url(packed)
 
     @classmethod
     def decode(cls, encoded: str) -> StatusList:
         """Parse an ``encodedList`` (multibase ``u`` prefix optional, as in StatusList2021)."""
         text = encoded[1:] if encoded.startswith("u") else encoded
         try:
-            packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            packed = b64url_decode(text)
             with gzip.GzipFile(fileobj=io.BytesIO(packed)) as fh:
                 raw = fh.read(MAX_BITS // 8 + 1)
         except (ValueError, OSError, EOFError) as exc:

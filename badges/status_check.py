@@ -10,7 +10,7 @@ from badges.errors import BadgeError, StatusError
 from badges.resolver import Fetcher, KeyResolver
 from badges.result import Check
 from badges.status import StatusList
-from badges.vcjwt import check_claims, verify_jwt_signature
+from badges.vcjwt import check_claims, issuer_of, verify_jwt_signature
 
 BITSTRING_TYPES = {
     "BitstringStatusListEntry": "BitstringStatusList",
@@ -58,7 +58,7 @@ def _check_entry(
         return _unknown(f"{kind} not checked: no status fetcher (offline)")
     try:
         if kind in BITSTRING_TYPES:
-            return _bitstring(entry, str(kind), _issuer(credential), fetch, resolver, now)
+            return _bitstring(entry, str(kind), issuer_of(credential), fetch, resolver, now)
         if kind == REVOCATION_LIST:
             return _revocation_list(entry, credential, fetch)
     except BadgeError as exc:
@@ -66,11 +66,6 @@ def _check_entry(
     except Exception as exc:  # the app's fetcher may raise anything (HTTP client errors)
         return _unknown(f"status unknown: the status list could not be fetched ({exc!r})")
     return _unknown(f"unsupported status type {kind!r}")
-
-
-def _issuer(doc: dict[str, Any]) -> str:
-    issuer = doc.get("issuer")
-    return str(issuer.get("id") if isinstance(issuer, dict) else issuer)
 
 
 def _bitstring(
@@ -125,7 +120,7 @@ def _verified_list(doc: Any, url: str, issuer: str, resolver: KeyResolver) -> di
         vc, controller = doc, proof.key.controller
     else:
         raise StatusError(f"{url} is not a credential")
-    if _issuer(vc) != issuer or controller != issuer:
+    if issuer_of(vc) != issuer or controller != issuer:
         raise StatusError(f"status list at {url} is not signed by the issuer {issuer}")
     return vc
 
@@ -152,7 +147,7 @@ def _revocation_list(entry: dict[str, Any], credential: dict[str, Any], fetch: F
         raise StatusError(f"{url} is not a revocation list")
     owner = doc.get("issuer")
     owner = owner.get("id") if isinstance(owner, dict) else owner
-    if owner not in (None, _issuer(credential)):
+    if owner not in (None, issuer_of(credential)):
         raise StatusError(f"revocation list at {url} belongs to {owner}, not the issuer")
     listed = doc.get("revokedCredential", doc.get("revokedCredentials", []))
     if not isinstance(listed, list):

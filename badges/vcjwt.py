@@ -174,7 +174,8 @@ def verify_jwt_signature(token: str, resolver: KeyResolver) -> tuple[DecodedJwt,
     return decoded, key
 
 
-def _issuer_id(credential: dict[str, Any]) -> str:
+def issuer_of(credential: dict[str, Any]) -> str:
+    """The issuer's id, whether ``issuer`` is a string or a profile object."""
     issuer = credential.get("issuer")
     return str(issuer.get("id") if isinstance(issuer, dict) else issuer)
 
@@ -183,12 +184,12 @@ def _signing_key(decoded: DecodedJwt, resolver: KeyResolver) -> ResolvedKey:
     header = decoded.header
     kid = header.get("kid")
     if isinstance(header.get("jwk"), dict):
-        return _header_jwk_key(header["jwk"], _issuer_id(decoded.credential), resolver)
+        return _header_jwk_key(header["jwk"], issuer_of(decoded.credential), resolver)
     if not isinstance(kid, str) or not kid:
         raise ProofError("JWS header has neither kid nor jwk")
     if ":" in kid:
         return resolver.resolve_method(kid)
-    issuer = _issuer_id(decoded.credential)
+    issuer = issuer_of(decoded.credential)
     wanted = {kid, f"{issuer}{kid}" if kid.startswith("#") else f"{issuer}#{kid}"}
     for key in resolver.issuer_keys(issuer):
         if key.id in wanted:
@@ -215,7 +216,7 @@ def check_claims(decoded: DecodedJwt, *, dates: bool = True) -> list[str]:
     credentials, but VC-JOSE does not for other VCs such as status lists.
     """
     cred, payload = decoded.credential, decoded.payload
-    expected: dict[str, Any] = {"iss": _issuer_id(cred), "jti": cred.get("id")}
+    expected: dict[str, Any] = {"iss": issuer_of(cred), "jti": cred.get("id")}
     subject = cred.get("credentialSubject")
     if isinstance(subject, dict) and subject.get("id"):
         expected["sub"] = subject["id"]
