@@ -186,10 +186,7 @@ def rotate_keys(
     return fresh
 
 
-def organization_for_did(db: Session, settings: Settings, did: str) -> Organization | None:
-    """The organization of this Laurel whose issuer DID this is, if any."""
+def slug_for_did(settings: Settings, did: str) -> str | None:
+    """The short name of the organization of this Laurel whose issuer DID this would be."""
     prefix = _did_web_for(settings, "/orgs/x")[: -len("x")]
-    if not did.startswith(prefix):
-        return None
-    slug = did[len(prefix) :]
-    return db.scalar(select(Organization).where(Organization.slug == slug))
+    return did[len(prefix) :] if did.startswith(prefix) else None

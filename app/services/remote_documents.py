@@ -67,6 +67,7 @@ class RemoteDocuments:
         self.cache = cache
         self.base = urlsplit(settings.base_url)
         self._seen: dict[str, Any] = {}  # one verification's documents (no staleness across)
+        self._orgs: dict[str, Organization | None] = {}
 
     def __call__(self, url: str) -> Any:
         if url not in self._seen:
@@ -98,7 +99,7 @@ class RemoteDocuments:
         if kind == "all_jwks":
             orgs = list(self.db.scalars(select(Organization)))
             return issuer.jwks_for(self.db, self.settings, orgs)
-        org = self.db.scalar(select(Organization).where(Organization.slug == groups[0]))
+        org = self.organization(groups[0])
         if org is None:
             raise ResolutionError(f"{url}: no such issuer on this Laurel")
         if kind == "did":
@@ -109,6 +110,12 @@ class RemoteDocuments:
         if document is None:
             raise ResolutionError(f"{url}: no such status list")
         return document
+
+    def organization(self, slug: str) -> Organization | None:
+        """This Laurel's organization with the short name (looked up once per verification)."""
+        if slug not in self._orgs:
+            self._orgs[slug] = self.db.scalar(select(Organization).where(Organization.slug == slug))
+        return self._orgs[slug]
 
     # Everything else ---------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ def verify_credential(
             recipient=email.strip() if email and email.strip() else None,
         )
     checks = [c.to_json() for c in result.checks]
-    checks.append(_known_issuer(db, settings, result))
+    checks.append(_known_issuer(settings, documents, result))
     return Report(
         valid=result.valid,
         verdict=result.verdict,
@@ -87,9 +87,12 @@ def _issuer_id(credential: dict[str, Any] | None) -> str | None:
     return value.get("id") if isinstance(value, dict) else value if isinstance(value, str) else None
 
 
-def _known_issuer(db: Session, settings: Settings, result: VerificationResult) -> dict[str, Any]:
+def _known_issuer(
+    settings: Settings, documents: RemoteDocuments, result: VerificationResult
+) -> dict[str, Any]:
     issuer_id = _issuer_id(result.credential)
-    org = issuer.organization_for_did(db, settings, issuer_id) if issuer_id else None
+    slug = issuer.slug_for_did(settings, issuer_id) if issuer_id else None
+    org = documents.organization(slug) if slug else None
     if org is not None:
         message = f"issued by {org.name}, an organization on this Laurel"
         return {
