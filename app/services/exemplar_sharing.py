@@ -15,7 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.models import Community, EvidenceAttempt, Exemplar, Submission, SubmissionStatus, User
+from app.models import (
+    Community,
+    CommunityMember,
+    EvidenceAttempt,
+    Exemplar,
+    Submission,
+    SubmissionStatus,
+    User,
+)
 from app.services import communities, evidence, exemplars
 from app.services.storage import ALLOWED_TYPES, Upload, storage_for
 from app.settings import Settings
@@ -46,12 +54,18 @@ def _final_attempt(submission: Submission) -> EvidenceAttempt:
 def options(db: Session, user: User, submission: Submission) -> SharingOptions:
     """The communities of this micro-credential the teacher can still share into, and the
     exemplars already shared from this submission."""
-    ref = str(submission.micro_credential.family_id)
-    postable = []
-    for community in communities.attached_to(db, KIND, ref):
-        member = communities.membership(db, community.id, user.id)
-        if communities.CommunityAccess(community, user, member).can_post:
-            postable.append(community)
+    rows = db.execute(
+        select(Community, CommunityMember)
+        .outerjoin(
+            CommunityMember,
+            (CommunityMember.community_id == Community.id) & (CommunityMember.user_id == user.id),
+        )
+        .where(
+            Community.attached_kind == KIND,
+            Community.attached_ref == str(submission.micro_credential.family_id),
+        )
+    ).all()
+    postable = [c for c, m in rows if communities.CommunityAccess(c, user, m).can_post]
     shared = db.execute(
         select(Exemplar, Community)
         .join(Community, Community.id == Exemplar.community_id)
