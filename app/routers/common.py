@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any, BinaryIO
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from app.errors import AppError
+from app.errors import AppError, Invalid
 from app.models import AccessToken, User
 from app.security import csrf
 from app.security.scopes import SCOPES
@@ -213,6 +214,14 @@ def read_uploads(items: list[Any] | None, max_bytes: int) -> list[Upload]:
             continue
         uploads.append(Upload(filename=item.filename or "file", data=data))
     return uploads
+
+
+def form_uuid(value: str, field: str, message: str) -> uuid.UUID:
+    """An id chosen in a form; Invalid(``message``) beside ``field`` when it is not one."""
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise Invalid(message, field=field) from exc
 
 
 def wants_json(request: Request, types: tuple[str, ...]) -> bool:

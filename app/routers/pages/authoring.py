@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.errors import AppError, Invalid
 from app.models import ActivityKind, Standard
-from app.routers.common import Text, TransactionalRoute, file_download, redirect, render
+from app.routers.common import Text, TransactionalRoute, file_download, form_uuid, redirect, render
 from app.security.access import Admin, Db, verify_csrf
 from app.services import authoring, module_io, pathways
 from app.services.module_document import (
@@ -242,7 +242,9 @@ def add_activity(
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
     fields = _activity_input(values)
     try:
-        authoring.add_activity(ctx.user, module, _uuid(section_id, "section_id"), fields)
+        authoring.add_activity(
+            ctx.user, module, form_uuid(section_id, "section_id", "Choose a section."), fields
+        )
     except AppError as exc:
         errors = {("activity_" + exc.field if exc.field else "_form"): exc.detail}
         return _edit_page(request, db, ctx, module_id, exc.status_code, errors=errors)
@@ -330,13 +332,6 @@ def _activity_input(values: dict[str, Any]) -> dict[str, Any]:
         "evidence_target": values["evidence_target"] or None,
         "questions": questions_from_text(values["questions"]) if kind == "quiz" else [],
     }
-
-
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise Invalid("Choose a section.", field=field) from exc
 
 
 @router.post("/orgs/{slug}/modules/{module_id}/items/{item_id}/move", response_class=HTMLResponse)

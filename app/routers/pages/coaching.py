@@ -7,9 +7,9 @@ import uuid
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError, Invalid
+from app.errors import AppError
 from app.models import GoalStatus, Mentorship, User
-from app.routers.common import Text, TransactionalRoute, redirect, render
+from app.routers.common import Text, TransactionalRoute, form_uuid, redirect, render
 from app.security.access import (
     Admin,
     AppSettings,
@@ -21,13 +21,6 @@ from app.security.access import (
 from app.services import mentorship as coaching
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-
-
-def _uuid(value: str, field: str, message: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise Invalid(message, field=field) from exc
 
 
 def _admin_page(
@@ -63,8 +56,8 @@ def assign(
 ) -> Response:
     """Assign a coach to a teacher."""
     try:
-        coach = _uuid(coach_id, "coach_id", "Choose a coach.")
-        teacher = _uuid(teacher_id, "teacher_id", "Choose a teacher.")
+        coach = form_uuid(coach_id, "coach_id", "Choose a coach.")
+        teacher = form_uuid(teacher_id, "teacher_id", "Choose a teacher.")
         made = coaching.assign(db, settings, ctx.org, ctx.user, coach_id=coach, teacher_id=teacher)
     except AppError as exc:
         values = {"coach_id": coach_id, "teacher_id": teacher_id}

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from app.db import utcnow
 from app.errors import AppError, Invalid
 from app.models import Decision, ReviewKind, Submission, SubmissionStatus, User
-from app.routers.common import TransactionalRoute, redirect, render
+from app.routers.common import TransactionalRoute, form_uuid, redirect, render
 from app.routers.pages.evidence import PostedForm, form_values
 from app.security import policy
 from app.security.access import (
@@ -272,9 +272,7 @@ def _admin_action(
 ) -> Response:
     submission = reviews.get_in_org(db, ctx.org, submission_id)
     try:
-        coach = _uuid(coach_id[:40])
-        if coach is None:
-            raise Invalid("Choose a coach.", field=f"coach-{submission.id}")
+        coach = form_uuid(coach_id[:40], f"coach-{submission.id}", "Choose a coach.")
         action(db, settings, ctx.user, submission.id, coach)
     except AppError as exc:
         errors = {
