@@ -127,8 +127,11 @@ def issue_status_list(
     *,
     purpose: str = "revocation",
     proof_format: ProofFormat = "di",
+    valid_from: datetime | None = None,
 ) -> dict[str, Any] | str:
-    """A signed ``BitstringStatusListCredential`` for ``bits``, served at ``list_url``."""
-    return issue(
-        status_list_credential(list_url, issuer, bits, purpose), key, proof_format=proof_format
-    )
+    """A signed ``BitstringStatusListCredential`` for ``bits``, served at ``list_url``.
+
+    ``valid_from`` (default: now) is also the proof's creation time.
+    """
+    unsigned = status_list_credential(list_url, issuer, bits, purpose, valid_from)
+    return issue(unsigned, key, proof_format=proof_format, created=valid_from)

@@ -22,6 +22,7 @@ from badges import (
     public_jwk,
     verify,
 )
+from tests.paths import OB3_VECTORS
 
 try:
     from openbadgeslib import ob3
@@ -125,13 +126,10 @@ def test_tampered_credentials_fail_in_both() -> None:
     assert "proof" in verify(signed).failed
 
 
-VECTORS = "/work/shared/ob3/vectors/"
-
-
 def _load(name: str) -> Any:
     import json
 
-    with open(VECTORS + name, encoding="utf-8") as fh:
+    with open(OB3_VECTORS / name, encoding="utf-8") as fh:
         return json.load(fh)
 
 

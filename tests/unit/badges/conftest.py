@@ -23,8 +23,9 @@ from badges import (
     did_key,
     did_key_method_id,
 )
+from tests.paths import OB3_VECTORS
 
-VECTORS = Path("/work/shared/ob3/vectors")
+VECTORS = OB3_VECTORS
 DB = VECTORS / "digitalbazaar"
 EDTECH = VECTORS / "1edtech"
 W3C = VECTORS / "w3c-eddsa-rdfc-2022"

@@ -67,7 +67,14 @@ def test_signed_status_list_credential(
     url = "https://laurel.example/status/9"
     bits = StatusList()
     bits.set(77)
-    list_vc = issue_status_list(url, issuer_did, bits, ed_key, proof_format=fmt)  # type: ignore[arg-type]
+    list_vc = issue_status_list(
+        url,
+        issuer_did,
+        bits,
+        ed_key,
+        proof_format=fmt,
+        valid_from=NOW - timedelta(hours=1),  # type: ignore[arg-type]
+    )
     held = issue(unsigned | {"credentialStatus": status_entry(url, 77)}, ed_key)
     result = verify(held, status_fetcher=FileFetcher(docs={url: list_vc}), clock=lambda: NOW)
     assert result.failed == ["status"]
