@@ -14,8 +14,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     LAUREL_ENVIRONMENT=production LAUREL_DATA_DIR=/var/lib/laurel \
     LAUREL_HOST=0.0.0.0 LAUREL_PORT=8000 LAUREL_WORKERS=4
 RUN useradd --system --uid 10001 --home-dir /var/lib/laurel --create-home laurel
+COPY requirements.lock /tmp/requirements.lock
+RUN pip install --no-cache-dir -r /tmp/requirements.lock && rm /tmp/requirements.lock
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels
 USER laurel
 WORKDIR /var/lib/laurel
 EXPOSE 8000

@@ -2,24 +2,29 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-HASH   := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+LOCKS  := requirements.lock requirements-dev.lock
+HASH   := $(shell cat pyproject.toml $(wildcard $(LOCKS)) | sha1sum | cut -c1-12)
 RUNTIME_STAMP := $(VENV)/.runtime-$(HASH)
 DEV_STAMP     := $(VENV)/.dev-$(HASH)
 
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test install install-dev lint typecheck check-imports pytest clean
+.PHONY: run test install install-dev lint typecheck check-imports pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# Dependencies come from the lock files (every transitive version pinned); Laurel itself is
+# installed editable on top, without resolving anything again.
+$(RUNTIME_STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+$(DEV_STAMP): pyproject.toml requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@ $(RUNTIME_STAMP)
 
 install: $(RUNTIME_STAMP)
@@ -50,6 +55,15 @@ pytest: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck check-imports pytest
+
+# Re-resolve the lock files after changing the pins in pyproject.toml (needs the package index).
+PIP_COMPILE_ARGS := -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links \
+	--annotation-style=line
+lock:
+	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install -q pip-tools==7.6.2
+	.lock-venv/bin/pip-compile $(PIP_COMPILE_ARGS) -o requirements.lock pyproject.toml
+	.lock-venv/bin/pip-compile $(PIP_COMPILE_ARGS) --extra dev -o requirements-dev.lock pyproject.toml
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
