@@ -317,15 +317,6 @@ def _check_may_use_sso(user: User) -> None:
 def _pending_link(db: Session, provider: OidcProvider, subject: str, user: User) -> PendingLink:
     """The link to confirm with the account's password, or a refusal saying what to do."""
     _check_may_use_sso(user)
-    audit.record(
-        db,
-        "sso.link_held",
-        actor_id=None,
-        organization_id=provider.organization_id,
-        target_type="user",
-        target_id=user.id,
-        has_password=bool(user.password_hash),
-    )
     org_name = provider.organization.name
     if not user.password_hash:
         raise Conflict(
@@ -334,6 +325,14 @@ def _pending_link(db: Session, provider: OidcProvider, subject: str, user: User)
             f"administrator to invite that account, or set a password with 'Forgot your "
             f"password?' and then use {org_name} single sign-on again to link it."
         )
+    audit.record(
+        db,
+        "sso.link_held",
+        actor_id=None,
+        organization_id=provider.organization_id,
+        target_type="user",
+        target_id=user.id,
+    )
     return PendingLink(
         provider_id=provider.id,
         subject=subject,

@@ -189,6 +189,8 @@ def held_for_password(web: WebClient, db, victim: User) -> None:
     assert response.status_code == 303
     assert response.headers["location"] == "/signin?next=/account"
     nothing_linked_nor_signed_in(web, db, victim)
+    held = db.scalar(select(AuditEvent).where(AuditEvent.action == "sso.link_held"))
+    assert held.target_id == str(victim.id)
     assert LINK_COOKIE in web.client.cookies
     page = web.get(response.headers["location"])
     assert HELD in page.text
