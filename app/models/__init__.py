@@ -49,7 +49,14 @@ from app.models.module import (
     Standard,
 )
 from app.models.notification import DigestSubscription, Notification, NotificationPreference
-from app.models.organization import Invitation, Membership, Organization, OrgKind, Role
+from app.models.organization import (
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationDomain,
+    OrgKind,
+    Role,
+)
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.pathway import (
     LearnerProfile,
@@ -118,6 +125,7 @@ __all__ = [
     "OidcProvider",
     "OrgKind",
     "Organization",
+    "OrganizationDomain",
     "OutboxMessage",
     "OutboxStatus",
     "Pathway",

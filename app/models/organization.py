@@ -47,6 +47,23 @@ class Organization(IdMixin, TimestampMixin, Base):
     )
 
 
+class OrganizationDomain(IdMixin, TimestampMixin, Base):
+    """An e-mail domain a platform admin confirmed the organization owns (one owner per domain).
+
+    Single sign-on links an existing account by e-mail automatically when its domain is here.
+    """
+
+    __tablename__ = "organization_domains"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    verified_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
 class Membership(IdMixin, TimestampMixin, Base):
     """One user's role in one organization."""
 

@@ -54,6 +54,14 @@ def can_manage_organizations(user: User) -> bool:
     return user.is_platform_admin
 
 
+def sso_may_link_by_email(user: User, organization_id: uuid.UUID, *, owns_domain: bool) -> bool:
+    """Whether an organization's single sign-on may take over an existing account by e-mail
+    alone: never a platform admin's; otherwise only a member's, or one in a domain it owns."""
+    if user.is_platform_admin:
+        return False
+    return owns_domain or any(m.organization_id == organization_id for m in user.memberships)
+
+
 def organizations_of(user: User) -> list[Membership]:
     """The user's memberships, alphabetically by organization."""
     return sorted(user.memberships, key=lambda m: m.organization.name.lower())

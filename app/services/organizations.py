@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.models import Invitation, Membership, Organization, OrgKind, Role, User
+from app.models import (
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationDomain,
+    OrgKind,
+    Role,
+    User,
+)
 from app.security import policy
 from app.security.tokens import new_token, token_hash
 from app.services import audit, mail
@@ -19,6 +27,7 @@ from app.services.accounts import find_by_email, normalize_email
 from app.settings import Settings
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+MAX_VERIFIED_DOMAINS = 50
 
 
 def get_by_slug(db: Session, slug: str) -> Organization:
@@ -265,3 +274,85 @@ def remove_member(db: Session, org: Organization, actor: User, membership_id: uu
 def list_organizations(db: Session) -> list[Organization]:
     """Every organization, by name (platform admin view)."""
     return list(db.scalars(select(Organization).order_by(func.lower(Organization.name))))
+
+
+def email_domain(email: str) -> str:
+    """The domain of a normalized e-mail address."""
+    return email.rpartition("@")[2]
+
+
+def verified_domains(db: Session, org: Organization) -> list[str]:
+    """The e-mail domains confirmed as the organization's, alphabetically."""
+    return list(
+        db.scalars(
+            select(OrganizationDomain.domain)
+            .where(OrganizationDomain.organization_id == org.id)
+            .order_by(OrganizationDomain.domain)
+        )
+    )
+
+
+def owns_email_domain(db: Session, org: Organization, email: str) -> bool:
+    """Whether the organization holds the verified domain of this normalized e-mail address."""
+    found = db.scalar(
+        select(OrganizationDomain.id).where(
+            OrganizationDomain.organization_id == org.id,
+            OrganizationDomain.domain == email_domain(email),
+        )
+    )
+    return found is not None
+
+
+def set_verified_domains(db: Session, actor: User, org: Organization, text: str) -> list[str]:
+    """Replace the organization's verified e-mail domains (platform admins only), audited."""
+    if not policy.can_manage_organizations(actor):
+        raise Forbidden("Only platform administrators confirm an organization's e-mail domains.")
+    wanted = _parse_domains(text)
+    taken = db.scalar(
+        select(OrganizationDomain.domain).where(
+            OrganizationDomain.domain.in_(wanted), OrganizationDomain.organization_id != org.id
+        )
+    )
+    if taken is not None:
+        raise Conflict(f"{taken} is already verified for another organization.", field="domains")
+    held = {
+        row.domain: row
+        for row in db.scalars(
+            select(OrganizationDomain).where(OrganizationDomain.organization_id == org.id)
+        )
+    }
+    for domain in sorted(held.keys() - wanted):
+        db.delete(held[domain])
+        _audit_domain(db, "organization.domain_removed", actor, org, domain)
+    for domain in sorted(wanted - held.keys()):
+        db.add(OrganizationDomain(organization_id=org.id, domain=domain, verified_by_id=actor.id))
+        _audit_domain(db, "organization.domain_verified", actor, org, domain)
+    db.flush()
+    return sorted(wanted)
+
+
+def _parse_domains(text: str) -> set[str]:
+    """Domains separated by spaces, commas or lines, each checked and normalized like e-mail."""
+    items = [item for item in re.split(r"[\s,]+", text) if item]
+    if len(items) > MAX_VERIFIED_DOMAINS:
+        raise Invalid(f"List at most {MAX_VERIFIED_DOMAINS} domains.", field="domains")
+    domains = set()
+    for item in items:
+        try:
+            address = normalize_email(f"postmaster@{item}", field="domains")
+        except Invalid as exc:
+            raise Invalid(f"'{item[:100]}' is not a domain name.", field="domains") from exc
+        domains.add(email_domain(address))
+    return domains
+
+
+def _audit_domain(db: Session, action: str, actor: User, org: Organization, domain: str) -> None:
+    audit.record(
+        db,
+        action,
+        actor_id=actor.id,
+        organization_id=org.id,
+        target_type="organization",
+        target_id=org.id,
+        domain=domain,
+    )

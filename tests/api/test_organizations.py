@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, Invitation, Membership, Organization, Role
+from app.services import organizations
 from tests.support import WebClient, make_org, make_user
 
 
@@ -158,3 +160,62 @@ def test_sso_settings_store_the_secret_encrypted(web: WebClient, db) -> None:
     page = web.get("/orgs/riverbend/settings/sso")
     assert "s3cret" not in page.text
     assert "https://id.example.org" in page.text
+
+
+def test_only_platform_admins_verify_an_organizations_email_domains(web: WebClient, db) -> None:
+    riverbend = make_org(db)
+    make_user(db, "boss@riverbend.org", org=riverbend, role=Role.ADMIN)
+    make_user(db, "root@laurel.org", platform_admin=True)
+    web.sign_in("boss@riverbend.org")
+    refused = web.post("/admin/organizations/riverbend/domains", {"domains": "gmail.com"})
+    assert refused.status_code == 403
+    assert organizations.verified_domains(db, riverbend) == []
+    web.post("/signout")
+    web.sign_in("root@laurel.org")
+    saved = web.post(
+        "/admin/organizations/riverbend/domains",
+        {"domains": "riverbend.org\nRiverbend-Schools.ORG"},
+    )
+    assert saved.status_code == 303
+    db.expire_all()
+    assert organizations.verified_domains(db, riverbend) == [
+        "riverbend-schools.org",
+        "riverbend.org",
+    ]
+    assert "riverbend-schools.org" in web.get("/admin/organizations/riverbend/domains").text
+    trimmed = web.post("/admin/organizations/riverbend/domains", {"domains": "riverbend.org"})
+    assert trimmed.status_code == 303
+    db.expire_all()
+    assert organizations.verified_domains(db, riverbend) == ["riverbend.org"]
+    actions = db.scalars(
+        select(AuditEvent.action).where(AuditEvent.action.like("organization.domain_%"))
+    ).all()
+    assert sorted(actions) == [
+        "organization.domain_removed",
+        "organization.domain_verified",
+        "organization.domain_verified",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("domains", "status", "reason"),
+    [
+        ("riverbend.org", 409, "already verified for another organization"),
+        ("boss@lakeside.org", 422, "is not a domain name"),
+        ("lakeside", 422, "is not a domain name"),
+    ],
+)
+def test_a_domain_that_is_taken_or_malformed_is_refused(
+    web: WebClient, db, domains: str, status: int, reason: str
+) -> None:
+    root = make_user(db, "root@laurel.org", platform_admin=True)
+    organizations.set_verified_domains(db, root, make_org(db), "riverbend.org")
+    lakeside = make_org(db, "lakeside")
+    organizations.set_verified_domains(db, root, lakeside, "lakeside.org")
+    db.commit()
+    web.sign_in("root@laurel.org")
+    response = web.post("/admin/organizations/lakeside/domains", {"domains": domains})
+    assert response.status_code == status
+    assert reason in response.text
+    db.expire_all()
+    assert organizations.verified_domains(db, lakeside) == ["lakeside.org"]

@@ -58,6 +58,8 @@ ROLE_MATRIX = [
     ("admin@lakeside.org", "/orgs/riverbend/settings/sso", 403),
     ("admin@riverbend.org", "/admin/organizations", 403),
     ("root@laurel.org", "/admin/organizations", 200),
+    ("admin@riverbend.org", "/admin/organizations/riverbend/domains", 403),
+    ("root@laurel.org", "/admin/organizations/riverbend/domains", 200),
 ]
 
 

@@ -6,14 +6,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app.errors import Invalid
-from app.models import Membership, OidcIdentity, Role, User, UserSession
+from app.models import AuditEvent, Membership, OidcIdentity, Role, User, UserSession
+from app.routers.pages.auth import LINK_COOKIE
 from app.security.access import SESSION_COOKIE
-from app.services import sso
+from app.services import organizations, sso
 from tests.fake_oidc import FakeProvider, ServerThread, free_port
-from tests.support import WebClient, make_org, make_user
+from tests.support import PASSWORD, WebClient, make_org, make_user
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,9 @@ def test_new_person_signs_in_and_joins_as_teacher(web: WebClient, db, org_with_s
     assert "Sam SSO" in web.get("/").text
 
 
-def test_existing_account_is_linked_by_verified_email(web, db, org_with_sso, provider) -> None:
+def test_a_member_of_the_organization_is_linked_by_verified_email(
+    web, db, org_with_sso, provider
+) -> None:
     existing = make_user(db, "sso.teacher@riverbend.org", org=org_with_sso, role=Role.COACH)
     assert run_flow(web).status_code == 303
     db.expire_all()
@@ -85,6 +89,7 @@ def test_existing_account_is_linked_by_verified_email(web, db, org_with_sso, pro
     assert db.scalar(select(Membership).where(Membership.user_id == existing.id)).role == (
         Role.COACH
     )
+    assert "linked to Riverbend single sign-on" in web.last_mail(existing.email).subject
     provider.email = "changed@riverbend.org"  # later sign-ins go by subject, not e-mail
     web.post("/signout")
     assert run_flow(web).status_code == 303
@@ -168,3 +173,172 @@ def test_a_provider_address_that_does_not_parse_is_refused(db, settings) -> None
                 client_secret="secret",
                 enabled=True,
             )
+
+
+# Linking an existing account: never across tenants without the account's password.
+
+HELD = (
+    "This e-mail already has a Laurel account; sign in with your password to link it to "
+    "Riverbend single sign-on."
+)
+
+
+def held_for_password(web: WebClient, db, victim: User) -> None:
+    """SSO sent the browser to sign in with a password; nobody is linked or signed in."""
+    response = run_flow(web)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin?next=/account"
+    nothing_linked_nor_signed_in(web, db, victim)
+    held = db.scalar(select(AuditEvent).where(AuditEvent.action == "sso.link_held"))
+    assert held.target_id == str(victim.id)
+    assert LINK_COOKIE in web.client.cookies
+    page = web.get(response.headers["location"])
+    assert HELD in page.text
+    assert f'value="{victim.email}"' in page.text
+
+
+def nothing_linked_nor_signed_in(web: WebClient, db, victim: User) -> None:
+    assert SESSION_COOKIE not in web.client.cookies
+    db.expire_all()
+    assert db.scalars(select(OidcIdentity)).all() == []
+    assert db.scalars(select(UserSession)).all() == []
+    assert [m.organization.slug for m in db.get(User, victim.id).memberships] == ["lakeside"]
+
+
+def lakeside_member(db, email: str = "sso.teacher@riverbend.org", **kwargs) -> User:
+    return make_user(db, email, org=make_org(db, "lakeside"), role=Role.ADMIN, **kwargs)
+
+
+def test_a_member_of_another_organization_is_not_taken_over(web, db, org_with_sso) -> None:
+    victim = lakeside_member(db)
+    held_for_password(web, db, victim)
+
+
+@pytest.mark.parametrize("email", ["ann@lakeside.org", "ann@schools.riverbend.org"])
+def test_a_domain_the_organization_has_not_verified_is_not_linked(
+    web, db, org_with_sso, provider, email: str
+) -> None:
+    root = make_user(db, "root@laurel.org", platform_admin=True)
+    organizations.set_verified_domains(db, root, org_with_sso, "riverbend.org")
+    db.commit()
+    provider.email = email
+    held_for_password(web, db, lakeside_member(db, email))
+
+
+def test_a_verified_domain_is_linked(web, db, org_with_sso) -> None:
+    root = make_user(db, "root@laurel.org", platform_admin=True)
+    organizations.set_verified_domains(db, root, org_with_sso, "riverbend.org")
+    db.commit()
+    staff = lakeside_member(db)
+    response = run_flow(web)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account"
+    assert SESSION_COOKIE in web.client.cookies
+    db.expire_all()
+    assert db.scalar(select(OidcIdentity)).user_id == staff.id
+    roles = {m.organization.slug: m.role for m in db.get(User, staff.id).memberships}
+    assert roles == {"lakeside": Role.ADMIN, "riverbend": Role.TEACHER}
+
+
+def test_a_platform_admin_is_never_linked(web, db, org_with_sso, provider) -> None:
+    root = make_user(db, "root@laurel.org", org=org_with_sso, platform_admin=True)
+    organizations.set_verified_domains(db, root, org_with_sso, "laurel.org")
+    db.commit()
+    provider.email = root.email
+    response = run_flow(web)
+    assert response.status_code == 403
+    assert "Platform administrators sign in with their password" in response.text
+    assert SESSION_COOKIE not in web.client.cookies
+    assert LINK_COOKIE not in web.client.cookies
+    db.expire_all()
+    assert db.scalars(select(OidcIdentity)).all() == []
+    assert db.scalars(select(UserSession)).all() == []
+
+
+def test_an_unverified_email_does_not_link_even_a_member(web, db, org_with_sso, provider):
+    member = make_user(db, "sso.teacher@riverbend.org", org=org_with_sso)
+    provider.email_verified = False
+    response = run_flow(web)
+    assert response.status_code == 422
+    assert "has not verified your e-mail address" in response.text
+    assert SESSION_COOKIE not in web.client.cookies
+    db.expire_all()
+    assert db.scalars(select(OidcIdentity)).all() == []
+    assert db.scalars(select(UserSession)).all() == []
+    assert len(db.get(User, member.id).memberships) == 1
+
+
+def test_the_owner_links_by_signing_in_with_their_password(web, db, org_with_sso) -> None:
+    owner = lakeside_member(db)
+    held_for_password(web, db, owner)
+    signed_in = web.post(
+        "/signin",
+        {"email": owner.email, "password": PASSWORD, "next": "/account", "link_sso": "1"},
+    )
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/account"
+    assert LINK_COOKIE not in web.client.cookies
+    db.expire_all()
+    assert db.scalar(select(OidcIdentity)).user_id == owner.id
+    linked = db.scalar(select(AuditEvent).where(AuditEvent.action == "sso.linked"))
+    assert (linked.target_id, linked.detail["method"]) == (str(owner.id), "password")
+    assert "linked to Riverbend single sign-on" in web.last_mail(owner.email).subject
+    web.post("/signout")
+    again = run_flow(web)  # from now on the provider's subject signs the owner in
+    assert again.headers["location"] == "/account"
+    assert SESSION_COOKIE in web.client.cookies
+
+
+def test_another_accounts_password_does_not_link(web, db, org_with_sso) -> None:
+    victim = lakeside_member(db)
+    make_user(db, "mallory@riverbend.org", org=org_with_sso)
+    held_for_password(web, db, victim)
+    signed_in = web.post(
+        "/signin", {"email": "mallory@riverbend.org", "password": PASSWORD, "link_sso": "1"}
+    )
+    assert signed_in.status_code == 303
+    assert LINK_COOKIE not in web.client.cookies
+    db.expire_all()
+    assert db.scalars(select(OidcIdentity)).all() == []
+
+
+def test_without_ticking_the_box_the_owner_signs_in_unlinked(web, db, org_with_sso) -> None:
+    owner = lakeside_member(db)
+    held_for_password(web, db, owner)
+    web.sign_in(owner.email)
+    db.expire_all()
+    assert db.scalars(select(OidcIdentity)).all() == []
+
+
+def test_a_wrong_password_keeps_the_link_waiting_and_links_nothing(web, db, org_with_sso) -> None:
+    owner = lakeside_member(db)
+    held_for_password(web, db, owner)
+    wrong = web.post("/signin", {"email": owner.email, "password": "not-it", "link_sso": "1"})
+    assert wrong.status_code == 401
+    assert HELD in wrong.text
+    db.expire_all()
+    assert db.scalars(select(OidcIdentity)).all() == []
+
+
+def test_a_pending_link_cookie_not_signed_by_laurel_links_nothing(web, db, org_with_sso):
+    owner = lakeside_member(db)
+    claim = {"p": str(sso.provider_for(db, org_with_sso).id), "s": "user-123", "u": str(owner.id)}
+    forged = URLSafeTimedSerializer("not-laurels-secret", salt="laurel-sso-pending-link")
+    web.client.cookies.set(LINK_COOKIE, forged.dumps(claim), path="/signin")
+    assert HELD not in web.get("/signin").text
+    signed_in = web.post("/signin", {"email": owner.email, "password": PASSWORD, "link_sso": "1"})
+    assert signed_in.status_code == 303
+    db.expire_all()
+    assert db.scalars(select(OidcIdentity)).all() == []
+
+
+def test_an_account_without_a_password_is_told_what_to_do(web, db, org_with_sso) -> None:
+    elsewhere = lakeside_member(db)
+    elsewhere.password_hash = None
+    db.commit()
+    response = run_flow(web)
+    assert response.status_code == 409
+    assert "Forgot your" in response.text
+    assert "ask Riverbend" in response.text
+    assert LINK_COOKIE not in web.client.cookies
+    nothing_linked_nor_signed_in(web, db, elsewhere)

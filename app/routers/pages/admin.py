@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
-from app.models import OrgKind, Role, User
+from app.models import Organization, OrgKind, Role, User
 from app.routers.common import Text, TransactionalRoute, redirect, render
 from app.security.access import Db, platform_admin, verify_csrf
 from app.services import organizations
@@ -61,3 +61,43 @@ def create(
     except AppError as exc:
         return _page(request, db, exc.status_code, errors=exc.form_errors(), values=values)
     return redirect(request, f"/orgs/{org.slug}/members", f"{org.name} is created.")
+
+
+def _domains_page(
+    request: Request, db: Db, org: Organization, status: int = 200, **extra: object
+) -> Response:
+    return render(
+        request,
+        "admin/domains.html",
+        status,
+        org=org,
+        domains=organizations.verified_domains(db, org),
+        **extra,
+    )
+
+
+@router.get(
+    "/organizations/{slug}/domains",
+    dependencies=[Depends(platform_admin)],
+    response_class=HTMLResponse,
+)
+def domains_page(request: Request, db: Db, slug: str) -> Response:
+    """The e-mail domains confirmed as the organization's (single sign-on links them)."""
+    return _domains_page(request, db, organizations.get_by_slug(db, slug))
+
+
+@router.post("/organizations/{slug}/domains", response_class=HTMLResponse)
+def save_domains(
+    request: Request, db: Db, admin: PlatformAdmin, slug: str, domains: Text = ""
+) -> Response:
+    """Replace the organization's verified e-mail domains."""
+    org = organizations.get_by_slug(db, slug)
+    try:
+        organizations.set_verified_domains(db, admin, org, domains)
+    except AppError as exc:
+        return _domains_page(
+            request, db, org, exc.status_code, errors=exc.form_errors(), values={"domains": domains}
+        )
+    return redirect(
+        request, f"/admin/organizations/{org.slug}/domains", f"{org.name}'s domains are saved."
+    )

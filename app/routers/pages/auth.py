@@ -25,21 +25,29 @@ from app.security.access import (
     signed_in,
     verify_csrf,
 )
-from app.services import accounts
+from app.services import accounts, sso
 from app.services.sessions import end_all_sessions, end_session, start_session
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+LINK_COOKIE = "laurel_sso_link"
+LINK_COOKIE_PATH = "/signin"
 
 
 def sign_in_response(
-    request: Request, settings: AppSettings, db: Db, user_id: object, next_url: str
+    request: Request,
+    settings: AppSettings,
+    db: Db,
+    user_id: object,
+    next_url: str,
+    note: str = "",
 ) -> RedirectResponse:
     """Start a session for the user and redirect, setting the session cookie."""
     user = db.get_one(User, user_id)
     raw = start_session(
         db, settings, user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
     )
-    response = redirect(request, safe_next(next_url), f"Welcome, {user.display_name}.")
+    message = f"Welcome, {user.display_name}. {note}".strip()
+    response = redirect(request, safe_next(next_url), message)
     response.set_cookie(
         SESSION_COOKIE,
         raw,
@@ -100,12 +108,33 @@ def resend_verification(
     return render(request, "auth/check_email.html", email=email.strip().lower())
 
 
+def set_link_cookie(response: Response, settings: AppSettings, value: str) -> None:
+    """Keep a single sign-on link waiting for a password sign-in, for a few minutes."""
+    response.set_cookie(
+        LINK_COOKIE,
+        value,
+        max_age=sso.LINK_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path=LINK_COOKIE_PATH,
+    )
+
+
+def _pending_link(request: Request, db: Db, settings: AppSettings) -> sso.PendingLink | None:
+    return sso.read_pending_link(db, settings, request.cookies.get(LINK_COOKIE))
+
+
 @router.get("/signin", dependencies=[Depends(public)], response_class=HTMLResponse)
-def signin_page(request: Request, user: MaybeUser, next: str = "/") -> Response:
+def signin_page(
+    request: Request, db: Db, settings: AppSettings, user: MaybeUser, next: str = "/"
+) -> Response:
     """The sign-in form (password, or single sign-on through the person's organization)."""
     if user is not None:
         return redirect(request, safe_next(next))
-    return render(request, "auth/signin.html", next=safe_next(next))
+    pending = _pending_link(request, db, settings)
+    values = {"email": pending.email} if pending else {}
+    return render(request, "auth/signin.html", next=safe_next(next), pending=pending, values=values)
 
 
 @router.post("/signin", dependencies=[Depends(public)], response_class=HTMLResponse)
@@ -116,8 +145,10 @@ def signin_submit(
     email: Text = "",
     password: Text = "",
     next: Text = "/",
+    link_sso: Text = "",
 ) -> Response:
-    """Check the password and start a session."""
+    """Check the password and start a session; link a waiting single sign-on if asked to."""
+    pending = _pending_link(request, db, settings)
     try:
         user = accounts.authenticate(
             db, settings, email=email, password=password, ip=client_ip(request)
@@ -129,9 +160,24 @@ def signin_submit(
             exc,
             {"email": email},
             next=safe_next(next),
+            pending=pending,
             unverified=exc.code == "email_unverified",
         )
-    return sign_in_response(request, settings, db, user.id, next)
+    note = _confirm_link(db, settings, pending, user, wanted=bool(link_sso)) if pending else ""
+    response = sign_in_response(request, settings, db, user.id, next, note)
+    response.delete_cookie(LINK_COOKIE, path=LINK_COOKIE_PATH)
+    return response
+
+
+def _confirm_link(
+    db: Db, settings: AppSettings, pending: sso.PendingLink, user: User, *, wanted: bool
+) -> str:
+    org = pending.organization_name
+    if not wanted:
+        return f"{org} single sign-on was not linked."
+    if sso.confirm_pending_link(db, settings, pending, user):
+        return f"Your account is now linked to {org} single sign-on."
+    return f"{org} single sign-on was not linked: it is waiting for another account."
 
 
 @router.post("/signout", dependencies=[Depends(signed_in)])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import AppError
 from app.routers.common import TransactionalRoute, render, safe_next
-from app.routers.pages.auth import sign_in_response
+from app.routers.pages.auth import set_link_cookie, sign_in_response
 from app.security.access import AppSettings, Db, public
 from app.services import organizations, sso
 
@@ -50,13 +52,17 @@ def callback(request: Request, db: Db, settings: AppSettings) -> Response:
     """The provider sends the browser back here with a code (or an error)."""
     params = dict(request.query_params.items())
     try:
-        user, next_url = sso.complete_sign_in(
+        outcome, next_url = sso.complete_sign_in(
             db, settings, cookie=request.cookies.get(SSO_COOKIE), params=params
         )
     except AppError as exc:
-        response = render(request, "auth/sso_failed.html", exc.status_code, message=exc.detail)
-        response.delete_cookie(SSO_COOKIE, path="/sso")
-        return response
-    signed_in_response = sign_in_response(request, settings, db, user.id, next_url)
-    signed_in_response.delete_cookie(SSO_COOKIE, path="/sso")
-    return signed_in_response
+        failed = render(request, "auth/sso_failed.html", exc.status_code, message=exc.detail)
+        failed.delete_cookie(SSO_COOKIE, path="/sso")
+        return failed
+    if isinstance(outcome, sso.PendingLink):
+        response = RedirectResponse(f"/signin?next={quote(next_url)}", status_code=303)
+        set_link_cookie(response, settings, sso.pending_link_cookie(settings, outcome))
+    else:
+        response = sign_in_response(request, settings, db, outcome.id, next_url)
+    response.delete_cookie(SSO_COOKIE, path="/sso")
+    return response
