@@ -130,7 +130,7 @@ class _ListChecker:
             problems = check_claims(decoded, dates=False)
             if problems:
                 raise StatusError(f"status list JWT at {url}: {'; '.join(problems)}")
-            vc, controller = decoded.credential, key.controller
+            vc, controller = decoded.claimed, key.controller
         elif isinstance(doc, dict):
             proof = verify_data_integrity(doc, self.resolver, self.budget)
             if not proof.valid or proof.key is None:

@@ -56,7 +56,7 @@ def test_a_credential_needing_exactly_the_cap_still_verifies(
 ) -> None:
     subject = unsigned["credentialSubject"]
     linked = [{"id": f"_:n{i}", "aud": [f"_:n{j}" for j in range(4) if j != i]} for i in range(4)]
-    signed = issue(unsigned | {"credentialSubject": subject | {"aud": linked}}, ed_key)
+    signed = issue(unsigned | {"credentialSubject": subject | {"aud": linked}}, ed_key, created=NOW)
     with counting_pyld_work(monkeypatch) as work:
         assert verify(signed, clock=lambda: NOW).valid
     needed = work.hash_calls
@@ -91,7 +91,7 @@ def test_endorsements_and_the_credential_share_one_budget(
     monkeypatch: pytest.MonkeyPatch, ed_key: Any, unsigned: dict[str, Any]
 ) -> None:
     endorsements = [interlinked_endorsement(4, ISSUED) for _ in range(2)]
-    signed = issue(unsigned | {"endorsement": endorsements}, ed_key)
+    signed = issue(unsigned | {"endorsement": endorsements}, ed_key, created=NOW)
     assert isinstance(signed, dict)
     alone = WorkBudget()  # the costliest single canonicalization: the credential itself
     canonicalize({k: v for k, v in signed.items() if k != "proof"}, budget=alone)
