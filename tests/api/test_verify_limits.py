@@ -3,6 +3,7 @@ within the work limits the settings give."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,3 +28,15 @@ def test_the_blank_node_bomb_gets_the_too_complex_verdict(
     assert complexity[0]["message"].startswith("too complex to verify: ")
     assert "more than 50 N-degree hash calls" in complexity[0]["message"]
     assert work.hash_calls == 50
+
+
+def test_the_verify_page_says_too_complex_not_that_the_signature_passed(
+    web: WebClient, settings
+) -> None:
+    bomb = interlinked(8, datetime.now(UTC) - timedelta(days=1))
+    settings.verify_max_hash_calls = 50
+    page = web.post("/verify", {"credential": json.dumps(bomb)})
+    assert page.status_code == 200
+    assert "Too complex to verify." in page.text
+    assert "The signature checks passed" not in page.text
+    assert "Within this service&#39;s limits" in page.text
