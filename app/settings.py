@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     verify_rate_limit_per_minute: int = 30
     verify_rate_limit_per_minute_with_key: int = 600
     verify_max_upload_bytes: int = 5 * 1024 * 1024
+    verify_deadline_seconds: float = 10.0
+    verify_max_hash_calls: int = 1000
+    verify_max_value_comparisons: int = 500_000
 
     # Logging
     log_level: str = "INFO"

@@ -14,7 +14,7 @@ from app.errors import Invalid
 from app.services import issuer
 from app.services.remote_documents import DocumentCache, RemoteDocuments
 from app.settings import Settings
-from badges import DocumentKeyResolver, VerificationResult, verify
+from badges import DocumentKeyResolver, Limits, VerificationResult, verify
 
 SEVERITY_INFO = "info"
 
@@ -68,6 +68,7 @@ def verify_credential(
             status_fetcher=documents,
             clock=utcnow,
             recipient=email.strip() if email and email.strip() else None,
+            limits=limits(settings),
         )
     checks = [c.to_json() for c in result.checks]
     checks.append(_known_issuer(settings, documents, result))
@@ -77,6 +78,15 @@ def verify_credential(
         checks=checks,
         credential=result.credential,
         summary=summarize(result.credential),
+    )
+
+
+def limits(settings: Settings) -> Limits:
+    """How much work one verification may do (anonymous callers send these credentials)."""
+    return Limits(
+        max_hash_calls=settings.verify_max_hash_calls,
+        max_value_comparisons=settings.verify_max_value_comparisons,
+        deadline_seconds=settings.verify_deadline_seconds,
     )
 
 
