@@ -49,7 +49,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 )
 def test_keygen_sign_verify(
     tmp_path: Path,
-    unsigned: dict[str, Any],
+    unsigned_today: dict[str, Any],
     key_type: str,
     fmt: str,
     capsys: pytest.CaptureFixture[str],
@@ -58,7 +58,7 @@ def test_keygen_sign_verify(
     assert main(["keygen", "--type", key_type, "--out", str(key)]) == 0
     data = json.loads(key.read_text())
     src = tmp_path / "unsigned.json"
-    src.write_text(json.dumps(unsigned))
+    src.write_text(json.dumps(unsigned_today))
     did = f"did:key:{data['publicKeyMultibase']}" if key_type == "ed25519" else "did:web:x.example"
     capsys.readouterr()
     assert main(["sign", "--key", str(key), "--format", fmt, "--issuer-did", did, str(src)]) == 0
