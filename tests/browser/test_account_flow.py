@@ -82,6 +82,7 @@ def test_every_page_passes_axe(page, live_server: LiveServer) -> None:
         "/orgs/riverbend/members",
         "/orgs/riverbend/settings/sso",
         "/admin/organizations",
+        "/admin/mail",
         "/account",
     ):
         page.goto(base + path)
