@@ -40,6 +40,12 @@ class WebClient:
         kwargs.setdefault("follow_redirects", False)
         return self.client.get(url, **kwargs)
 
+    def page(self, url: str) -> str:
+        """The text of a page that must load (200); absence checks on error pages prove nothing."""
+        response = self.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.text
+
     def csrf_token(self) -> str:
         """The form token for this client's CSRF cookie (fetching a page to get one)."""
         cookie = self.client.cookies.get(csrf.CSRF_COOKIE)

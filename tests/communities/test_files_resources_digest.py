@@ -211,4 +211,4 @@ def test_digest_cli(monkeypatch, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Queued 0 digest" in result.output
     bad = CliRunner().invoke(cli, ["digest", "--period", "hourly"])
-    assert bad.exit_code != 0
+    assert bad.exit_code == 2  # click: usage error

@@ -166,6 +166,10 @@ def test_1edtech_ed25519signature2020_did_web_vector_with_its_did_document() -> 
 EXPECTED: dict[str, Any] = load(DB / "expected.json")
 
 
+def test_the_digitalbazaar_expectations_list_every_case() -> None:
+    assert len(EXPECTED["cases"]) >= 15  # 20 today; none would leave the test below with no cases
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED["cases"]))
 def test_digitalbazaar_vectors(name: str, db_fetcher: FileFetcher, no_network: None) -> None:
     case = EXPECTED["cases"][name]
