@@ -1,7 +1,7 @@
 """outbox: next_attempt_at for retries with exponential backoff
 
 Revision ID: 20261202_mail_retry
-Revises: 20261124_public_evidence
+Revises: 20261202_org_domains
 Create Date: 2026-12-02 01:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "20261202_mail_retry"
-down_revision: str | None = "20261124_public_evidence"
+down_revision: str | None = "20261202_org_domains"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
