@@ -28,6 +28,7 @@ def provider() -> Iterator[FakeProvider]:
 @pytest.fixture
 def org_with_sso(db, settings, provider: FakeProvider):
     settings.oidc_allow_insecure_http = True
+    settings.oidc_allow_private_addresses = True  # the fake provider listens on 127.0.0.1
     org = make_org(db)
     admin = make_user(db, "boss@riverbend.org", org=org, role=Role.ADMIN)
     sso.configure_provider(
