@@ -62,8 +62,8 @@ class ClientSlots:
         with self._lock:
             if self._running.get(client, 0) >= self.per_client:
                 raise TooManyRequests(
-                    f"You already have {self.per_client} verifications running; "
-                    "wait for them to finish, then try again.",
+                    f"Too many verifications from your address at once (at most "
+                    f"{self.per_client}); wait for them to finish, then try again.",
                     retry_after=10,
                 )
             self._running[client] = self._running.get(client, 0) + 1
