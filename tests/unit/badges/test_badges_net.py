@@ -10,11 +10,18 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from badges.net import (
     AddressPolicy,
@@ -111,9 +118,9 @@ class Resolver:
         return [queue.pop(0) if len(queue) > 1 else queue[0]]
 
 
-def fetcher(resolver: Resolver, **limits: float) -> OutboundFetcher:
+def fetcher(resolver: Resolver, **limits: Any) -> OutboundFetcher:
     policy = AddressPolicy(allow_http=True, treat_as_public=frozenset({PUBLIC}))
-    return OutboundFetcher(policy, FetchLimits(**limits), resolver)  # type: ignore[arg-type]
+    return OutboundFetcher(policy, FetchLimits(**limits), resolver)
 
 
 def refusal(fetch: OutboundFetcher, url: str) -> str:
@@ -320,3 +327,79 @@ def test_the_fetch_budget_refuses_past_its_limit() -> None:
     with pytest.raises(FetchError, match="already fetched 2 documents"):
         budget("https://a.example/3")
     assert fetched == ["https://a.example/1", "https://a.example/2"]
+
+
+# TLS keeps the name -------------------------------------------------------------------------
+
+
+def _certificate(name: str, tmp_path) -> tuple[str, str, str]:
+    """A CA and a certificate for ``name`` signed by it: (ca.pem, cert.pem, key.pem)."""
+
+    def build(subject: str, issuer: str, key, signer, ca: bool) -> x509.Certificate:
+        now = datetime.now(UTC)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=800))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+            )
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    ca = build("Test CA", "Test CA", ca_key, ca_key, True)
+    leaf = build(name, "Test CA", leaf_key, ca_key, False)
+    paths = [tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"]
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(paths[0]), str(paths[1]), str(paths[2])
+
+
+def test_tls_sends_the_name_and_checks_the_certificate_against_it(tmp_path) -> None:
+    ca, cert, key = _certificate("issuer.example", tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    names: list[str | None] = []
+
+    def record_sni(_sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+        names.append(name)
+
+    server_context.sni_callback = record_sni
+    listener = socket.create_server((PUBLIC, 0))
+    port = listener.getsockname()[1]
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with server_context.wrap_socket(conn, server_side=True) as tls:
+            seen.append(tls.recv(4096))
+            tls.sendall(b"".join(answer(b'{"ok": true}')))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    policy = AddressPolicy(treat_as_public=frozenset({PUBLIC}))
+    client_context = ssl.create_default_context(cafile=ca)
+    resolver = Resolver({"issuer.example": [PUBLIC]})
+    fetch = OutboundFetcher(policy, FetchLimits(), resolver, ssl_context=client_context)
+    try:
+        assert fetch(f"https://issuer.example:{port}/did.json") == {"ok": True}
+    finally:
+        thread.join(timeout=10)
+        listener.close()
+    assert names == ["issuer.example"]
+    assert f"Host: issuer.example:{port}".encode() in seen[0]
