@@ -295,6 +295,7 @@ class GuardedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         assert isinstance(request.stream, httpx.SyncByteStream)
+        request.headers["Accept-Encoding"] = "identity"  # the size cap counts what is decoded
         try:
             self.policy.check_scheme(url.scheme, url.host, url.port or _default_port(url.scheme))
             response = self._pool.handle_request(
@@ -313,16 +314,26 @@ class GuardedTransport(httpx.BaseTransport):
             )
         except _FAILURE_TYPES as exc:
             raise self.failure(str(url), exc) from exc
-        declared = [v for k, v in response.headers if k.lower() == b"content-length"]
-        if declared and declared[0].isdigit() and int(declared[0]) > self.limits.max_bytes:
+        refusal = self._header_refusal({k.lower(): v for k, v in response.headers})
+        if refusal:
             response.close()
-            raise FetchError(f"{url}: {self._too_large}")
+            raise FetchError(f"{url}: {refusal}")
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
             stream=_CappedStream(self, str(url), response),
             extensions=response.extensions,
         )
+
+    def _header_refusal(self, headers: dict[bytes, bytes]) -> str | None:
+        """Why the answer is refused from its headers alone (a compressed body could expand
+        past the cap; a declared length may already exceed it), or None."""
+        if headers.get(b"content-encoding", b"identity").strip().lower() != b"identity":
+            return "the answer is compressed although it was asked not to be; refused"
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limits.max_bytes:
+            return self._too_large
+        return None
 
     @property
     def _too_large(self) -> str:

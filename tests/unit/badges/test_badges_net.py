@@ -275,6 +275,18 @@ def test_a_declared_huge_body_is_refused_before_reading(servers) -> None:
     assert "larger than 100000 bytes" in refusal(fetch, f"http://big.example:{server.port}/x")
 
 
+def test_a_compressed_answer_is_refused(servers) -> None:
+    """gzip could expand far past the cap; the fetcher asks for identity and refuses the rest."""
+    server = servers(
+        lambda _path: answer(b"\x1f\x8b" + b"\0" * 20, extra="Content-Encoding: gzip\r\n")
+    )
+    fetch = fetcher(Resolver({"zip.example": [PUBLIC]}))
+    assert "compressed although it was asked not to be" in refusal(
+        fetch, f"http://zip.example:{server.port}/did.json"
+    )
+    assert server.requests[0][1]["accept-encoding"] == "identity"
+
+
 # Redirects ----------------------------------------------------------------------------------
 
 
