@@ -332,11 +332,12 @@ class GuardedTransport(httpx.BaseTransport):
             return "the answer is compressed although it was asked not to be; refused"
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limits.max_bytes:
-            return self._too_large
+            return self.too_large
         return None
 
     @property
-    def _too_large(self) -> str:
+    def too_large(self) -> str:
+        """The message for an answer past the size cap."""
         return f"the answer is larger than {self.limits.max_bytes} bytes; refused"
 
     def failure(self, url: str, exc: Exception) -> FetchError:
@@ -370,7 +371,7 @@ class _CappedStream(httpx.SyncByteStream):
             for chunk in self._response.iter_stream():
                 seen += len(chunk)
                 if seen > self._transport.limits.max_bytes:
-                    raise FetchError(self._transport._too_large)
+                    raise FetchError(self._transport.too_large)
                 yield chunk
         except _FAILURE_TYPES as exc:
             raise self._transport.failure(self._url, exc) from exc
