@@ -48,7 +48,9 @@ from app.routers.pages import (
     threads,
 )
 from app.routers.public import issuers
+from app.services import outbound
 from app.services.remote_documents import DocumentCache
+from app.services.verification import ClientSlots
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.state.session_factory = make_session_factory(application.state.engine)
     application.state.verify_cache = DocumentCache(settings.verify_cache_seconds)
     application.state.verify_slots = threading.BoundedSemaphore(settings.verify_max_concurrency)
+    application.state.verify_clients = ClientSlots(settings.verify_max_concurrent_per_client)
+    application.state.verify_fetcher = outbound.verification_fetcher(settings)
     application.add_middleware(
         RequestContextMiddleware,
         max_form_bytes=settings.max_form_bytes,

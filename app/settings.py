@@ -84,17 +84,23 @@ class Settings(BaseSettings):
 
     # Single sign-on (OpenID Connect); providers themselves are configured per organization.
     oidc_allow_insecure_http: bool = False
+    oidc_allow_private_addresses: bool = False
     oidc_http_timeout_seconds: float = 10.0
+    oidc_max_response_bytes: int = 1_000_000
 
     # Credentials: issuer keys and verification of others' credentials
     master_key: SecretStr | None = None
     verify_allow_private_addresses: bool = False
     verify_mirrors: dict[str, str] = {}
-    verify_http_timeout_seconds: float = 5.0
+    verify_http_timeout_seconds: float = 10.0
     verify_max_response_bytes: int = 1_000_000
     verify_max_redirects: int = 3
+    verify_max_fetches: int = 20
+    verify_fetch_budget_seconds: float = 30.0
     verify_cache_seconds: int = 300
     verify_max_concurrency: int = 4
+    verify_slot_wait_seconds: float = 5.0
+    verify_max_concurrent_per_client: int = 2
     verify_max_batch: int = 100
     verify_rate_limit_per_minute: int = 30
     verify_rate_limit_per_minute_with_key: int = 600

@@ -75,7 +75,7 @@ def _check_entry(
     except BadgeError as exc:
         return _unknown(f"status unknown: {exc}")
     except Exception as exc:  # the app's fetcher may raise anything (HTTP client errors)
-        return _unknown(f"status unknown: the status list could not be fetched ({exc!r})")
+        return _unknown(f"status unknown: the status list could not be fetched ({exc})")
     return _unknown(f"unsupported status type {kind!r}")
 
 

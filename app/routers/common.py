@@ -238,11 +238,13 @@ def client_ip(request: Request) -> str:
 def verify_here(
     request: Request, db: Session, settings: Settings, data: Any, email: str | None
 ) -> verification.Report:
-    """Verify a credential with this process's document cache and bounded CPU slots."""
+    """Verify a credential with this process's document cache, fetcher and bounded slots
+    (at most ``verify_max_concurrent_per_client`` at once per client address)."""
     state = request.app.state
-    return verification.verify_credential(
-        db, settings, state.verify_cache, data, email, state.verify_slots
-    )
+    with state.verify_clients.hold(client_ip(request)):
+        return verification.verify_credential(
+            db, settings, state.verify_cache, data, email, state.verify_slots, state.verify_fetcher
+        )
 
 
 def verify_rate_limited(

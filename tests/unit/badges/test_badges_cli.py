@@ -123,7 +123,7 @@ def test_verify_fetch_through_mirror(mirror: str, capsys: pytest.CaptureFixture[
 def test_loopback_needs_allow_private(mirror: str, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--fetch", "--map", f"https://issuer.example.org={mirror}"]
     assert main(["verify", str(DB / "ob3-di-didweb.json"), *args]) == 1
-    assert "private address" in capsys.readouterr().out
+    assert "a loopback address; only public addresses are fetched" in capsys.readouterr().out
 
 
 def test_trust_fragment_keys_flag(capsys: pytest.CaptureFixture[str]) -> None:

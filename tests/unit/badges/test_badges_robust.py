@@ -127,7 +127,7 @@ def test_subject_matches_id_or_identifier() -> None:
 
 
 FORBIDDEN = {"app", "fastapi", "starlette", "sqlalchemy"}
-NETWORK = {"httpx", "requests", "urllib.request", "socket", "http.client"}
+NETWORK = {"httpx", "httpcore", "requests", "urllib.request", "socket", "http.client"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -147,7 +147,7 @@ def test_badges_is_a_pure_library() -> None:
     for path in modules:
         imported = _imports(path)
         assert not {n.split(".")[0] for n in imported} & FORBIDDEN, path
-        if path.name != "fetch.py":
+        if path.name != "net.py":  # the one outbound fetcher
             assert not imported & NETWORK, f"{path.name} imports network code"
 
 
