@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 30
     login_failure_window_seconds: int = 15 * 60
+    login_backoff_base_seconds: int = 30
+    login_backoff_max_seconds: int = 15 * 60
     email_token_max_age_seconds: int = 24 * 3600
     password_reset_max_age_seconds: int = 3600
     invitation_max_age_seconds: int = 14 * 24 * 3600

@@ -15,7 +15,7 @@ from app.models import EmailToken, TokenPurpose, User
 from app.security import passwords
 from app.security.tokens import new_token, token_hash
 from app.services import audit, mail, throttle
-from app.services.sessions import end_all_sessions
+from app.services.sessions import end_all_sessions, end_other_sessions
 from app.settings import Settings
 
 MAX_NAME_LENGTH = 120
@@ -119,6 +119,20 @@ def _consume(db: Session, found: EmailToken) -> EmailToken:
     return found
 
 
+def _expire_other_links(db: Session, user: User, purpose: TokenPurpose) -> None:
+    """Mark every still-unused link of this purpose for the account as used."""
+    db.execute(
+        update(EmailToken)
+        .where(
+            EmailToken.user_id == user.id,
+            EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def send_verification(db: Session, settings: Settings, user: User) -> None:
     """E-mail a link that proves the person owns the address."""
     raw = _issue_token(db, user, TokenPurpose.VERIFY_EMAIL, settings.email_token_max_age_seconds)
@@ -150,10 +164,12 @@ def authenticate(db: Session, settings: Settings, *, email: str, password: str, 
     address = email.strip().lower()
     if not address or not password:
         raise Invalid("Enter your e-mail address and password.")
-    throttle.check_allowed(db, settings, address, ip)
+    throttle.begin_attempt(db, address, ip)
     user = find_by_email(db, address)
-    if user is None or not passwords.verify_password(user.password_hash, password):
-        throttle.record_failure(db, address, ip)
+    stored_hash = user.password_hash if user is not None else None
+    # Unknown accounts verify against a dummy hash: the same work, so timing reveals nothing.
+    if not passwords.verify_password(stored_hash, password) or user is None:
+        throttle.record_failure(db, settings, address, ip)
         raise Unauthorized("That e-mail and password do not match an account.")
     if not user.is_active:
         raise Unauthorized("This account has been deactivated. Contact your administrator.")
@@ -162,7 +178,7 @@ def authenticate(db: Session, settings: Settings, *, email: str, password: str, 
             "Confirm your e-mail address first: open the link we sent you, or ask for a new one.",
             code="email_unverified",
         )
-    throttle.clear_failures(db, address)
+    throttle.clear_failures(db, address, ip)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
@@ -191,9 +207,11 @@ def reset_password(db: Session, raw: str, new_password: str) -> User:
     user = token.user
     passwords.check_password_rules(new_password, email=user.email)
     _consume(db, token)
+    _expire_other_links(db, user, TokenPurpose.RESET_PASSWORD)
     user.password_hash = passwords.hash_password(new_password)
     user.email_verified_at = user.email_verified_at or utcnow()
     end_all_sessions(db, user.id)
+    throttle.lift_lockout(db, user.email)
     audit.record(
         db, "account.password_reset", actor_id=user.id, target_type="user", target_id=user.id
     )
@@ -212,12 +230,16 @@ def set_did(db: Session, user: User, value: str) -> None:
     audit.record(db, "account.did_changed", actor_id=user.id, target_type="user", target_id=user.id)
 
 
-def change_password(db: Session, user: User, *, current: str, new: str) -> None:
-    """Change the password after checking the current one; other sessions end."""
+def change_password(
+    db: Session, user: User, *, current: str, new: str, session_raw: str | None
+) -> None:
+    """Change the password after checking the current one; every other session ends (the one
+    holding ``session_raw`` stays signed in)."""
     if user.password_hash and not passwords.verify_password(user.password_hash, current):
         raise Invalid("Your current password is not correct.", field="current_password")
     passwords.check_password_rules(new, email=user.email)
     user.password_hash = passwords.hash_password(new)
+    end_other_sessions(db, user.id, session_raw)
     audit.record(
         db, "account.password_changed", actor_id=user.id, target_type="user", target_id=user.id
     )
