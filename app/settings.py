@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     email_token_max_age_seconds: int = 24 * 3600
     password_reset_max_age_seconds: int = 3600
     invitation_max_age_seconds: int = 14 * 24 * 3600
+    mail_max_per_recipient_per_hour: int = 5
+    mail_max_per_client_per_hour: int = 20
+    invitations_max_per_client_per_hour: int = 300
 
     # Single sign-on (OpenID Connect); providers themselves are configured per organization.
     oidc_allow_insecure_http: bool = False

@@ -158,6 +158,15 @@ def web2(app, settings: Settings, db: Session) -> Iterator[WebClient]:
 
 
 @pytest.fixture
+def elsewhere(app, settings: Settings, db: Session) -> Iterator[WebClient]:
+    """A browser on another client address than ``web`` and ``web2``."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://testserver", client=("203.0.113.9", 40000)) as client:
+        yield WebClient(client, settings, db)
+
+
+@pytest.fixture
 def fresh_engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
     """A migrated database of the same backend for this test alone (real separate connections,
     for concurrency tests; its rows need no cleanup)."""

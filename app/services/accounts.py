@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
@@ -51,23 +52,39 @@ def find_by_email(db: Session, email: str) -> User | None:
 
 
 def sign_up(
-    db: Session, settings: Settings, *, email: str, display_name: str, password: str
-) -> User:
-    """Create an unverified account and e-mail a verification link."""
+    db: Session, settings: Settings, *, email: str, display_name: str, password: str, ip: str
+) -> str:
+    """Create an unverified account and e-mail a verification link; when the address already has
+    an account, e-mail its owner instead. Returns the address: the answer is the same either way."""
     address = normalize_email(email)
     name = clean_display_name(display_name)
     passwords.check_password_rules(password, email=address)
-    if find_by_email(db, address) is not None:
-        raise Conflict(
-            "An account with this e-mail address already exists. Sign in or reset your password.",
-            field="email",
-        )
-    user = User(email=address, display_name=name, password_hash=passwords.hash_password(password))
+    password_hash = passwords.hash_password(password)  # the same work whether or not it is taken
+    existing = find_by_email(db, address)
+    if existing is not None:
+        _queue_account_mail(db, settings, address, ip, "account_exists", user=existing)
+        return address
+    user = User(email=address, display_name=name, password_hash=password_hash)
     db.add(user)
     db.flush()
-    send_verification(db, settings, user)
+    send_verification(db, settings, user, ip)
     audit.record(db, "account.created", actor_id=user.id, target_type="user", target_id=user.id)
-    return user
+    return address
+
+
+def _queue_account_mail(
+    db: Session, settings: Settings, to: str, ip: str, template: str, **context: Any
+) -> None:
+    """Queue mail that anyone may trigger, within the hourly limits per recipient and client."""
+    mail.queue_limited(
+        db,
+        settings,
+        to,
+        template,
+        client=f"account:{ip}",
+        client_limit=settings.mail_max_per_client_per_hour,
+        **context,
+    )
 
 
 def _issue_token(
@@ -133,18 +150,18 @@ def _expire_other_links(db: Session, user: User, purpose: TokenPurpose) -> None:
     )
 
 
-def send_verification(db: Session, settings: Settings, user: User) -> None:
+def send_verification(db: Session, settings: Settings, user: User, ip: str) -> None:
     """E-mail a link that proves the person owns the address."""
     raw = _issue_token(db, user, TokenPurpose.VERIFY_EMAIL, settings.email_token_max_age_seconds)
     link = f"{settings.base_url}/verify-email?token={raw}"
-    mail.queue_email(db, settings, user.email, "verify_email", user=user, link=link)
+    _queue_account_mail(db, settings, user.email, ip, "verify_email", user=user, link=link)
 
 
-def resend_verification(db: Session, settings: Settings, email: str) -> None:
+def resend_verification(db: Session, settings: Settings, email: str, ip: str) -> None:
     """Send a new verification link if an unverified account has this address (silently not)."""
     user = find_by_email(db, normalize_email(email))
     if user is not None and not user.is_verified:
-        send_verification(db, settings, user)
+        send_verification(db, settings, user, ip)
 
 
 def verify_email(db: Session, raw: str) -> User:
@@ -184,7 +201,7 @@ def authenticate(db: Session, settings: Settings, *, email: str, password: str, 
     return user
 
 
-def request_password_reset(db: Session, settings: Settings, email: str) -> None:
+def request_password_reset(db: Session, settings: Settings, email: str, ip: str) -> None:
     """E-mail a reset link when the account exists; the answer is the same either way."""
     user = find_by_email(db, normalize_email(email))
     if user is None or not user.is_active:
@@ -193,7 +210,7 @@ def request_password_reset(db: Session, settings: Settings, email: str) -> None:
         db, user, TokenPurpose.RESET_PASSWORD, settings.password_reset_max_age_seconds
     )
     link = f"{settings.base_url}/password/reset?token={raw}"
-    mail.queue_email(db, settings, user.email, "reset_password", user=user, link=link)
+    _queue_account_mail(db, settings, user.email, ip, "reset_password", user=user, link=link)
 
 
 def check_reset_token(db: Session, raw: str) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
 from app.models import OutboxMessage, OutboxStatus
+from app.security.tokens import token_hash
+from app.services import rate_limits
 from app.settings import Settings, project_path
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 STALE_CLAIM = timedelta(minutes=10)
 OUTBOX_DIRTY = "outbox_dirty"
+HOUR = 3600
 
 _emails = Environment(
     loader=FileSystemLoader(project_path("templates") / "emails"),
@@ -44,6 +47,31 @@ def queue_email(
     db.add(message)
     db.info[OUTBOX_DIRTY] = True
     return message
+
+
+def queue_limited(
+    db: Session,
+    settings: Settings,
+    to: str,
+    template: str,
+    *,
+    client: str | None,
+    client_limit: int,
+    **context: Any,
+) -> OutboxMessage | None:
+    """Queue like ``queue_email`` unless this recipient, or the client that asked (``client``,
+    e.g. ``"account:<address>"``; None for Laurel's own jobs), had its share of such mail this
+    hour; then nothing is queued and the caller answers the same as when it is."""
+    recipient = f"mail-to:{token_hash(to)[:40]}"  # the address itself is not stored
+    too_many = rate_limits.count_in_window(db, recipient, HOUR) > (
+        settings.mail_max_per_recipient_per_hour
+    )
+    if client is not None:
+        too_many |= rate_limits.count_in_window(db, f"mail-from:{client}", HOUR) > client_limit
+    if too_many:
+        log.info("mail not queued: hourly limit reached", extra={"template": template})
+        return None
+    return queue_email(db, settings, to, template, **context)
 
 
 class MailBackend(Protocol):
