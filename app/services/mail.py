@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import sys
 from datetime import timedelta
@@ -26,6 +27,9 @@ MAX_ATTEMPTS = 5
 STALE_CLAIM = timedelta(minutes=10)
 OUTBOX_DIRTY = "outbox_dirty"
 HOUR = 3600
+#: The one-time secrets in Laurel's links: ``?token=<secret>`` and ``/invitations/<secret>``.
+ONE_TIME_SECRET = re.compile(r"(?<=[?&]token=)[\w.-]+|(?<=/invitations/)[\w.-]+")
+REDACTED = "[removed-after-sending]"
 
 _emails = Environment(
     loader=FileSystemLoader(project_path("templates") / "emails"),
@@ -72,6 +76,11 @@ def queue_limited(
         log.info("mail not queued: hourly limit reached", extra={"template": template})
         return None
     return queue_email(db, settings, to, template, **context)
+
+
+def redact_secrets(text: str) -> str:
+    """The text with every one-time link's secret removed (the outbox keeps no usable link)."""
+    return ONE_TIME_SECRET.sub(REDACTED, text)
 
 
 class MailBackend(Protocol):
@@ -163,5 +172,6 @@ def _deliver(db: Session, backend: MailBackend, settings: Settings, message: Out
         return 0
     message.status = OutboxStatus.SENT
     message.sent_at = utcnow()
+    message.body_text = redact_secrets(message.body_text)
     db.commit()
     return 1
