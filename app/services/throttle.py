@@ -66,9 +66,12 @@ def record_failure(db: Session, settings: Settings, email: str, ip: str) -> None
 
 
 def clear_failures(db: Session, email: str, ip: str) -> None:
-    """Forget this account's failures from this address after a successful sign-in (the
-    address's own counter stays: a valid account must not wipe its guesses at others)."""
-    db.execute(delete(LoginThrottle).where(_is((email, ip))))
+    """Forget this account's failures from this address after a successful sign-in. The
+    address's own failures stay (a valid account must not wipe its guesses at others); its
+    counter goes only when it holds none."""
+    address_key, account_key = _keys(email, ip)
+    db.execute(delete(LoginThrottle).where(_is(account_key)))
+    db.execute(delete(LoginThrottle).where(_is(address_key), LoginThrottle.failures == 0))
 
 
 def lift_lockout(db: Session, email: str) -> None:
