@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import app.models  # noqa: F401 - registers every table
 from app.db import make_engine, make_session_factory
 from app.errors import AppError
+from app.logging import loggable_path
 from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
 from app.routers.api import coaching as coaching_api
@@ -211,7 +212,7 @@ def _add_error_handlers(application: FastAPI) -> None:
 
     @application.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception) -> Response:
-        log.exception("unhandled error", extra={"path": request.url.path})
+        log.exception("unhandled error", extra={"path": loggable_path(request.url.path)})
         return _error_response(
             request,
             500,

@@ -78,9 +78,14 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 30
     login_failure_window_seconds: int = 15 * 60
+    login_backoff_base_seconds: int = 30
+    login_backoff_max_seconds: int = 15 * 60
     email_token_max_age_seconds: int = 24 * 3600
     password_reset_max_age_seconds: int = 3600
     invitation_max_age_seconds: int = 14 * 24 * 3600
+    mail_max_per_recipient_per_hour: int = 5
+    mail_max_per_client_per_hour: int = 20
+    invitations_max_per_client_per_hour: int = 300
 
     # Single sign-on (OpenID Connect); providers themselves are configured per organization.
     oidc_allow_insecure_http: bool = False

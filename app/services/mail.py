@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import sys
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
 from app.models import OutboxMessage, OutboxStatus
+from app.security.tokens import token_hash
+from app.services import rate_limits
 from app.settings import Settings, project_path
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,10 @@ FIRST_RETRY_DELAY = timedelta(seconds=30)
 MAX_RETRY_DELAY = timedelta(hours=1)
 STALE_CLAIM = timedelta(minutes=10)
 OUTBOX_DIRTY = "outbox_dirty"
+HOUR = 3600
+#: The one-time secrets in Laurel's links: ``?token=<secret>`` and ``/invitations/<secret>``.
+ONE_TIME_SECRET = re.compile(r"(?<=[?&]token=)[\w.-]+|(?<=/invitations/)[\w.-]+")
+REDACTED = "[removed-after-sending]"
 
 _emails = Environment(
     loader=FileSystemLoader(project_path("templates") / "emails"),
@@ -47,6 +54,36 @@ def queue_email(
     db.add(message)
     db.info[OUTBOX_DIRTY] = True
     return message
+
+
+def queue_limited(
+    db: Session,
+    settings: Settings,
+    to: str,
+    template: str,
+    *,
+    client: str | None,
+    client_limit: int,
+    **context: Any,
+) -> OutboxMessage | None:
+    """Queue like ``queue_email`` unless this recipient, or the client that asked (``client``,
+    e.g. ``"account:<address>"``; None for Laurel's own jobs), had its share of such mail this
+    hour; then nothing is queued and the caller answers the same as when it is."""
+    recipient = f"mail-to:{token_hash(to)[:40]}"  # the address itself is not stored
+    too_many = rate_limits.count_in_window(db, recipient, HOUR) > (
+        settings.mail_max_per_recipient_per_hour
+    )
+    if client is not None:
+        too_many |= rate_limits.count_in_window(db, f"mail-from:{client}", HOUR) > client_limit
+    if too_many:
+        log.info("mail not queued: hourly limit reached", extra={"template": template})
+        return None
+    return queue_email(db, settings, to, template, **context)
+
+
+def redact_secrets(text: str) -> str:
+    """The text with every one-time link's secret removed (the outbox keeps no usable link)."""
+    return ONE_TIME_SECRET.sub(REDACTED, text)
 
 
 class MailBackend(Protocol):
@@ -161,5 +198,6 @@ def _deliver(
         return 0
     message.status = OutboxStatus.SENT
     message.sent_at = clock()
+    message.body_text = redact_secrets(message.body_text)
     db.commit()
     return 1
