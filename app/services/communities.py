@@ -275,7 +275,9 @@ def set_muted(ctx: CommunityAccess, muted: bool) -> None:
 def _facilitators(db: Session, community: Community) -> int:
     """Active facilitators, counted after locking the community row, so two facilitators
     leaving at once are counted one after the other and the last one is refused."""
-    db.execute(select(Community.id).where(Community.id == community.id).with_for_update())
+    db.execute(
+        select(Community.id).where(Community.id == community.id).with_for_update(key_share=True)
+    )
     return (
         db.scalar(
             select(func.count()).where(

@@ -236,9 +236,12 @@ def _maybe_complete(db: Session, settings: Settings, view: learner.Learner) -> N
     enrollment = view.enrollment
     if enrollment is None or enrollment.status != EnrollmentStatus.ACTIVE:
         return
+    done, passed = _locked_progress(db, enrollment)
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        return  # another tab completed it a moment ago
     for activity in view.required:
-        if not view.done(activity) or (
-            activity.kind == ActivityKind.QUIZ and not view.passed(activity)
+        if activity.id not in done or (
+            activity.kind == ActivityKind.QUIZ and activity.id not in passed
         ):
             return
     enrollment.status = EnrollmentStatus.COMPLETED
@@ -258,6 +261,29 @@ def _maybe_complete(db: Session, settings: Settings, view: learner.Learner) -> N
     completion_badges.award_completions(
         db, settings, enrollment.user, view.module.family_id, completed_paths
     )
+
+
+def _locked_progress(db: Session, enrollment: Enrollment) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """Completed activities and passed quizzes, read after locking the enrollment row: two tabs
+    finishing the last two activities at once are checked one after the other, so the second
+    sees the first's progress and the module is completed (never left active with all done)."""
+    db.flush()
+    db.execute(
+        select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update(key_share=True)
+    )
+    db.refresh(enrollment, ["status"])
+    done = db.scalars(
+        select(ActivityProgress.activity_id).where(
+            ActivityProgress.enrollment_id == enrollment.id,
+            ActivityProgress.completed_at.is_not(None),
+        )
+    )
+    passed = db.scalars(
+        select(QuizAttempt.activity_id).where(
+            QuizAttempt.enrollment_id == enrollment.id, QuizAttempt.passed.is_(True)
+        )
+    )
+    return set(done), set(passed)
 
 
 def move_to_latest(db: Session, view: learner.Learner) -> Module:

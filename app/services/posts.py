@@ -136,7 +136,7 @@ def mark_helpful(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
 def _locked_thread(db: Session, post: Post) -> Thread:
     """Lock the post's thread row, then re-read it and the post, so two people marking replies
     helpful at once are applied one after the other and ``answered`` matches the replies."""
-    db.execute(select(Thread.id).where(Thread.id == post.thread_id).with_for_update())
+    db.execute(select(Thread.id).where(Thread.id == post.thread_id).with_for_update(key_share=True))
     db.refresh(post.thread)
     db.refresh(post, ["helpful", "status"])
     return post.thread

@@ -30,7 +30,7 @@ from app.models import (
 )
 from app.services import communities, moderation, organizations, posts, resources, threads
 from app.settings import Settings
-from tests.communities.race import after_other_commits, all_at_once, while_other_holds
+from tests.race_support import after_other_commits, all_at_once, while_other_holds
 from tests.support import make_user
 
 PEOPLE = 12
@@ -131,15 +131,14 @@ def test_two_moderators_approving_one_request_count_it_once(
     def approve(db: Session, ctx: communities.CommunityAccess) -> CommunityMember:
         return communities.set_member_status(db, ctx, request_id, "approve")
 
-    def opened(db: Session) -> communities.CommunityAccess:
-        ctx = ctx_for(db, race, race.coach)
-        db.get_one(CommunityMember, request_id)  # the members page showed it as pending
-        return ctx
+    def opened(db: Session) -> tuple[communities.CommunityAccess, CommunityMember]:
+        # the request as read at the start of the request, held until the write
+        return ctx_for(db, race, race.coach), db.get_one(CommunityMember, request_id)
 
     late = after_other_commits(
         fresh_engine,
         opened,
-        approve,
+        lambda db, read: approve(db, read[0]),
         lambda db, _: approve(db, ctx_for(db, race, race.people[1])),
     )
 
@@ -252,15 +251,14 @@ def test_a_restore_cannot_undo_a_removal_made_meanwhile(
 ) -> None:
     post_id = _post(fresh_engine, race, settings, PostStatus.HIDDEN)
 
-    def opened(db: Session) -> communities.CommunityAccess:
+    def opened(db: Session) -> tuple[communities.CommunityAccess, Post]:
         ctx = ctx_for(db, race, race.coach)
-        posts.get_post(db, ctx, post_id)  # the moderation queue showed it hidden
-        return ctx
+        return ctx, posts.get_post(db, ctx, post_id)  # read hidden, held until the write
 
     late = after_other_commits(
         fresh_engine,
         opened,
-        lambda db, ctx: moderation.moderate(db, settings, ctx, post_id, "restore"),
+        lambda db, read: moderation.moderate(db, settings, read[0], post_id, "restore"),
         lambda db, _: moderation.moderate(
             db, settings, ctx_for(db, race, race.coach), post_id, "remove"
         ),
@@ -276,15 +274,14 @@ def test_hiding_cannot_overwrite_the_authors_deletion(
 ) -> None:
     post_id = _post(fresh_engine, race, settings, PostStatus.VISIBLE)
 
-    def opened(db: Session) -> communities.CommunityAccess:
+    def opened(db: Session) -> tuple[communities.CommunityAccess, Post]:
         ctx = ctx_for(db, race, race.coach)
-        posts.get_post(db, ctx, post_id)
-        return ctx
+        return ctx, posts.get_post(db, ctx, post_id)  # read visible, held until the write
 
     late = after_other_commits(
         fresh_engine,
         opened,
-        lambda db, ctx: moderation.moderate(db, settings, ctx, post_id, "hide"),
+        lambda db, read: moderation.moderate(db, settings, read[0], post_id, "hide"),
         lambda db, _: posts.delete_own(db, ctx_for(db, race, race.people[0]), post_id),
     )
 
