@@ -39,7 +39,7 @@ def _thread_page(
     **extra: object,
 ) -> Response:
     thread = threads.get_thread(db, ctx, thread_id)
-    number = threads.last_page(settings, thread) if page == "last" else _int(page)
+    number = None if page == "last" else _int(page)
     rows, current = threads.list_posts(db, settings, thread, number)
     return render(
         request,
