@@ -80,7 +80,7 @@ def new_thread(
             ctx,
             title=title,
             body=body,
-            uploads=read_uploads(files, settings.upload_max_file_bytes),
+            uploads=read_uploads(files),
         )
     except AppError as exc:
         errors = exc.form_errors()
@@ -118,7 +118,7 @@ def add_reply(
             ctx,
             thread_id,
             body=body,
-            uploads=read_uploads(files, settings.upload_max_file_bytes),
+            uploads=read_uploads(files),
         )
     except AppError as exc:
         errors = exc.form_errors()
