@@ -80,7 +80,7 @@ def _parse_body(body: bytes, url: str) -> Any:
     if text.startswith(("{", "[")):
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
             raise ResolutionError(f"{url} returned invalid JSON") from exc
     return text
 

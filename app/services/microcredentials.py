@@ -33,7 +33,7 @@ from app.models import (
     User,
 )
 from app.security import policy
-from app.services import audit, badge_images, rubrics, storage, urls
+from app.services import audit, badge_images, numbers, rubrics, storage, urls
 from app.settings import Settings
 from badges.imaging import TooManyPixels, open_image
 
@@ -229,12 +229,13 @@ def _validity(value: Any) -> int | None:
     text = str(value if value is not None else "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 240:
+    months = numbers.whole_number(text, 240)
+    if not months:
         raise Invalid(
             "Validity is a whole number of months from 1 to 240, or empty for no expiry.",
             field="validity_months",
         )
-    return int(text)
+    return months
 
 
 def _pass_value(value: Any) -> int:

@@ -183,6 +183,6 @@ def _parse(body: bytes, url: str) -> Any:
     if text.startswith(("{", "[")):
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
             raise ResolutionError(f"{url}: invalid JSON") from exc
     return text  # a JWS (e.g. a VC-JWT status list)
