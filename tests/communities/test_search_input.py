@@ -35,3 +35,19 @@ def test_a_thread_page_number_of_any_shape_shows_the_thread(
     response = web.get(thread_url, params={"page": page})
     assert response.status_code == 200
     assert "Estimation jars" in response.text
+
+
+@pytest.mark.parametrize("symbol", ["\\", "%", "_", *SYMBOLS[:4]])
+def test_the_resource_library_searches_symbols_literally(
+    web: WebClient, thread_url: str, symbol: str
+) -> None:
+    shared = web.post(
+        f"{BASE}/math/resources",
+        {"title": "Fraction strips", "url": "https://example.org/strips", "tags": "fractions"},
+    )
+    assert shared.status_code == 303
+    searched = web.get(f"{BASE}/math/resources", params={"q": symbol})
+    tagged = web.get(f"{BASE}/math/resources", params={"tag": symbol})
+    assert [searched.status_code, tagged.status_code] == [200, 200]
+    assert "Fraction strips" not in searched.text  # a symbol is not a wildcard
+    assert "Fraction strips" not in tagged.text
