@@ -434,7 +434,7 @@ def parse_document(body: bytes, url: str) -> Any:
     if text.startswith(("{", "[")):
         try:
             return json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
             raise FetchError(f"{url}: invalid JSON") from exc
     return text
 

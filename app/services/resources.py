@@ -116,18 +116,19 @@ def library(
         query = query.where(
             or_(
                 Resource.tags == needle,
-                Resource.tags.startswith(f"{needle},"),
-                Resource.tags.endswith(f",{needle}"),
-                Resource.tags.contains(f",{needle},"),
+                Resource.tags.startswith(f"{needle},", autoescape=True),
+                Resource.tags.endswith(f",{needle}", autoescape=True),
+                Resource.tags.contains(f",{needle},", autoescape=True),
             )
         )
     if grade_band.strip():
         query = query.where(Resource.grade_band == grade_band.strip())
     if text.strip():
-        words = f"%{text.strip().lower()}%"
+        words = text.strip().lower()  # autoescape: % _ and \ are searched for, not patterns
         query = query.where(
             or_(
-                func.lower(Resource.title).like(words), func.lower(Resource.description).like(words)
+                func.lower(Resource.title).contains(words, autoescape=True),
+                func.lower(Resource.description).contains(words, autoescape=True),
             )
         )
     return list(db.scalars(query.order_by(Resource.upvotes.desc(), Resource.title).limit(limit)))
