@@ -150,7 +150,10 @@ def _error_response(request: Request, status: int, code: str, detail: str) -> Re
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/signin?next={target}", status_code=303)
     title = STATUS_TITLES.get(status, "Something went wrong")
-    return render(request, "errors/error.html", status, title=title, message=detail, status=status)
+    viewer = getattr(request.state, "viewer", None)  # never the ORM user: it may be detached
+    return render(
+        request, "errors/error.html", status, user=viewer, title=title, message=detail, status=status
+    )
 
 
 def _add_error_handlers(application: FastAPI) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import sys
+import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -83,7 +84,10 @@ def backend_for(settings: Settings) -> MailBackend:
 def drain_outbox(
     session_factory: sessionmaker[Session], settings: Settings, *, limit: int = 100
 ) -> int:
-    """Send pending messages; safe with many processes (each row is claimed once). Returns sent."""
+    """Send pending messages; safe with many processes (each row is claimed once). Returns sent.
+
+    Claiming a message and recording its outcome are short transactions of their own: no
+    transaction, lock or pooled connection is held while the mail server is talked to."""
     backend = backend_for(settings)
     sent = 0
     with session_factory() as db:
@@ -94,17 +98,9 @@ def drain_outbox(
             .limit(limit)
         ).all()
     for message_id in candidates:
-        with session_factory() as db:
-            claimed = db.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, _sendable())
-                .values(status=OutboxStatus.SENDING, claimed_at=utcnow())
-            ).rowcount  # type: ignore[attr-defined]
-            db.commit()
-            if not claimed:
-                continue
-            message = db.get_one(OutboxMessage, message_id)
-            sent += _deliver(db, backend, settings, message)
+        claimed = _claim(session_factory, settings, message_id)
+        if claimed is not None:
+            sent += _deliver(session_factory, backend, message_id, *claimed)
     return sent
 
 
@@ -115,25 +111,56 @@ def _sendable() -> Any:
     )
 
 
-def _deliver(db: Session, backend: MailBackend, settings: Settings, message: OutboxMessage) -> int:
-    email = EmailMessage()
-    email["From"] = settings.mail_from
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(domain="laurel.local")
-    email.set_content(message.body_text)
-    message.attempts += 1
+def _claim(
+    sessions: sessionmaker[Session], settings: Settings, message_id: uuid.UUID
+) -> tuple[EmailMessage, int] | None:
+    """Mark the message as being sent (counting the attempt); the e-mail and its attempt number,
+    or None when another sender claimed it first."""
+    with sessions() as db:
+        claimed = db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, _sendable())
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_at=utcnow(),
+                attempts=OutboxMessage.attempts + 1,
+            )
+        ).rowcount  # type: ignore[attr-defined]
+        if not claimed:
+            return None
+        message = db.get_one(OutboxMessage, message_id)
+        email = EmailMessage()
+        email["From"] = settings.mail_from
+        email["To"] = message.to_address
+        email["Subject"] = message.subject
+        email["Message-ID"] = make_msgid(domain="laurel.local")
+        email.set_content(message.body_text)
+        attempts = message.attempts
+        db.commit()
+    return email, attempts
+
+
+def _deliver(
+    sessions: sessionmaker[Session],
+    backend: MailBackend,
+    message_id: uuid.UUID,
+    email: EmailMessage,
+    attempts: int,
+) -> int:
     try:
         backend.send(email)
     except (OSError, smtplib.SMTPException) as exc:
-        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        message.status = (
-            OutboxStatus.FAILED if message.attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
+        status = OutboxStatus.FAILED if attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
+        log.warning("mail delivery failed", extra={"outbox_id": str(message_id)})
+        _record(
+            sessions, message_id, status=status, last_error=f"{type(exc).__name__}: {exc}"[:500]
         )
-        log.warning("mail delivery failed", extra={"outbox_id": str(message.id)})
-        db.commit()
         return 0
-    message.status = OutboxStatus.SENT
-    message.sent_at = utcnow()
-    db.commit()
+    _record(sessions, message_id, status=OutboxStatus.SENT, sent_at=utcnow())
     return 1
+
+
+def _record(sessions: sessionmaker[Session], message_id: uuid.UUID, **values: Any) -> None:
+    with sessions() as db:
+        db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+        db.commit()
