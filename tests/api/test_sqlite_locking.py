@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi import APIRouter, Response
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
@@ -49,6 +50,7 @@ def mail_worker(engine: Engine, settings: Settings, stop: threading.Event) -> th
     return threading.Thread(target=run, daemon=True)
 
 
+@pytest.mark.slow
 def test_coach_posts_a_message_then_a_goal_thirty_times_while_mail_is_sent(
     fresh_engine: Engine, settings: Settings
 ) -> None:
