@@ -10,16 +10,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate as migrations
+from app import server
 from app.db import make_engine, make_session_factory
 from app.errors import AppError
 from app.logging import configure_logging
 from app.models import Organization
+from app.server import ServerConfig
 from app.settings import Settings, SettingsError, get_settings
 
 cli = typer.Typer(
@@ -43,7 +44,7 @@ def serve(
         console.print(f"[red]Cannot start:[/red] {exc}")
         raise typer.Exit(2) from exc
     configure_logging(settings.log_level, settings.log_json)
-    uvicorn.run(
+    config = ServerConfig(
         "app.asgi:app",
         host=host or settings.host,
         port=port or settings.port,
@@ -52,6 +53,7 @@ def serve(
         proxy_headers=True,
         log_config=None,
     )
+    server.serve(config)
 
 
 @cli.command()

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -72,8 +72,12 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+BEGIN_IMMEDIATE = "laurel_begin_immediate"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions
+    (``BEGIN``, or ``BEGIN IMMEDIATE`` for sessions marked with ``begin_writing``)."""
     kwargs.setdefault("hide_parameters", True)  # errors must not carry e-mails or token hashes
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
@@ -83,6 +87,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def begin_writing(session: Session) -> None:
+    """Make the session's transactions take SQLite's write lock when they begin, waiting up to
+    the busy timeout for it: a transaction that reads and then writes can then never find that
+    another connection committed in between ("database is locked" at once, no waiting).
+    Nothing changes on PostgreSQL or for a session bound to a connection (the tests)."""
+    bind = session.bind
+    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        session.bind = bind.execution_options(**{BEGIN_IMMEDIATE: True})
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -98,7 +112,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # SQLAlchemy's pysqlite recipe: emit BEGIN ourselves, IMMEDIATE when asked to.
+    immediate = connection.get_execution_options().get(BEGIN_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:

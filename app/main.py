@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,7 +18,7 @@ import app.models  # noqa: F401 - registers every table
 from app.db import make_engine, make_session_factory
 from app.errors import AppError
 from app.logging import loggable_path
-from app.middleware import BodyTooLarge, RequestContextMiddleware
+from app.middleware import BodyTooLarge, RequestContextMiddleware, SaturationGuard
 from app.routers import health
 from app.routers.api import coaching as coaching_api
 from app.routers.api import communities as community_api
@@ -93,12 +93,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/api/openapi.json",
     )
     application.state.settings = settings
-    application.state.engine = engine or make_engine(settings.database_url)
+    application.state.engine = engine or make_engine(settings.database_url, **_pool_size(settings))
     application.state.session_factory = make_session_factory(application.state.engine)
     application.state.verify_cache = DocumentCache(settings.verify_cache_seconds)
     application.state.verify_slots = threading.BoundedSemaphore(settings.verify_max_concurrency)
     application.state.verify_clients = ClientSlots(settings.verify_max_concurrent_per_client)
     application.state.verify_fetcher = outbound.verification_fetcher(settings)
+    application.add_middleware(
+        SaturationGuard,
+        limit=settings.max_concurrent_requests,
+        wait_seconds=settings.saturation_wait_seconds,
+    )
     application.add_middleware(
         RequestContextMiddleware,
         max_form_bytes=settings.max_form_bytes,
@@ -143,6 +148,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return application
 
 
+def _pool_size(settings: Settings) -> dict[str, int]:
+    """One pooled connection for each request the saturation guard lets in (a request holds at
+    most one), so no request ever waits for a connection; none for in-memory SQLite."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": settings.max_concurrent_requests, "max_overflow": 0}
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -155,7 +169,16 @@ def _error_response(request: Request, status: int, code: str, detail: str) -> Re
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/signin?next={target}", status_code=303)
     title = STATUS_TITLES.get(status, "Something went wrong")
-    return render(request, "errors/error.html", status, title=title, message=detail, status=status)
+    viewer = getattr(request.state, "viewer", None)  # never the ORM user: it may be detached
+    return render(
+        request,
+        "errors/error.html",
+        status,
+        user=viewer,
+        title=title,
+        message=detail,
+        status=status,
+    )
 
 
 def _add_error_handlers(application: FastAPI) -> None:

@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, access logs, security headers and request body limits."""
+"""ASGI middleware: request ids, access logs, security headers, request body limits, and an
+early 503 when a worker has as many requests in flight as it has database connections."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import uuid
 from typing import Any
 
+import anyio
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -105,6 +107,46 @@ class RequestContextMiddleware:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
 
+class SaturationGuard:
+    """At most ``limit`` requests in flight in this process (each may hold one pooled database
+    connection and one worker thread, never more); a request that finds no free place within
+    ``wait_seconds`` is answered 503 with Retry-After at once, instead of queueing for a
+    connection until a timeout. ``/healthz`` and static files are never held back."""
+
+    POLL_SECONDS = 0.01
+
+    def __init__(self, app: ASGIApp, *, limit: int, wait_seconds: float) -> None:
+        self.app = app
+        self.limit = limit
+        self.wait_seconds = wait_seconds
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/healthz" or _is_static(scope):
+            await self.app(scope, receive, send)
+            return
+        if not await self._enter():
+            await _plain_error(scope, send, 503, "Laurel is busy. Please try again in a moment.")
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _enter(self) -> bool:
+        with anyio.move_on_after(self.wait_seconds):
+            while self.in_flight >= self.limit:
+                await anyio.sleep(self.POLL_SECONDS)
+            self.in_flight += 1
+            return True
+        return False
+
+
+def _is_static(scope: Scope) -> bool:
+    path: str = scope["path"]
+    return path.startswith("/static/")
+
+
 def _limited(receive: Receive, limit: int) -> Receive:
     seen = {"bytes": 0}
 
@@ -132,15 +174,17 @@ async def _too_large(scope: Scope, send: Any, limit: int) -> None:
 
 
 async def _plain_error(scope: Scope, send: Any, status: int, message: str) -> None:
-    """An error answered before the application runs: the JSON shape, or a minimal page."""
-    codes = {413: "payload_too_large", 422: "invalid"}
+    """An error answered before the application runs: the JSON shape, or a minimal page
+    (a 503 says when to try again)."""
+    codes = {413: "payload_too_large", 422: "invalid", 503: "busy"}
     if scope["path"].startswith("/api/"):
         body = json.dumps({"error": codes[status], "detail": message}).encode()
         content_type = b"application/json"
     else:
+        heading = "Laurel is busy" if status == 503 else "That request could not be used"
         body = (
             "<!doctype html><html lang=en><head><meta charset=utf-8><title>Laurel</title>"
-            f"</head><body><main><h1>That request could not be used</h1><p>{html.escape(message)}"
+            f"</head><body><main><h1>{heading}</h1><p>{html.escape(message)}"
             "</p><p><a href='/'>Go to Laurel's home page</a></p></main></body></html>"
         ).encode()
         content_type = b"text/html; charset=utf-8"
@@ -151,6 +195,7 @@ async def _plain_error(scope: Scope, send: Any, status: int, message: str) -> No
             "headers": [
                 (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
+                *([(b"retry-after", b"1")] if status == 503 else []),
             ],
         }
     )

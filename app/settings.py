@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "placeholder", "dev"}
@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    max_concurrent_requests: int = Field(default=20, ge=1, le=40)
+    saturation_wait_seconds: float = Field(default=1.0, ge=0)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -6,7 +6,7 @@ import base64
 import logging
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Form, Request, Response
@@ -14,16 +14,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from app.db import begin_writing
 from app.errors import AppError, Invalid
 from app.models import AccessToken, User
 from app.security import csrf
 from app.security.scopes import SCOPES
-from app.services import mail, notifications, rate_limits, throttle, verification
+from app.services import mail, notifications, rate_limits, throttle, usage, verification
 from app.services.storage import Upload
 from app.settings import Settings, project_path
 
@@ -34,6 +35,16 @@ templates.env.filters["b64"] = lambda text: base64.b64encode(str(text).encode())
 FLASH_COOKIE = "laurel_flash"
 Text = Annotated[str, Form()]
 NEW_CSRF = "new_csrf_cookie"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READS_ONLY = "laurel_reads_only"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def reads_only(endpoint: Endpoint) -> Endpoint:
+    """Mark a POST route whose transaction only reads (its counters are written in their own
+    short transactions), so it does not take SQLite's write lock for its whole duration."""
+    setattr(endpoint, READS_ONLY, True)
+    return endpoint
 
 
 class TransactionalRoute(APIRoute):
@@ -41,29 +52,35 @@ class TransactionalRoute(APIRoute):
 
     A response with an error status rolls back too, so a form re-rendered with a message never
     leaves half-written rows (unless a service marked a write to keep, such as a failed login).
+    A request that may write (POST and the like, unless ``reads_only``) takes SQLite's write
+    lock when its transaction begins.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        may_write = not getattr(self.endpoint, READS_ONLY, False)
 
         async def run(request: Request) -> Response:
-            db: Session = request.app.state.session_factory()
+            sessions: sessionmaker[Session] = request.app.state.session_factory
+            db = sessions()
+            if may_write and request.method not in SAFE_METHODS:
+                begin_writing(db)
             request.state.db = db
             try:
                 response = await handler(request)
             except Exception:
-                await run_in_threadpool(_settle, db, None)
+                await run_in_threadpool(_settle, sessions, db, None)
                 raise
-            await run_in_threadpool(_settle, db, response.status_code)
+            await run_in_threadpool(_settle, sessions, db, response.status_code)
             _after_commit(request, db, response)
             return response
 
         return run
 
 
-def _settle(db: Session, status: int | None) -> None:
-    """End the request's transaction (``status`` None: the handler failed), then close, in one
-    trip to the thread pool."""
+def _settle(sessions: sessionmaker[Session], db: Session, status: int | None) -> None:
+    """End the request's transaction (``status`` None: the handler failed), close, then record
+    last-used times in their own short transaction, in one trip to the thread pool."""
     try:
         if status is None:
             _abort(db)
@@ -75,6 +92,7 @@ def _settle(db: Session, status: int | None) -> None:
             raise
     finally:
         db.close()
+        usage.flush(sessions, db.info)
 
 
 def _finish(db: Session, status: int) -> None:
@@ -256,11 +274,14 @@ def verify_rate_limited(
 ) -> verification.Report:
     """Count the call against its limit (per verify-scoped token, else per address), then verify.
 
+    The request's read-only transaction ends first, returning its connection to the pool, so the
+    count's own short transaction never holds a second connection nor waits on this one.
     Database and CPU work: run it in a worker thread."""
     if token is not None and "verify" in token.scopes:
         key, limit = f"verify:token:{token.id}", settings.verify_rate_limit_per_minute_with_key
     else:
         key, limit = f"verify:ip:{client_ip(request)}", settings.verify_rate_limit_per_minute
+    db.commit()
     rate_limits.hit(request.app.state.session_factory, key, limit)
     return verify_here(request, db, settings, data, email)
 

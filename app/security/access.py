@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -35,8 +36,33 @@ Db = Annotated[Session, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
+@dataclass(frozen=True)
+class MembershipView:
+    """A role the viewer holds (the layout's Review link needs it)."""
+
+    role: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the page layout shows about the signed-in user, copied when the user is loaded, so
+    an error page renders even after a rollback detached or expired the ORM object."""
+
+    id: uuid.UUID
+    display_name: str
+    is_platform_admin: bool
+    memberships: tuple[MembershipView, ...]
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        """The copy of a loaded user."""
+        roles = tuple(MembershipView(role=m.role.value) for m in user.memberships)
+        return cls(user.id, user.display_name, user.is_platform_admin, roles)
+
+
 def optional_user(request: Request, db: Db) -> User | None:
-    """The signed-in user for a browser request, or None."""
+    """The signed-in user for a browser request, or None (``request.state.viewer`` keeps what
+    the layout needs of them for error pages)."""
     if hasattr(request.state, "user"):
         cached: User | None = request.state.user
         return cached
@@ -44,6 +70,7 @@ def optional_user(request: Request, db: Db) -> User | None:
     found = load_session(db, raw) if raw else None
     user = found.user if found else None
     request.state.user = user
+    request.state.viewer = Viewer.of(user) if user else None
     return user
 
 

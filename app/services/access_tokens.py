@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -13,7 +13,7 @@ from app.errors import Invalid, NotFound
 from app.models import AccessToken, User
 from app.security.scopes import SCOPES
 from app.security.tokens import new_token, token_hash
-from app.services import audit
+from app.services import audit, usage
 
 TOKEN_PREFIX = "lrl_"  # noqa: S105 - a visible marker, not a secret
 MAX_TOKEN_DAYS = 366
@@ -88,6 +88,7 @@ def authenticate_token(db: Session, raw: str) -> AccessToken | None:
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at > usage.TOUCH_INTERVAL:
+        touch = update(AccessToken).where(AccessToken.id == token.id).values(last_used_at=now)
+        usage.record_later(db, touch)
     return token

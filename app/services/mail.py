@@ -6,6 +6,7 @@ import logging
 import re
 import smtplib
 import sys
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -129,7 +130,9 @@ def drain_outbox(
 ) -> int:
     """Send the messages that are due; safe with many processes (each row is claimed once).
 
-    Returns how many were sent. ``clock`` tells the time (tests inject their own).
+    Returns how many were sent. ``clock`` tells the time (tests inject their own). Claiming a
+    message and recording its outcome are short transactions of their own: no transaction, lock
+    or pooled connection is held while the mail server is talked to.
     """
     backend = backend_for(settings)
     sent = 0
@@ -141,18 +144,9 @@ def drain_outbox(
             .limit(limit)
         ).all()
     for message_id in candidates:
-        with session_factory() as db:
-            now = clock()
-            claimed = db.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, _sendable(now))
-                .values(status=OutboxStatus.SENDING, claimed_at=now)
-            ).rowcount  # type: ignore[attr-defined]
-            db.commit()
-            if not claimed:
-                continue
-            message = db.get_one(OutboxMessage, message_id)
-            sent += _deliver(db, backend, settings, message, clock)
+        claimed = _claim(session_factory, settings, message_id, clock())
+        if claimed is not None:
+            sent += _deliver(session_factory, backend, message_id, *claimed, clock=clock)
     return sent
 
 
@@ -170,34 +164,72 @@ def _sendable(now: datetime) -> Any:
     return due | abandoned
 
 
+def _claim(
+    sessions: sessionmaker[Session], settings: Settings, message_id: uuid.UUID, now: datetime
+) -> tuple[EmailMessage, int, str] | None:
+    """Mark the message as being sent (counting the attempt): the e-mail, its attempt number and
+    its stored text, or None when another sender claimed it first or it is not due."""
+    with sessions() as db:
+        claimed = db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, _sendable(now))
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_at=now,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        ).rowcount  # type: ignore[attr-defined]
+        if not claimed:
+            return None
+        message = db.get_one(OutboxMessage, message_id)
+        email = EmailMessage()
+        email["From"] = settings.mail_from
+        email["To"] = message.to_address
+        email["Subject"] = message.subject
+        email["Message-ID"] = make_msgid(domain="laurel.local")
+        email.set_content(message.body_text)
+        attempts, body = message.attempts, message.body_text
+        db.commit()
+    return email, attempts, body
+
+
 def _deliver(
-    db: Session,
+    sessions: sessionmaker[Session],
     backend: MailBackend,
-    settings: Settings,
-    message: OutboxMessage,
+    message_id: uuid.UUID,
+    email: EmailMessage,
+    attempts: int,
+    body: str,
+    *,
     clock: Callable[[], datetime],
 ) -> int:
-    email = EmailMessage()
-    email["From"] = settings.mail_from
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(domain="laurel.local")
-    email.set_content(message.body_text)
-    message.attempts += 1
     try:
         backend.send(email)
     except (OSError, smtplib.SMTPException) as exc:
-        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = OutboxStatus.FAILED
+        log.warning("mail delivery failed", extra={"outbox_id": str(message_id)})
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if attempts >= MAX_ATTEMPTS:
+            _record(sessions, message_id, status=OutboxStatus.FAILED, last_error=error)
         else:
-            message.status = OutboxStatus.PENDING
-            message.next_attempt_at = clock() + retry_delay(message.attempts)
-        log.warning("mail delivery failed", extra={"outbox_id": str(message.id)})
-        db.commit()
+            _record(
+                sessions,
+                message_id,
+                status=OutboxStatus.PENDING,
+                last_error=error,
+                next_attempt_at=clock() + retry_delay(attempts),
+            )
         return 0
-    message.status = OutboxStatus.SENT
-    message.sent_at = clock()
-    message.body_text = redact_secrets(message.body_text)
-    db.commit()
+    _record(
+        sessions,
+        message_id,
+        status=OutboxStatus.SENT,
+        sent_at=clock(),
+        body_text=redact_secrets(body),
+    )
     return 1
+
+
+def _record(sessions: sessionmaker[Session], message_id: uuid.UUID, **values: Any) -> None:
+    with sessions() as db:
+        db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+        db.commit()

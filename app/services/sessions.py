@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import User, UserSession
 from app.security.tokens import new_token, token_hash
+from app.services import usage
 from app.settings import Settings
-
-TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 def start_session(
@@ -39,8 +38,9 @@ def load_session(db: Session, raw: str) -> UserSession | None:
     now = utcnow()
     if found is None or found.expires_at <= now or not found.user.is_active:
         return None
-    if now - found.last_seen_at > TOUCH_INTERVAL:
-        found.last_seen_at = now
+    if now - found.last_seen_at > usage.TOUCH_INTERVAL:
+        touch = update(UserSession).where(UserSession.id == found.id).values(last_seen_at=now)
+        usage.record_later(db, touch)
     return found
 
 

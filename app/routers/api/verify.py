@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Invalid
 from app.models import AccessToken
-from app.routers.common import TransactionalRoute, verify_rate_limited
+from app.routers.common import TransactionalRoute, reads_only, verify_rate_limited
 from app.schemas.core import ERROR_RESPONSES
 from app.schemas.verify import BatchRequest, BatchResponse, VerifyRequest, VerifyResponse
 from app.security.access import AppSettings, Db, optional_api_token
@@ -79,6 +79,7 @@ async def _read_body(request: Request, settings: Settings) -> tuple[Any, str | N
         }
     },
 )
+@reads_only
 async def verify_one(
     request: Request, db: Db, settings: AppSettings, caller: Caller
 ) -> dict[str, Any]:
@@ -88,6 +89,7 @@ async def verify_one(
 
 
 @router.post("/verify/batch", response_model=BatchResponse)
+@reads_only
 async def verify_batch(
     request: Request, db: Db, settings: AppSettings, caller: Caller, body: BatchRequest
 ) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from app.routers.common import (
     TransactionalRoute,
     file_download,
     form_error,
+    reads_only,
     redirect,
     render,
     verify_here,
@@ -136,6 +137,7 @@ def verify_page(request: Request) -> Response:
 
 
 @router.post("/verify", dependencies=[Depends(public)], response_class=HTMLResponse)
+@reads_only
 async def verify_submit(
     request: Request,
     db: Db,
