@@ -344,6 +344,7 @@ class Stats:
     max_requests: int
     until: float
     started: float = 0.0
+    sign_in_seconds: float = 0.0
     requests: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     by_kind: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -689,7 +690,8 @@ PNG = _png()
 def run_load(base: str, seed_data: Seed, seconds: float, max_requests: int) -> Stats:
     """Every virtual user in its own thread: all sign in (argon2 makes that slow on two cores),
     then the clock starts and they act until the time or the request budget is spent."""
-    stats = Stats(max_requests=max_requests, until=time.monotonic() + SIGN_IN_SECONDS)
+    began = time.monotonic()
+    stats = Stats(max_requests=max_requests, until=began + SIGN_IN_SECONDS)
     users: list[VirtualUser] = [Teacher(base, seed_data, a, stats) for a in seed_data.teachers]
     users += [Coach(base, seed_data, a, stats) for a in seed_data.reviewers]
 
@@ -704,6 +706,7 @@ def run_load(base: str, seed_data: Seed, seconds: float, max_requests: int) -> S
     for worker in workers:
         worker.join(timeout=SIGN_IN_SECONDS + seconds + 60)
     stats.until = min(stats.until, time.monotonic())
+    stats.sign_in_seconds = stats.started - began
     return stats
 
 
@@ -719,6 +722,7 @@ class Findings:
     lost: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
+    counters: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def expect_once(self, problem: str, count: int, *, stored: bool) -> None:
         """0 is lost (in the database) or unreachable (pages, API); 2 or more a duplicate."""
@@ -803,6 +807,9 @@ def _check_posts(
     in_html: dict[str, Counter[str]] = {}
     in_api: dict[str, Counter[str]] = {}
     for thread in seed_data.hot_threads:
+        row = db.get_one(Thread, uuid.UUID(thread))
+        stored = db.scalar(select(func.count()).where(Post.thread_id == row.id)) or 0
+        findings.counters[thread] = {"posts": stored, "reply_count + 1": row.reply_count + 1}
         in_html[thread] = Counter(reader.html_pages(f"{base}/threads/{thread}", POST_ID))
         in_api[thread] = Counter(_api_posts(reader, seed_data.community_id, thread))
     for write in writes["reply"]:
@@ -995,8 +1002,10 @@ def build_result(
     """The JSON result of a run."""
     answered = Counter(stats.statuses)
     answered.subtract(stats.refusals)
-    conflicts = stats.by_kind["decision_api"]["409"]
-    answered["409"] -= conflicts  # another coach decided first: expected
+    # Another coach decided first: 409 when both read it waiting, 403 ("X is reviewing this
+    # submission") when this coach's queue was read before the other decision. Both expected.
+    lost_races = {c: stats.by_kind["decision_api"][c] for c in ("403", "409")}
+    answered.subtract(lost_races)
     errors = {c: n for c, n in sorted(answered.items()) if c >= "400" and n}
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -1008,7 +1017,7 @@ def build_result(
         "statuses": dict(sorted(stats.statuses.items())),
         "refused_with_retry_after": dict(stats.refusals),
         "errors_by_status": errors,
-        "decision_conflicts_409": conflicts,
+        "decision_races_lost": lost_races,
         "server_errors": sum(n for c, n in errors.items() if c.startswith("5")),
         "transport_errors": dict(stats.transport_errors),
         "client_failures": stats.client_failures[:10],
@@ -1027,6 +1036,7 @@ def build_result(
             "duplicates": len(findings.duplicates),
             "unreachable": len(findings.unreachable),
         },
+        "hot_thread_counters": findings.counters,
         "examples": {
             "lost": findings.lost[:10],
             "duplicates": findings.duplicates[:10],
@@ -1047,7 +1057,8 @@ def summary_line(result: dict[str, Any]) -> str:
         f"{writes} writes acknowledged; lost {result['lost']}, duplicates "
         f"{result['duplicates']}, unreachable {result['unreachable']}; 5xx "
         f"{result['server_errors']}, refused with Retry-After {refused}, "
-        f"errors {result['errors_by_status']}; reply API p95 {replies} ms\n"
+        f"other errors {result['errors_by_status'] or 'none'}, decision races lost "
+        f"{result['decision_races_lost']}; reply API p95 {replies} ms\n"
     )
 
 
@@ -1110,7 +1121,9 @@ def main() -> int:
                 base = f"http://127.0.0.1:{port}"
                 stats = run_load(base, seed_data, args.seconds, args.max_requests)
                 elapsed = stats.until - stats.started
+                checking = time.monotonic()
                 findings = check(base, seed_data, stats, database_url)
+                checked = time.monotonic() - checking
             finally:
                 stop_server(server)
                 failures = [line for line in log.read_text().splitlines() if "Traceback" in line]
@@ -1118,6 +1131,8 @@ def main() -> int:
             drop_database(server_url, database_url)
     result = build_result(args, stats, findings, elapsed)
     result["seed_seconds"] = round(seeded, 1)
+    result["sign_in_seconds"] = round(stats.sign_in_seconds, 1)
+    result["check_seconds"] = round(checked, 1)
     result["server_tracebacks"] = len(failures)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     with args.results_md.open("a") as out:
