@@ -58,6 +58,7 @@ from app.models import (  # noqa: E402
     ActivityProgress,
     Award,
     AwardRule,
+    Community,
     DefinitionStatus,
     Enrollment,
     IssuedCredential,
@@ -85,6 +86,7 @@ DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "load-check-passphrase"  # noqa: S105 - a throw-away local account
 HOT_THREADS = 3
 SIGN_IN_SECONDS = 120.0
+PAGE_SIZE = 10
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 POST_ID = re.compile(rf'<article class="post[^"]*" id="post-({UUID})"')
@@ -723,6 +725,7 @@ class Findings:
     duplicates: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
     counters: dict[str, dict[str, int]] = field(default_factory=dict)
+    counter_drift: int = 0
 
     def expect_once(self, problem: str, count: int, *, stored: bool) -> None:
         """0 is lost (in the database) or unreachable (pages, API); 2 or more a duplicate."""
@@ -730,6 +733,11 @@ class Findings:
             (self.lost if stored else self.unreachable).append(problem)
         elif count > 1:
             self.duplicates.append(f"{problem} ({count} times)")
+
+    def counter(self, name: str, counter: int, rows: int) -> None:
+        """A denormalized counter against the rows it counts (a lost increment shows here)."""
+        self.counters[name] = {"counter": counter, "rows": rows}
+        self.counter_drift += abs(counter - rows)
 
     @staticmethod
     def writes(problems: list[str]) -> int:
@@ -809,7 +817,7 @@ def _check_posts(
     for thread in seed_data.hot_threads:
         row = db.get_one(Thread, uuid.UUID(thread))
         stored = db.scalar(select(func.count()).where(Post.thread_id == row.id)) or 0
-        findings.counters[thread] = {"posts": stored, "reply_count + 1": row.reply_count + 1}
+        findings.counter(f"thread {thread}: reply_count + 1", row.reply_count + 1, stored)
         in_html[thread] = Counter(reader.html_pages(f"{base}/threads/{thread}", POST_ID))
         in_api[thread] = Counter(_api_posts(reader, seed_data.community_id, thread))
     for write in writes["reply"]:
@@ -828,6 +836,8 @@ def _check_posts(
     stored_threads = Counter(
         str(t) for t in db.scalars(select(Thread.id).where(Thread.community_id == community))
     )
+    counted = db.get_one(Community, community).thread_count
+    findings.counter("community thread_count", counted, sum(stored_threads.values()))
     for write in writes["thread"]:
         name = f"thread {write['id']}"
         findings.checked["thread"] += 1
@@ -850,11 +860,17 @@ def _api_posts(reader: Reader, community: str, thread: str) -> list[str]:
 
 
 def _api_threads(reader: Reader, community: str, limit: int = 1000) -> list[str]:
-    """Thread ids on API pages 1, 2, ... until a page is empty or repeats the previous one."""
+    """Thread ids on API pages 1, 2, ... until a 404, an empty page or a repeat of the previous
+    one (older servers answer a page past the last with the last)."""
     found: list[str] = []
     previous: list[str] = []
+    url = f"/api/v1/communities/{community}/threads"
+    headers = {"Authorization": f"Bearer {reader.account.token}"}
     for page in range(1, limit):
-        ids = [t["id"] for t in reader.api(f"/api/v1/communities/{community}/threads", page=page)]
+        response = reader.request("GET", url, params={"page": page}, headers=headers)
+        if response.status_code == 404 and page > 1:  # past the last page
+            break
+        ids = [t["id"] for t in response.raise_for_status().json()]
         if not ids or ids == previous:
             break
         found += ids
@@ -1036,7 +1052,8 @@ def build_result(
             "duplicates": len(findings.duplicates),
             "unreachable": len(findings.unreachable),
         },
-        "hot_thread_counters": findings.counters,
+        "counters": findings.counters,
+        "counter_drift": findings.counter_drift,
         "examples": {
             "lost": findings.lost[:10],
             "duplicates": findings.duplicates[:10],
@@ -1055,7 +1072,8 @@ def summary_line(result: dict[str, Any]) -> str:
         f"- {result['date']}, load check ({verdict}): {result['users']} users, "
         f"{result['seconds']} s, {result['requests']} requests ({result['requests_per_s']}/s), "
         f"{writes} writes acknowledged; lost {result['lost']}, duplicates "
-        f"{result['duplicates']}, unreachable {result['unreachable']}; 5xx "
+        f"{result['duplicates']}, unreachable {result['unreachable']}, counter drift "
+        f"{result['counter_drift']}; 5xx "
         f"{result['server_errors']}, refused with Retry-After {refused}, "
         f"other errors {result['errors_by_status'] or 'none'}, decision races lost "
         f"{result['decision_races_lost']}; reply API p95 {replies} ms\n"
@@ -1063,11 +1081,13 @@ def summary_line(result: dict[str, Any]) -> str:
 
 
 def passed(result: dict[str, Any]) -> bool:
-    """No loss, duplicate or unreachable write, no 5xx, failed connection or broken user."""
+    """No lost, duplicated or unreachable write, no counter drift, no 5xx, no failed connection
+    and no broken virtual user."""
     return not (
         result["lost"]
         or result["duplicates"]
         or result["unreachable"]
+        or result["counter_drift"]
         or result["server_errors"]
         or result["transport_errors"]
         or result["client_failures"]
@@ -1108,6 +1128,9 @@ def main() -> int:
             "LAUREL_VERIFY_RATE_LIMIT_PER_MINUTE": "1000000",
             "LAUREL_VERIFY_RATE_LIMIT_PER_MINUTE_WITH_KEY": "1000000",
             "LAUREL_LOG_LEVEL": "WARNING",
+            # Small pages: a few hundred replies span many pages, so pagination is exercised.
+            "LAUREL_COMMUNITY_POSTS_PER_PAGE": str(PAGE_SIZE),
+            "LAUREL_COMMUNITY_THREADS_PER_PAGE": str(PAGE_SIZE),
         }
         try:
             started = time.perf_counter()
