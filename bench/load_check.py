@@ -39,11 +39,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 from urllib.request import Request as UrlRequest
 
 import httpx
+import psycopg
 from PIL import Image
+from psycopg import sql
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -138,22 +140,20 @@ class Seed:
 def create_database(server_url: str) -> str:
     """A new, empty database on the server; its SQLAlchemy URL."""
     name = f"laurel_load_{uuid.uuid4().hex[:10]}"
-    _admin_sql(server_url, f'CREATE DATABASE "{name}"')
+    _admin_sql(server_url, "CREATE DATABASE {}", name)
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(server_url: str, database_url: str) -> None:
     """Drop the load database, ending any connection still open on it."""
     name = make_url(database_url).database
-    _admin_sql(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin_sql(server_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name or "")
 
 
-def _admin_sql(server_url: str, statement: str) -> None:
-    import psycopg
-
+def _admin_sql(server_url: str, template: LiteralString, database: str) -> None:
     url = make_url(server_url).set(drivername="postgresql", database="postgres")
     with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(sql.SQL(template).format(sql.Identifier(database)))
 
 
 def seed(settings: Settings, teachers: int, coaches: int) -> Seed:
@@ -966,13 +966,13 @@ def _check_learning(
         for ack in writes["enrollment"]:
             name = f"enrollment of {ack['user']} in {ack['module']}"
             findings.checked["enrollment"] += 1
-            rows = db.scalar(
+            enrolled = db.scalar(
                 select(func.count()).select_from(Enrollment).where(
                     Enrollment.user_id == uuid.UUID(ack["user"]),
                     Enrollment.module_id == uuid.UUID(ack["module"]),
                 )
             )  # fmt: skip
-            findings.expect_once(f"{name}: row", rows or 0, stored=True)
+            findings.expect_once(f"{name}: row", enrolled or 0, stored=True)
             listed = [e["module_id"] for e in api(ack["user"], "/api/v1/enrollments")]
             findings.expect_once(
                 f"{name}: enrollments API", listed.count(ack["module"]), stored=False
@@ -980,7 +980,7 @@ def _check_learning(
         for ack in writes["progress"]:
             name = f"progress of {ack['user']} on activity {ack['activity']}"
             findings.checked["progress"] += 1
-            rows = list(
+            progress = list(
                 db.scalars(
                     select(ActivityProgress).join(Enrollment).where(
                         Enrollment.user_id == uuid.UUID(ack["user"]),
@@ -990,8 +990,8 @@ def _check_learning(
                 )
             )  # fmt: skip
             if ack["text"] is not None:
-                rows = [r for r in rows if r.response_text == ack["text"]]
-            findings.expect_once(f"{name}: row", len(rows), stored=True)
+                progress = [r for r in progress if r.response_text == ack["text"]]
+            findings.expect_once(f"{name}: row", len(progress), stored=True)
             module = api(ack["user"], f"/api/v1/modules/{ack['module']}")
             done = [a["id"] for s in module["sections"] for a in s["activities"] if a["done"]]
             findings.expect_once(f"{name}: module API", done.count(ack["activity"]), stored=False)
