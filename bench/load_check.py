@@ -355,6 +355,7 @@ class Stats:
     transport_errors: Counter[str] = field(default_factory=Counter)
     writes: list[dict[str, Any]] = field(default_factory=list)
     client_failures: list[str] = field(default_factory=list)
+    sessions: dict[str, Browser] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take_slot(self) -> bool:
@@ -455,8 +456,9 @@ class VirtualUser:
         except Exception as exc:  # a broken virtual user fails the run, with the reason
             with self.stats.lock:
                 self.stats.client_failures.append(f"{self.account.email}: {exc!r}")
-        finally:
-            self.client.close()
+        finally:  # the checker reads this person's wallet through the session, then closes it
+            with self.stats.lock:
+                self.stats.sessions[self.account.user_id] = self.client
 
     def step(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -793,11 +795,13 @@ def check(base: str, seed_data: Seed, stats: Stats, database_url: str) -> Findin
         with Session(engine) as db:
             _check_posts(db, coach, seed_data, writes, findings)
             _check_submissions(db, coach, readers, writes["submission"], findings)
-            _check_decisions(db, coach, writes["decision"], findings)
+            _check_decisions(db, coach, stats.sessions, writes["decision"], findings)
             _check_published(db, coach, writes["published"], findings)
             _check_learning(db, base, readers, writes, findings)
     finally:
         coach.close()
+        for session in stats.sessions.values():
+            session.close()
         engine.dispose()
     return findings
 
@@ -904,9 +908,11 @@ def _check_submissions(
 
 
 def _check_decisions(
-    db: Session, coach: Reader, acks: list[dict[str, Any]], findings: Findings
-) -> None:
-    """One review per acknowledged decision; Earned means one award and one signed credential."""
+    db: Session, coach: Reader, sessions: dict[str, Browser], acks: list[dict[str, Any]],
+    findings: Findings,
+) -> None:  # fmt: skip
+    """One review per acknowledged decision; Earned means one award and one signed credential,
+    listed in the teacher's wallet (read through their own signed-in session)."""
     for ack in acks:
         name = f"decision {ack['id']} on submission {ack['submission']}"
         findings.checked["decision"] += 1
@@ -928,6 +934,11 @@ def _check_decisions(
             )
         )  # fmt: skip
         findings.expect_once(f"{name}: signed credential", issued or 0, stored=True)
+        for award in awards:
+            owner = sessions[str(award.user_id)]
+            wallet = WALLET_ITEM.findall(owner.request("GET", "/wallet").text)
+            found = wallet.count(str(award.credential_id)) if award.credential_id else 0
+            findings.expect_once(f"{name}: teacher's wallet", found, stored=False)
 
 
 def _check_published(
