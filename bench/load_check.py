@@ -3,18 +3,20 @@ acknowledged write is stored exactly once and can be reached through the pages a
 
 Usage: .venv/bin/python bench/load_check.py [--seconds 30] [--users 24] [--max-requests 20000]
 
-It creates a throw-away PostgreSQL database (``LAUREL_TEST_POSTGRES_URL``, default
-postgresql+psycopg://postgres@127.0.0.1:5432/test, names the server; the database is new), seeds
-the demo district plus load accounts, and starts ``laurel serve --workers 3`` in production mode
-on a free loopback port. Virtual users then sign in through the HTML form and, with CSRF tokens
-or personal access tokens, reply many times to the same few threads, start threads, enroll,
-complete activities and reflections, submit evidence, review it (Earned issues a credential),
-publish and verify credentials. Every acknowledged write is recorded client-side; the checker
-then finds each one in the database exactly once and walks the pages and the API to reach it.
+It creates a throw-away PostgreSQL database on the server that ``LAUREL_TEST_POSTGRES_URL``
+names (default postgresql+psycopg://postgres@127.0.0.1:5432/test), seeds a district with the demo
+modules and micro-credentials plus load accounts, and starts ``laurel serve --workers 3`` in
+production mode on a free loopback port. Virtual users then sign in through the HTML form and,
+with CSRF tokens or personal access tokens, reply many times to the same few threads, start
+threads, enroll, complete activities and reflections, submit evidence, review it (Earned issues
+a credential), publish and verify credentials. Every acknowledged write is recorded client-side;
+the checker then finds each one in the database exactly once and walks the pages and the API to
+reach it.
 
-Exit status 1 on any lost, duplicated or unreachable write, any 5xx or a failed connection.
-A 503 or 429 with Retry-After is a refusal (not acknowledged): the user waits and retries.
-A 409 on a decision another coach made first is expected. See bench/README.md.
+Exit status 1 on any lost, duplicated or unreachable write, a counter that disagrees with its
+rows, any 5xx, a failed connection or a broken virtual user. A 503 or 429 with Retry-After is a
+refusal (not acknowledged): the user waits and retries. A 409 (or 403) on a decision another
+coach made first is expected. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -460,7 +462,8 @@ class VirtualUser:
             with self.stats.lock:
                 self.stats.sessions[self.account.user_id] = self.client
 
-    def step(self) -> None:  # pragma: no cover - overridden
+    def step(self) -> None:
+        """One action of this kind of person (Teacher, Coach)."""
         raise NotImplementedError
 
     # Community actions (teachers and coaches) --------------------------------------------------
