@@ -1,4 +1,4 @@
-"""The `laurel` command: serve, migrate, create-admin, seed-demo, worker, digest, keys, issue,
+"""The `laurel` command: serve, migrate, create-admin, seed-demo, worker, mail, digest, keys, issue,
 verify, remind-expiring, storage."""
 
 from __future__ import annotations
@@ -139,6 +139,21 @@ def worker(
             console.print(f"Sent {sent} message(s).")
             return
         time.sleep(0 if sent else interval)
+
+
+mail_cli = typer.Typer(help="Outgoing e-mail.", no_args_is_help=True)
+cli.add_typer(mail_cli, name="mail")
+
+
+@mail_cli.command("retry-failed")
+def retry_failed_mail() -> None:
+    """Queue every message that failed all its attempts again; `laurel worker` sends them."""
+    from app.services.mail_failures import retry_failed
+
+    with _sessions(get_settings())() as db:
+        queued = retry_failed(db)
+        db.commit()
+    console.print(f"Queued {queued} failed message(s) again; `laurel worker` sends them.")
 
 
 def _sessions(settings: Settings) -> sessionmaker[Session]:

@@ -74,6 +74,7 @@ class TimestampMixin:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
+    kwargs.setdefault("hide_parameters", True)  # errors must not carry e-mails or token hashes
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)

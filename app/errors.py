@@ -66,3 +66,14 @@ class TooManyRequests(AppError):
     def __init__(self, detail: str, *, retry_after: int = 60) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Busy(AppError):
+    """At capacity for this kind of work; try again shortly."""
+
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, detail: str, *, retry_after: int = 30) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

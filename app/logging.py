@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_TOKEN_IN_PATH = re.compile(r"^/invitations/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """A request path fit for the logs: an invitation link's token is replaced."""
+    return _TOKEN_IN_PATH.sub("/invitations/[redacted]", path)
 
 
 class JsonFormatter(logging.Formatter):

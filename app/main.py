@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import app.models  # noqa: F401 - registers every table
 from app.db import make_engine, make_session_factory
 from app.errors import AppError
+from app.logging import loggable_path
 from app.middleware import BodyTooLarge, RequestContextMiddleware
 from app.routers import health
 from app.routers.api import coaching as coaching_api
@@ -48,7 +49,9 @@ from app.routers.pages import (
     threads,
 )
 from app.routers.public import issuers
+from app.services import outbound
 from app.services.remote_documents import DocumentCache
+from app.services.verification import ClientSlots
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -94,6 +97,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.state.session_factory = make_session_factory(application.state.engine)
     application.state.verify_cache = DocumentCache(settings.verify_cache_seconds)
     application.state.verify_slots = threading.BoundedSemaphore(settings.verify_max_concurrency)
+    application.state.verify_clients = ClientSlots(settings.verify_max_concurrent_per_client)
+    application.state.verify_fetcher = outbound.verification_fetcher(settings)
     application.add_middleware(
         RequestContextMiddleware,
         max_form_bytes=settings.max_form_bytes,
@@ -207,7 +212,7 @@ def _add_error_handlers(application: FastAPI) -> None:
 
     @application.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception) -> Response:
-        log.exception("unhandled error", extra={"path": request.url.path})
+        log.exception("unhandled error", extra={"path": loggable_path(request.url.path)})
         return _error_response(
             request,
             500,

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.logging import request_id_var
+from app.logging import loggable_path, request_id_var
 
 log = logging.getLogger("laurel.request")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -80,7 +80,7 @@ class RequestContextMiddleware:
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": loggable_path(scope["path"]),
                     "status": status["code"],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },

@@ -78,27 +78,41 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 30
     login_failure_window_seconds: int = 15 * 60
+    login_backoff_base_seconds: int = 30
+    login_backoff_max_seconds: int = 15 * 60
     email_token_max_age_seconds: int = 24 * 3600
     password_reset_max_age_seconds: int = 3600
     invitation_max_age_seconds: int = 14 * 24 * 3600
+    mail_max_per_recipient_per_hour: int = 5
+    mail_max_per_client_per_hour: int = 20
+    invitations_max_per_client_per_hour: int = 300
 
     # Single sign-on (OpenID Connect); providers themselves are configured per organization.
     oidc_allow_insecure_http: bool = False
+    oidc_allow_private_addresses: bool = False
     oidc_http_timeout_seconds: float = 10.0
+    oidc_max_response_bytes: int = 1_000_000
 
     # Credentials: issuer keys and verification of others' credentials
     master_key: SecretStr | None = None
     verify_allow_private_addresses: bool = False
     verify_mirrors: dict[str, str] = {}
-    verify_http_timeout_seconds: float = 5.0
+    verify_http_timeout_seconds: float = 10.0
     verify_max_response_bytes: int = 1_000_000
     verify_max_redirects: int = 3
+    verify_max_fetches: int = 20
+    verify_fetch_budget_seconds: float = 30.0
     verify_cache_seconds: int = 300
     verify_max_concurrency: int = 4
+    verify_slot_wait_seconds: float = 5.0
+    verify_max_concurrent_per_client: int = 2
     verify_max_batch: int = 100
     verify_rate_limit_per_minute: int = 30
     verify_rate_limit_per_minute_with_key: int = 600
     verify_max_upload_bytes: int = 5 * 1024 * 1024
+    verify_deadline_seconds: float = 10.0
+    verify_max_hash_calls: int = 1000
+    verify_max_value_comparisons: int = 500_000
 
     # Logging
     log_level: str = "INFO"

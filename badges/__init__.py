@@ -4,6 +4,7 @@ See docs/badges.md for usage and the resolver interfaces the app implements.
 """
 
 from badges.baking import bake, bake_png, bake_svg, unbake, unbake_png, unbake_svg
+from badges.budget import Limits, WorkBudget
 from badges.builder import (
     build_credential,
     build_endorsement,
@@ -32,6 +33,7 @@ from badges.errors import (
     ProofError,
     ResolutionError,
     StatusError,
+    TooComplexError,
     UnknownContextError,
 )
 from badges.keys import (
@@ -88,6 +90,7 @@ __all__ = [
     "KeyMaterialError",
     "KeyPair",
     "KeyResolver",
+    "Limits",
     "OpenBadgeCredential",
     "Profile",
     "ProofError",
@@ -99,8 +102,10 @@ __all__ = [
     "StatusAllocator",
     "StatusError",
     "StatusList",
+    "TooComplexError",
     "UnknownContextError",
     "VerificationResult",
+    "WorkBudget",
     "bake",
     "bake_png",
     "bake_svg",

@@ -13,9 +13,10 @@ from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from badges.errors import BakingError
+from badges.imaging import TooManyPixels, open_image
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_KEYWORD = b"openbadgecredential"
@@ -82,8 +83,10 @@ def bake_png(image: bytes, credential: dict[str, Any] | str) -> bytes:
 
 def _check_decodes(image: bytes) -> None:
     try:
-        with Image.open(io.BytesIO(image)) as img:
+        with open_image(io.BytesIO(image)) as img:
             img.verify()
+    except TooManyPixels as exc:
+        raise BakingError(f"PNG image {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise BakingError(f"PNG image is malformed: {exc}") from exc
 

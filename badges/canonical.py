@@ -7,6 +7,12 @@ cache key. ``CachingProcessor`` memoizes ``_process_context`` on the identity of
 immutable) active context and of the local context, so each distinct context is processed
 once per process. Output is identical to plain pyld; ``canonicalize(..., cached=False)`` runs
 plain pyld and the tests compare both.
+
+The cached path also spends a :class:`~badges.budget.WorkBudget`: ``BoundedURDNA2015`` counts
+Hash N-Degree Quads calls (RDFC-1.0 lets an implementation cap them; their number grows
+factorially with blank nodes linked to each other), and the processor counts the duplicate
+checks of pyld's node merging, which are quadratic in the values of one property. Both check
+the budget's deadline as they go.
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ from collections import OrderedDict
 from typing import Any
 
 from pyld import jsonld
+from pyld.canon import URDNA2015
+from pyld.identifier_issuer import IdentifierIssuer
 
-from badges.errors import CanonicalizationError, UnknownContextError
+from badges.budget import WorkBudget
+from badges.errors import CanonicalizationError, TooComplexError, UnknownContextError
 from badges.loader import document_loader
 
 _MEMO_SIZE = 4096
@@ -40,13 +49,35 @@ def _refuse_dropped(term: Any) -> None:
     raise CanonicalizationError(f"undefined term {term!r} (not in any @context)")
 
 
-class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    """A pyld processor that remembers processed contexts across documents."""
+class _ContextMemo:
+    """Processed contexts, shared by every processor of this process (thread-safe, bounded)."""
 
     def __init__(self) -> None:
+        self.entries: OrderedDict[Any, tuple[Any, Any, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            hit = self.entries.get(key)
+        return None if hit is None else hit[2]
+
+    def put(self, key: Any, value: tuple[Any, Any, Any]) -> None:
+        with self.lock:
+            self.entries[key] = value
+            if len(self.entries) > _MEMO_SIZE:
+                self.entries.popitem(last=False)
+
+
+_MEMO = _ContextMemo()
+
+
+class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """A pyld processor that remembers processed contexts across documents and spends the
+    budget of one canonicalization (one instance per call; the context memo is shared)."""
+
+    def __init__(self, budget: WorkBudget | None = None) -> None:
         super().__init__(on_property_dropped=_refuse_dropped)
-        self._memo: OrderedDict[Any, tuple[Any, Any, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._budget = budget or WorkBudget()
 
     def _process_context(
         self,
@@ -70,10 +101,9 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 cycles,
             )
         key = (uid, _ctx_key(local_ctx), override_protected, propagate, validate_scoped)
-        with self._lock:
-            hit = self._memo.get(key)
+        hit = _MEMO.get(key)
         if hit is not None:
-            return hit[2]
+            return hit
         result = super()._process_context(
             active_ctx,
             local_ctx,
@@ -84,17 +114,84 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             cycles,
         )
         if isinstance(result, jsonld.frozendict):
-            self._remember(key, (active_ctx, local_ctx, result))
+            _MEMO.put(key, (active_ctx, local_ctx, result))
         return result
 
-    def _remember(self, key: Any, value: tuple[Any, Any, Any]) -> None:
-        with self._lock:
-            self._memo[key] = value
-            if len(self._memo) > _MEMO_SIZE:
-                self._memo.popitem(last=False)
+    def _create_node_map(
+        self,
+        input_: Any,
+        graph_map: Any,
+        active_graph: Any,
+        issuer: Any,
+        active_subject: Any = None,
+        active_property: Any = None,
+        list_: Any = None,
+    ) -> None:
+        """pyld's node merging, charged for the duplicate checks it is about to make."""
+        if isinstance(input_, dict):
+            graph = graph_map.get(active_graph, {})
+            self._budget.spend_value_comparisons(
+                _merge_comparisons(input_, graph, issuer, active_subject, active_property, list_)
+            )
+        super()._create_node_map(
+            input_, graph_map, active_graph, issuer, active_subject, active_property, list_
+        )
+
+    def canonical_nquads(self, document: dict[str, Any]) -> str:
+        """``normalize`` (URDNA2015, N-Quads) with :class:`BoundedURDNA2015`: the same steps."""
+        options = _options()
+        to_rdf = {k: v for k, v in options.items() if k != "format"}
+        dataset = self.to_rdf(document, {**to_rdf, "produceGeneralizedRdf": False})
+        nquads: str = BoundedURDNA2015(self._budget).main(dataset, options)
+        return nquads
 
 
-_PROCESSOR = CachingProcessor()
+def _values_of(node: Any, prop: Any) -> int:
+    values = node.get(prop) if isinstance(node, dict) and isinstance(prop, str) else None
+    return len(values) if isinstance(values, list) else 0
+
+
+def _merge_comparisons(
+    input_: dict[str, Any], graph: Any, issuer: Any, subject: Any, prop: Any, list_: Any
+) -> int:
+    """How many existing values pyld compares ``input_`` with (``has_value`` scans them all):
+    its types against the node's types, and the value against the property's values."""
+    node_id = input_.get("@id")
+    node = graph.get(issuer.existing.get(node_id, node_id)) if isinstance(node_id, str) else None
+    types = input_.get("@type")
+    count = len(types) * (len(types) + _values_of(node, "@type")) if isinstance(types, list) else 0
+    if list_ is not None:  # list members are appended, not compared
+        return count
+    if isinstance(subject, str):
+        count += _values_of(graph.get(subject), prop)
+    elif isinstance(subject, dict):  # a reverse property: the value is added to input_'s node
+        count += _values_of(node, prop)
+    return count
+
+
+class BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
+    """pyld's URDNA2015, counting Hash N-Degree Quads calls against a budget (RDFC-1.0 §4.8
+    allows capping them) and checking the deadline inside the permutation loops, where each
+    related blank node is looked up in the canonical issuer."""
+
+    def __init__(self, budget: WorkBudget) -> None:
+        super().__init__()
+        self._budget = budget
+        self.canonical_issuer = _DeadlineIssuer("_:c14n", budget)
+
+    def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
+        self._budget.spend_hash_calls(1)
+        return super().hash_n_degree_quads(id_, issuer)
+
+
+class _DeadlineIssuer(IdentifierIssuer):  # type: ignore[misc]
+    def __init__(self, prefix: str, budget: WorkBudget) -> None:
+        super().__init__(prefix)
+        self._budget = budget
+
+    def has_id(self, old: Any) -> bool:
+        self._budget.check_deadline()
+        return bool(super().has_id(old))
 
 
 def _options() -> dict[str, Any]:
@@ -106,18 +203,26 @@ def _options() -> dict[str, Any]:
     }
 
 
-def canonicalize(document: dict[str, Any], *, cached: bool = True) -> str:
+def canonicalize(
+    document: dict[str, Any], *, cached: bool = True, budget: WorkBudget | None = None
+) -> str:
     """Return the RDFC-1.0 canonical N-Quads of a JSON-LD document (offline, safe mode).
 
     Undefined terms and relative IRIs (e.g. a type missing from the contexts) are errors,
     since pyld would otherwise drop or rebase them and leave them outside the signature.
+    ``budget`` bounds the work (raises :class:`TooComplexError`); ``cached=False`` runs plain,
+    unbounded pyld (the reference the tests compare with).
     """
-    processor = (
-        _PROCESSOR if cached else jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
-    )
     try:
-        result: str = processor.normalize(document, _options())
+        if cached:
+            result = CachingProcessor(budget).canonical_nquads(document)
+        else:
+            plain = jsonld.JsonLdProcessor(on_property_dropped=_refuse_dropped)
+            result = plain.normalize(document, _options())
     except jsonld.JsonLdError as exc:
+        too_complex = _cause(exc, TooComplexError)
+        if too_complex is not None:
+            raise too_complex from exc
         raise CanonicalizationError(_reason(exc)) from exc
     except UnknownContextError as exc:
         raise CanonicalizationError(str(exc)) from exc
@@ -143,6 +248,16 @@ def _has_relative_iri(nquads: str) -> bool:
     return False
 
 
+def _cause(exc: BaseException, kind: type[TooComplexError]) -> TooComplexError | None:
+    """The first exception of ``kind`` in a pyld error chain."""
+    cur: BaseException | None = exc
+    while cur is not None:
+        if isinstance(cur, kind):
+            return cur
+        cur = cur.__cause__ or getattr(cur, "cause", None)
+    return None
+
+
 def _reason(exc: BaseException) -> str:
     """The innermost useful message of a pyld error chain."""
     messages = []
@@ -156,6 +271,9 @@ def _reason(exc: BaseException) -> str:
     return messages[-1] if messages else "JSON-LD processing failed"
 
 
-def canonical_hash(document: dict[str, Any], *, cached: bool = True) -> bytes:
+def canonical_hash(
+    document: dict[str, Any], *, cached: bool = True, budget: WorkBudget | None = None
+) -> bytes:
     """SHA-256 of the canonical N-Quads of ``document``."""
-    return hashlib.sha256(canonicalize(document, cached=cached).encode("utf-8")).digest()
+    nquads = canonicalize(document, cached=cached, budget=budget)
+    return hashlib.sha256(nquads.encode("utf-8")).digest()

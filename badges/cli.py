@@ -16,6 +16,9 @@ from badges.keys import KeyPair, load_key_file, save_key_file
 from badges.resolver import DocumentKeyResolver, Fetcher
 from badges.verify import verify
 
+MAX_FETCHES = 20
+"""Documents one ``verify --fetch`` may fetch (keys, status lists, endorsements)."""
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m badges", description=__doc__)
@@ -94,9 +97,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Print the verification result as JSON; exit 0 only when valid."""
     fetcher: Fetcher | None = None
     if args.fetch or args.map:
-        from badges.fetch import HttpFetcher, parse_maps
+        from badges.net import AddressPolicy, FetchBudget, OutboundFetcher, parse_maps
 
-        fetcher = HttpFetcher(allow_private=args.allow_private, maps=parse_maps(args.map))
+        mirrors = parse_maps(args.map)  # a mirror may be http; whether private: --allow-private
+        policy = AddressPolicy(args.allow_private, allow_http=args.allow_private or bool(mirrors))
+        outbound = OutboundFetcher(policy, mirrors=mirrors)
+        fetcher = FetchBudget(outbound, MAX_FETCHES)
     resolver = DocumentKeyResolver(fetcher, trust_fragment_keys=args.trust_fragment_keys)
     clock = (
         (lambda: datetime.fromisoformat(args.clock.replace("Z", "+00:00"))) if args.clock else None

@@ -11,8 +11,15 @@ import base58
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from badges.budget import WorkBudget
 from badges.canonical import canonical_hash
-from badges.errors import BadgeError, KeyMaterialError, ProofError, ResolutionError
+from badges.errors import (
+    BadgeError,
+    KeyMaterialError,
+    ProofError,
+    ResolutionError,
+    TooComplexError,
+)
 from badges.keys import KeyPair
 from badges.models import format_datetime, now_utc
 from badges.resolver import KeyResolver, ResolvedKey
@@ -37,12 +44,20 @@ def proof_options(
     }
 
 
-def hash_data(document: dict[str, Any], options: dict[str, Any], *, cached: bool = True) -> bytes:
+def hash_data(
+    document: dict[str, Any],
+    options: dict[str, Any],
+    *,
+    cached: bool = True,
+    budget: WorkBudget | None = None,
+) -> bytes:
     """SHA-256(canonical proof config) ‖ SHA-256(canonical document without proof)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {k: v for k, v in options.items() if k != "proofValue"}
     config["@context"] = document.get("@context")
-    return canonical_hash(config, cached=cached) + canonical_hash(unsecured, cached=cached)
+    return canonical_hash(config, cached=cached, budget=budget) + canonical_hash(
+        unsecured, cached=cached, budget=budget
+    )
 
 
 def create_proof(document: dict[str, Any], key: KeyPair, options: dict[str, Any]) -> dict[str, Any]:
@@ -89,24 +104,80 @@ def proofs_of(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in items if isinstance(p, dict)]
 
 
-def verify_data_integrity(document: dict[str, Any], resolver: KeyResolver) -> ProofResult:
-    """Verify the document's Data Integrity proofs; one valid assertion proof suffices."""
-    proofs = proofs_of(document)
-    if not proofs:
-        return ProofResult(False, "no proof")
+@dataclass(frozen=True)
+class PreparedProof:
+    """A proof whose cheap checks passed: suite, purpose, signature encoding, its key."""
+
+    proof: dict[str, Any]
+    key: ResolvedKey
+    public_key: ed25519.Ed25519PublicKey
+    signature: bytes
+    legacy: bool
+
+
+def prepare_proofs(
+    document: dict[str, Any], resolver: KeyResolver
+) -> tuple[list[PreparedProof], list[BadgeError]]:
+    """Every proof's cheap checks and key resolution, without canonicalizing anything."""
+    prepared: list[PreparedProof] = []
     failures: list[BadgeError] = []
-    for proof in proofs:
+    for proof in proofs_of(document):
         try:
-            return _verify_one(document, proof, resolver)
+            prepared.append(_prepare(proof, resolver))
         except BadgeError as exc:
             failures.append(exc)
+    return prepared, failures
+
+
+def check_signature(
+    document: dict[str, Any], prepared: PreparedProof, budget: WorkBudget | None = None
+) -> ProofResult:
+    """Canonicalize within ``budget`` and check the signature (raise ProofError if it fails)."""
+    try:
+        prepared.public_key.verify(
+            prepared.signature, hash_data(document, prepared.proof, budget=budget)
+        )
+    except InvalidSignature as exc:
+        raise ProofError("signature does not match the document") from exc
+    proof = prepared.proof
+    suite = proof.get("cryptosuite") or proof.get("type")
+    note = " (legacy suite)" if prepared.legacy else ""
+    message = f"{suite} signature by {proof['verificationMethod']} is valid{note}"
+    return ProofResult(True, message, prepared.key, prepared.legacy)
+
+
+def first_valid(
+    document: dict[str, Any],
+    candidates: list[PreparedProof],
+    failures: list[BadgeError],
+    budget: WorkBudget | None = None,
+) -> ProofResult:
+    """The first candidate whose signature verifies, else a result listing ``failures``.
+
+    :class:`TooComplexError` is never a failure of the proof: it propagates.
+    """
+    for prepared in candidates:
+        try:
+            return check_signature(document, prepared, budget)
+        except TooComplexError:
+            raise
+        except BadgeError as exc:
+            failures.append(exc)
+    if not failures:
+        return ProofResult(False, "no proof")
     unresolved = all(isinstance(e, ResolutionError) for e in failures)
     return ProofResult(False, "; ".join(map(str, failures)), unresolved=unresolved)
 
 
-def _verify_one(
-    document: dict[str, Any], proof: dict[str, Any], resolver: KeyResolver
+def verify_data_integrity(
+    document: dict[str, Any], resolver: KeyResolver, budget: WorkBudget | None = None
 ) -> ProofResult:
+    """Verify the document's Data Integrity proofs; one valid assertion proof suffices."""
+    prepared, failures = prepare_proofs(document, resolver)
+    return first_valid(document, prepared, failures, budget)
+
+
+def _prepare(proof: dict[str, Any], resolver: KeyResolver) -> PreparedProof:
     legacy = _check_suite(proof)
     if proof.get("proofPurpose") != "assertionMethod":
         raise ProofError(f"proof purpose is {proof.get('proofPurpose')!r}, not assertionMethod")
@@ -117,13 +188,7 @@ def _verify_one(
     key = resolver.resolve_method(method)
     if not isinstance(key.public_key, ed25519.Ed25519PublicKey):
         raise ProofError(f"{method} is not an Ed25519 key")
-    try:
-        key.public_key.verify(signature, hash_data(document, proof))
-    except InvalidSignature as exc:
-        raise ProofError("signature does not match the document") from exc
-    suite = proof.get("cryptosuite") or proof.get("type")
-    note = " (legacy suite)" if legacy else ""
-    return ProofResult(True, f"{suite} signature by {method} is valid{note}", key, legacy)
+    return PreparedProof(proof, key, key.public_key, signature, legacy)
 
 
 def _check_suite(proof: dict[str, Any]) -> bool:

@@ -37,3 +37,7 @@ class BakingError(BadgeError):
 
 class FormatError(BadgeError):
     """Input is not a credential this library can read."""
+
+
+class TooComplexError(BadgeError):
+    """Verifying would take more work or time than the verification's limits allow."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from badges.budget import WorkBudget
 from badges.dataintegrity import verify_data_integrity
-from badges.errors import BadgeError, StatusError
+from badges.errors import BadgeError, StatusError, TooComplexError
 from badges.resolver import Fetcher, KeyResolver
 from badges.result import Check
 from badges.status import StatusList
@@ -29,14 +31,19 @@ def check_status(
     fetch: Fetcher | None,
     resolver: KeyResolver,
     now: datetime | None = None,
+    budget: WorkBudget | None = None,
 ) -> Check:
-    """The ``status`` check. Unreachable, unverifiable or expired lists give ``passed=None``."""
+    """The ``status`` check. Unreachable, unverifiable or expired lists give ``passed=None``.
+
+    ``budget`` bounds the work of checking the lists' proofs (raises :class:`TooComplexError`).
+    """
     raw = credential.get("credentialStatus")
     entries = raw if isinstance(raw, list) else [] if raw is None else [raw]
     if not entries:
         return Check("status", True, "the credential has no status entry", state="active")
     when = now or datetime.now(UTC)
-    results = [_check_entry(e, credential, fetch, resolver, when) for e in entries]
+    spend = budget or WorkBudget()
+    results = [_check_entry(e, credential, fetch, resolver, when, spend) for e in entries]
     for wanted in (False, None):
         for result in results:
             if result.passed is wanted:
@@ -50,6 +57,7 @@ def _check_entry(
     fetch: Fetcher | None,
     resolver: KeyResolver,
     now: datetime,
+    budget: WorkBudget,
 ) -> Check:
     if not isinstance(entry, dict):
         return _unknown("credentialStatus entry is not an object")
@@ -58,13 +66,16 @@ def _check_entry(
         return _unknown(f"{kind} not checked: no status fetcher (offline)")
     try:
         if kind in BITSTRING_TYPES:
-            return _bitstring(entry, str(kind), issuer_of(credential), fetch, resolver, now)
+            issuer = issuer_of(credential)
+            return _bitstring(entry, str(kind), issuer, fetch, _ListChecker(resolver, budget), now)
         if kind == REVOCATION_LIST:
             return _revocation_list(entry, credential, fetch)
+    except TooComplexError:
+        raise
     except BadgeError as exc:
         return _unknown(f"status unknown: {exc}")
     except Exception as exc:  # the app's fetcher may raise anything (HTTP client errors)
-        return _unknown(f"status unknown: the status list could not be fetched ({exc!r})")
+        return _unknown(f"status unknown: the status list could not be fetched ({exc})")
     return _unknown(f"unsupported status type {kind!r}")
 
 
@@ -73,7 +84,7 @@ def _bitstring(
     kind: str,
     issuer: str,
     fetch: Fetcher,
-    resolver: KeyResolver,
+    checker: _ListChecker,
     now: datetime,
 ) -> Check:
     url = str(entry.get("statusListCredential", ""))
@@ -86,7 +97,7 @@ def _bitstring(
         raise StatusError(f"unsupported status purpose {purpose!r}")
     if str(entry.get("statusSize", 1)) != "1":
         raise StatusError("multi-bit status entries (statusSize > 1) are not supported")
-    list_vc = _verified_list(fetch(url), url, issuer, resolver)
+    list_vc = checker.verified(fetch(url), url, issuer)
     _check_list_window(list_vc, url, now)
     subject = list_vc.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("type") != BITSTRING_TYPES[kind]:
@@ -105,24 +116,31 @@ def _bitstring(
     )
 
 
-def _verified_list(doc: Any, url: str, issuer: str, resolver: KeyResolver) -> dict[str, Any]:
-    """The status list credential, once its proof and issuer are checked."""
-    if isinstance(doc, str):
-        decoded, key = verify_jwt_signature(doc, resolver)
-        problems = check_claims(decoded, dates=False)
-        if problems:
-            raise StatusError(f"status list JWT at {url}: {'; '.join(problems)}")
-        vc, controller = decoded.credential, key.controller
-    elif isinstance(doc, dict):
-        proof = verify_data_integrity(doc, resolver)
-        if not proof.valid or proof.key is None:
-            raise StatusError(f"status list at {url} has no valid proof: {proof.message}")
-        vc, controller = doc, proof.key.controller
-    else:
-        raise StatusError(f"{url} is not a credential")
-    if issuer_of(vc) != issuer or controller != issuer:
-        raise StatusError(f"status list at {url} is not signed by the issuer {issuer}")
-    return vc
+@dataclass(frozen=True)
+class _ListChecker:
+    """Checks a status list credential's proof with the verification's resolver and budget."""
+
+    resolver: KeyResolver
+    budget: WorkBudget
+
+    def verified(self, doc: Any, url: str, issuer: str) -> dict[str, Any]:
+        """The status list credential, once its proof and issuer are checked."""
+        if isinstance(doc, str):
+            decoded, key = verify_jwt_signature(doc, self.resolver)
+            problems = check_claims(decoded, dates=False)
+            if problems:
+                raise StatusError(f"status list JWT at {url}: {'; '.join(problems)}")
+            vc, controller = decoded.claimed, key.controller
+        elif isinstance(doc, dict):
+            proof = verify_data_integrity(doc, self.resolver, self.budget)
+            if not proof.valid or proof.key is None:
+                raise StatusError(f"status list at {url} has no valid proof: {proof.message}")
+            vc, controller = doc, proof.key.controller
+        else:
+            raise StatusError(f"{url} is not a credential")
+        if issuer_of(vc) != issuer or controller != issuer:
+            raise StatusError(f"status list at {url} is not signed by the issuer {issuer}")
+        return vc
 
 
 def _check_list_window(list_vc: dict[str, Any], url: str, now: datetime) -> None:

@@ -16,9 +16,11 @@ from jwt.exceptions import DecodeError, InvalidTokenError
 
 from badges.errors import BadgeError, FormatError, ProofError, ResolutionError
 from badges.keys import KeyPair, PublicKey, jwk_to_public_key, same_key
+from badges.loader import VC_V1
 from badges.resolver import KeyResolver, ResolvedKey
 
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
+REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})  # RFC 7519
 _B64URL = re.compile(rb"[A-Za-z0-9_-]*={0,2}")
 _COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*={0,2}$")
 
@@ -98,11 +100,17 @@ def sign_jwt(credential: dict[str, Any], key: KeyPair, kid: str | None = None) -
 
 @dataclass(frozen=True)
 class DecodedJwt:
-    """A parsed VC-JWT (its signature not checked yet)."""
+    """A parsed VC-JWT (its signature not checked yet).
+
+    ``credential`` is the credential as signed: the ``vc`` claim, or (OB 3.0 form) the payload
+    without the registered claims. ``claimed`` is what the verifier checks: the credential with
+    the registered claims mapped onto it (see :func:`apply_claims`).
+    """
 
     header: dict[str, Any]
     payload: dict[str, Any]
     credential: dict[str, Any]
+    claimed: dict[str, Any]
     legacy: bool
 
 
@@ -120,25 +128,62 @@ def _decode(token: str) -> tuple[DecodedJwt, bytes]:
     if not isinstance(payload, dict):
         raise FormatError("JWT payload is not a JSON object")
     legacy = isinstance(payload.get("vc"), dict)
-    credential = _restore_vc(payload) if legacy else payload
-    return DecodedJwt(parts["header"], payload, credential, legacy), parts["signature"]
+    credential = (
+        dict(payload["vc"])
+        if legacy
+        else {k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS}
+    )
+    decoded = DecodedJwt(
+        parts["header"], payload, credential, apply_claims(credential, payload), legacy
+    )
+    return decoded, parts["signature"]
 
 
-def _restore_vc(payload: dict[str, Any]) -> dict[str, Any]:
-    """VC-JWT 1.1: members moved into registered claims (id→jti, issuer→iss,
-    subject id→sub, issuanceDate→nbf, expirationDate→exp) are put back when absent."""
-    vc = dict(payload["vc"])
-    for member, claim in (("id", "jti"), ("issuer", "iss")):
-        if member not in vc and isinstance(payload.get(claim), str):
-            vc[member] = payload[claim]
-    subject = vc.get("credentialSubject")
+def _date_members(credential: dict[str, Any]) -> tuple[str, str]:
+    ctx = credential.get("@context")
+    v1 = VC_V1 in (ctx if isinstance(ctx, list) else [ctx])
+    return ("issuanceDate", "expirationDate") if v1 else ("validFrom", "validUntil")
+
+
+def apply_claims(credential: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """The credential as the registered claims say it is (OB 3.0 §8.2.4, VC-JWT).
+
+    ``iss``, ``jti`` and ``sub`` stand for ``issuer``, ``id`` and ``credentialSubject.id`` when
+    the credential lacks them. ``nbf`` and ``exp`` stand for ``validFrom`` and ``validUntil``
+    (``issuanceDate``/``expirationDate`` in VC 1.1) and narrow them when stricter, so a past
+    ``exp`` expires a credential without ``validUntil``. Disagreements are reported by
+    :func:`check_claims`.
+    """
+    out = dict(credential)
+    for member, claim in (("issuer", "iss"), ("id", "jti")):
+        if member not in out and isinstance(payload.get(claim), str):
+            out[member] = payload[claim]
+    subject = out.get("credentialSubject")
     if isinstance(subject, dict) and "id" not in subject and isinstance(payload.get("sub"), str):
-        vc["credentialSubject"] = {**subject, "id": payload["sub"]}
-    for member, claim in (("issuanceDate", "nbf"), ("expirationDate", "exp")):
-        dated = member in vc or ("validFrom" if claim == "nbf" else "validUntil") in vc
-        if not dated and isinstance(payload.get(claim), int):
-            vc[member] = datetime.fromtimestamp(payload[claim], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return vc
+        out["credentialSubject"] = {**subject, "id": payload["sub"]}
+    start, end = _date_members(credential)
+    _narrow(out, ("validFrom", "issuanceDate"), start, payload.get("nbf"), later=True)
+    _narrow(out, ("validUntil", "expirationDate"), end, payload.get("exp"), later=False)
+    return out
+
+
+def _narrow(
+    out: dict[str, Any], members: tuple[str, str], default: str, claim: Any, *, later: bool
+) -> None:
+    """Set the date member from a NumericDate claim when absent or when the claim is stricter."""
+    if not _is_numeric_date(claim):
+        return
+    member = next((m for m in members if out.get(m) is not None), default)
+    try:
+        current = _numeric(out[member]) if member in out else None
+    except ValueError:
+        return  # the dates check reports the unreadable member
+    if current is None or (claim > current if later else claim < current):
+        out[member] = datetime.fromtimestamp(claim, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _is_numeric_date(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e11
 
 
 _KEY_TYPES: dict[str, type] = {
@@ -184,12 +229,12 @@ def _signing_key(decoded: DecodedJwt, resolver: KeyResolver) -> ResolvedKey:
     header = decoded.header
     kid = header.get("kid")
     if isinstance(header.get("jwk"), dict):
-        return _header_jwk_key(header["jwk"], issuer_of(decoded.credential), resolver)
+        return _header_jwk_key(header["jwk"], issuer_of(decoded.claimed), resolver)
     if not isinstance(kid, str) or not kid:
         raise ProofError("JWS header has neither kid nor jwk")
     if ":" in kid:
         return resolver.resolve_method(kid)
-    issuer = issuer_of(decoded.credential)
+    issuer = issuer_of(decoded.claimed)
     wanted = {kid, f"{issuer}{kid}" if kid.startswith("#") else f"{issuer}#{kid}"}
     for key in resolver.issuer_keys(issuer):
         if key.id in wanted:
@@ -210,31 +255,50 @@ def _header_jwk_key(jwk: dict[str, Any], issuer: str, resolver: KeyResolver) -> 
 
 
 def check_claims(decoded: DecodedJwt, *, dates: bool = True) -> list[str]:
-    """Mismatches between the registered claims and the credential (empty when consistent).
+    """Disagreements between the registered claims and the credential (empty when none).
 
-    ``dates=False`` skips ``nbf``/``exp``: OB 3.0 ties them to validFrom/validUntil for
-    credentials, but VC-JOSE does not for other VCs such as status lists.
+    A claim disagrees when the credential has the member it stands for with another value;
+    ``iss`` and ``jti`` are required. ``dates=False`` skips ``nbf``/``exp``: OB 3.0 ties them to
+    validFrom/validUntil for credentials, but VC-JOSE does not for other VCs such as status lists.
     """
     cred, payload = decoded.credential, decoded.payload
-    expected: dict[str, Any] = {"iss": issuer_of(cred), "jti": cred.get("id")}
+    problems = [f"required claim {c} is missing" for c in ("iss", "jti") if c not in payload]
     subject = cred.get("credentialSubject")
-    if isinstance(subject, dict) and subject.get("id"):
-        expected["sub"] = subject["id"]
-    start = cred.get("validFrom") or cred.get("issuanceDate")
-    end = cred.get("validUntil") or cred.get("expirationDate")
-    problems = []
-    try:
-        if not dates:
-            start = end = None
-        if start:
-            expected["nbf"] = _numeric(start)
-        if end:
-            expected["exp"] = _numeric(end)
-    except ValueError:
-        problems.append("credential dates are not ISO 8601")
-    for claim, value in expected.items():
-        if claim in payload and payload[claim] != value:
+    members: dict[str, Any] = {
+        "iss": _issuer_member(cred),
+        "jti": cred.get("id"),
+        "sub": subject.get("id") if isinstance(subject, dict) else None,
+    }
+    for claim, value in members.items():
+        if claim in payload and value is not None and payload[claim] != value:
             problems.append(f"{claim} is {payload[claim]!r} but the credential says {value!r}")
-        elif claim not in payload and claim in ("iss", "jti"):
-            problems.append(f"required claim {claim} is missing")
+    if dates:
+        start = cred.get("validFrom") or cred.get("issuanceDate")
+        end = cred.get("validUntil") or cred.get("expirationDate")
+        problems += _date_disagreements(payload, (("nbf", start), ("exp", end)))
+    return problems
+
+
+def _issuer_member(credential: dict[str, Any]) -> Any:
+    issuer = credential.get("issuer")
+    return issuer.get("id") if isinstance(issuer, dict) else issuer
+
+
+def _date_disagreements(payload: dict[str, Any], pairs: tuple[tuple[str, Any], ...]) -> list[str]:
+    problems = []
+    for claim, member in pairs:
+        if claim not in payload:
+            continue
+        if not _is_numeric_date(payload[claim]):
+            problems.append(f"{claim} is {payload[claim]!r}, not a NumericDate")
+            continue
+        if member is None:
+            continue
+        try:
+            expected = _numeric(member)
+        except ValueError:
+            problems.append(f"the credential's date {member!r} is not ISO 8601")
+            continue
+        if abs(payload[claim] - expected) >= 1:
+            problems.append(f"{claim} is {payload[claim]!r} but the credential says {member}")
     return problems

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from badges.baking import PNG_SIGNATURE, unbake
-from badges.dataintegrity import verify_data_integrity
-from badges.errors import BadgeError, ResolutionError
+from badges.budget import Limits, WorkBudget
+from badges.dataintegrity import ProofResult, first_valid, prepare_proofs
+from badges.errors import BadgeError, ResolutionError, TooComplexError
 from badges.loader import VC_V1
 from badges.recipient import subject_matches
 from badges.resolver import DocumentKeyResolver, Fetcher, KeyResolver, ResolvedKey
@@ -24,11 +26,21 @@ Input = dict[str, Any] | str | bytes
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 MAX_ENDORSEMENT_DEPTH = 2
 REFRESH_TYPE = "1EdTechCredentialRefresh"
-MAX_CREDENTIAL_CHARS = 1024 * 1024
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every step of one verification (and of its endorsements) shares."""
+
+    resolver: KeyResolver
+    fetch: Fetcher | None
+    clock: Clock
+    strict: bool
+    budget: WorkBudget
 
 
 def verify(
@@ -40,6 +52,7 @@ def verify(
     recipient: str | None = None,
     strict_schema: bool = False,
     refresh: bool = False,
+    limits: Limits | None = None,
 ) -> VerificationResult:
     """Verify a credential (dict, JSON text, JWS, or baked PNG/SVG bytes). Never raises.
 
@@ -47,31 +60,25 @@ def verify(
     otherwise the JSON-LD-tolerant schema decides and a formal-schema failure is a warning.
     ``refresh`` follows a ``1EdTechCredentialRefresh`` service once, through
     ``status_fetcher`` (spec §9.1 step 3); see :func:`_refreshed`.
+    ``limits`` bound the whole verification, endorsements, status lists and refresh included
+    (see :class:`~badges.budget.Limits`); past them the verdict is ``indeterminate`` with a
+    ``complexity`` check ("too complex to verify").
     """
-    run = partial(
-        _run,
-        resolver=resolver or DocumentKeyResolver(),
-        fetch=status_fetcher,
-        clock=clock,
-        recipient=recipient,
-        strict=strict_schema,
+    budget = WorkBudget(limits or Limits())
+    context = _Context(
+        resolver or DocumentKeyResolver(), status_fetcher, clock, strict_schema, budget
     )
+    run = partial(_run, context=context, recipient=recipient)
     result = run(credential)
     return _refreshed(result, run, status_fetcher) if refresh else result
 
 
-def _run(
-    raw: Input,
-    *,
-    resolver: KeyResolver,
-    fetch: Fetcher | None,
-    clock: Clock,
-    recipient: str | None,
-    strict: bool,
-) -> VerificationResult:
+def _run(raw: Input, *, context: _Context, recipient: str | None) -> VerificationResult:
     result = VerificationResult()
     try:
-        _verify_into(result, raw, resolver, fetch, clock, recipient, strict, 0)
+        _verify_into(result, raw, context, recipient, 0)
+    except TooComplexError as exc:
+        result.add(Check("complexity", None, f"too complex to verify: {exc}"))
     except Exception as exc:  # the contract: malformed input never raises
         result.add(Check("format", False, f"unexpected error while verifying: {exc!r}"))
     return result
@@ -131,26 +138,33 @@ def _refreshed(
 def _verify_into(
     result: VerificationResult,
     raw: Input,
-    resolver: KeyResolver,
-    fetch: Fetcher | None,
-    clock: Clock,
+    context: _Context,
     recipient: str | None,
-    strict: bool,
     depth: int,
 ) -> None:
-    parsed = _parse(result, raw)
+    """Cheap checks first (size, format, schema, the key and its binding to the issuer), then
+    the signature over the canonical form, the status lists and the endorsements."""
+    context.budget.check_deadline()
+    parsed = _parse(result, raw, context.budget.limits.max_chars)
     if parsed is None:
         return
-    key = _proof_checks(result, parsed, resolver)
-    cred = result.credential
-    if cred is None or not _shape_ok(result, cred):
-        return
+    if isinstance(parsed, str):
+        key, cred = _jwt_checks(result, parsed, context.resolver)
+        if cred is None or not _shape_ok(result, cred):
+            return
+        _schema_check(result, cred, context.strict)
+        _issuer_check(result, cred, key)
+    else:
+        result.credential = cred = parsed
+        if not _shape_ok(result, cred):
+            return
+        _schema_check(result, cred, context.strict)
+        _data_integrity_checks(result, cred, context)
     result.legacy = result.legacy or VC_V1 in _contexts(cred)
-    _schema_check(result, cred, strict)
-    _issuer_check(result, cred, key)
-    now = clock()
+    now = context.clock()
     _dates_checks(result, cred, now)
-    result.add(check_status(cred, fetch, resolver, now))
+    context.budget.check_deadline()
+    result.add(check_status(cred, context.fetch, context.resolver, now, context.budget))
     if recipient is not None:
         ok = subject_matches(cred, recipient)
         result.add(
@@ -163,10 +177,10 @@ def _verify_into(
             )
         )
     if depth < MAX_ENDORSEMENT_DEPTH:
-        _endorsements(result, cred, resolver, fetch, clock, depth)
+        _endorsements(result, cred, context, depth)
 
 
-def _parse(result: VerificationResult, raw: Input) -> dict[str, Any] | str | None:
+def _parse(result: VerificationResult, raw: Input, max_chars: int) -> dict[str, Any] | str | None:
     """Turn the input into a credential dict or a JWS string, recording the ``format`` check."""
     try:
         if isinstance(raw, bytes):
@@ -177,8 +191,8 @@ def _parse(result: VerificationResult, raw: Input) -> dict[str, Any] | str | Non
                 raw = raw.decode("utf-8-sig")
         if isinstance(raw, str):
             text = raw.strip()
-            if len(text) > MAX_CREDENTIAL_CHARS:
-                raise ValueError(f"credential is larger than {MAX_CREDENTIAL_CHARS} characters")
+            if len(text) > max_chars:
+                raise ValueError(f"credential is larger than {max_chars} characters")
             if looks_like_jws(text):
                 result.format = result.format if result.format != "unknown" else "jwt"
                 return text
@@ -194,46 +208,64 @@ def _parse(result: VerificationResult, raw: Input) -> dict[str, Any] | str | Non
     return raw
 
 
-def _proof_checks(
-    result: VerificationResult, parsed: dict[str, Any] | str, resolver: KeyResolver
-) -> ResolvedKey | None:
-    if isinstance(parsed, str):
-        return _jwt_checks(result, parsed, resolver)
-    result.credential = parsed
-    try:
-        proof = verify_data_integrity(parsed, resolver)
-    except BadgeError as exc:
-        result.add(Check("proof", False, str(exc)))
-        return None
-    result.legacy = proof.legacy
+def _data_integrity_checks(
+    result: VerificationResult, cred: dict[str, Any], context: _Context
+) -> None:
+    """The ``issuer`` and ``proof`` checks of an embedded proof. Keys are resolved and bound to
+    the issuer first; the document is canonicalized only for a proof by an issuer's key of a
+    credential that no cheap check has failed."""
+    prepared, failures = prepare_proofs(cred, context.resolver)
+    issuer = _issuer_id(cred)
+    bound = [p for p in prepared if _binding_problem(p.key, issuer) is None]
+    if not bound:
+        if prepared:
+            result.add(Check("issuer", False, str(_binding_problem(prepared[0].key, issuer))))
+            result.add(Check("proof", None, "not checked: signed by a key not the issuer's"))
+        else:
+            result.add(Check("issuer", None, "no verified key to bind to the issuer"))
+            _record_proof(result, first_valid(cred, [], failures))
+        return
+    _issuer_check(result, cred, bound[0].key)
+    if result.failed:
+        failed = ", ".join(result.failed)
+        result.add(Check("proof", None, f"not checked: the credential already fails ({failed})"))
+        return
+    _record_proof(result, first_valid(cred, bound, failures, context.budget))
+
+
+def _record_proof(result: VerificationResult, proof: ProofResult) -> None:
+    result.legacy = result.legacy or proof.legacy
     passed = True if proof.valid else None if proof.unresolved else False
     note = "could not be checked: " if passed is None else ""
     result.add(Check("proof", passed, note + proof.message))
-    return proof.key if proof.valid else None
 
 
 def _jwt_checks(
     result: VerificationResult, token: str, resolver: KeyResolver
-) -> ResolvedKey | None:
+) -> tuple[ResolvedKey | None, dict[str, Any] | None]:
+    """The ``proof`` and ``claims`` checks of a VC-JWT. Returns the signing key and the
+    credential as its registered claims say it is (what the other checks read);
+    ``result.credential`` is the credential as signed, without the registered claims."""
     try:
         decoded, key = verify_jwt_signature(token, resolver)
     except BadgeError as exc:
         try:  # the payload may be fine even when the signature segment is not
-            result.credential = decode_unverified(token.rsplit(".", 1)[0] + ".").credential
+            unverified = decode_unverified(token.rsplit(".", 1)[0] + ".")
         except BadgeError:
             result.add(Check("format", False, str(exc)))
-            return None
+            return None, None
+        result.credential = unverified.credential
         if isinstance(exc, ResolutionError):
             result.add(Check("proof", None, f"could not be checked: {exc}"))
         else:
             result.add(Check("proof", False, str(exc)))
-        return None
+        return None, unverified.claimed
     result.credential, result.legacy = decoded.credential, decoded.legacy
     form = "vc claim (VC 1.1 JWT)" if decoded.legacy else "OB 3.0"
     result.add(Check("proof", True, f"{decoded.header.get('alg')} JWS ({form}) is valid"))
     problems = check_claims(decoded)
     result.add(Check("claims", not problems, "; ".join(problems) or "JWT claims match"))
-    return key
+    return key, decoded.claimed
 
 
 def _contexts(cred: dict[str, Any]) -> list[Any]:
@@ -280,33 +312,33 @@ def _issuer_id(cred: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _binding_problem(key: ResolvedKey, issuer: str | None) -> str | None:
+    """Why ``key`` may not sign for ``issuer`` (None when it may)."""
+    if key.controller != issuer:
+        owner = key.controller or "nobody known"
+        return f"key {key.id} is controlled by {owner}, not by the issuer {issuer}"
+    if "assertionMethod" not in key.purposes:
+        return f"{key.id} is not an assertionMethod of {issuer}"
+    return None
+
+
 def _issuer_check(
     result: VerificationResult, cred: dict[str, Any], key: ResolvedKey | None
 ) -> None:
     issuer = _issuer_id(cred)
     if key is None:
         result.add(Check("issuer", None, "no verified key to bind to the issuer"))
-    elif key.controller != issuer:
-        owner = key.controller or "nobody known"
-        result.add(
-            Check(
-                "issuer",
-                False,
-                f"key {key.id} is controlled by {owner}, not by the issuer {issuer}",
-            )
-        )
-    elif "assertionMethod" not in key.purposes:
-        result.add(Check("issuer", False, f"{key.id} is not an assertionMethod of {issuer}"))
-    else:
-        note = (
-            (
-                " (key read from the verification method id; the issuer's documents were not "
-                "consulted)"
-            )
-            if key.source == "fragment"
-            else ""
-        )
-        result.add(Check("issuer", True, f"{key.id} is an assertion key of {issuer}{note}"))
+        return
+    problem = _binding_problem(key, issuer)
+    if problem is not None:
+        result.add(Check("issuer", False, problem))
+        return
+    note = (
+        " (key read from the verification method id; the issuer's documents were not consulted)"
+        if key.source == "fragment"
+        else ""
+    )
+    result.add(Check("issuer", True, f"{key.id} is an assertion key of {issuer}{note}"))
 
 
 def _parse_time(value: Any) -> datetime:
@@ -352,17 +384,12 @@ def _endorsement_items(cred: dict[str, Any]) -> list[Any]:
 
 
 def _endorsements(
-    result: VerificationResult,
-    cred: dict[str, Any],
-    resolver: KeyResolver,
-    fetch: Fetcher | None,
-    clock: Clock,
-    depth: int,
+    result: VerificationResult, cred: dict[str, Any], context: _Context, depth: int
 ) -> None:
     items = _endorsement_items(cred)
     for item in items:
         sub = VerificationResult()
-        _verify_into(sub, item, resolver, fetch, clock, None, False, depth + 1)
+        _verify_into(sub, item, context, None, depth + 1)
         result.endorsements.append(sub)
     if items:
         good = sum(e.valid for e in result.endorsements)

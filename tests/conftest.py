@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import migrate
 from app.db import make_engine
 from app.settings import Settings
-from tests.support import WebClient
+from tests.support import ConsoleInbox, WebClient
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -140,21 +140,36 @@ def app(settings: Settings, engine: Engine, session_factory: sessionmaker[Sessio
 
 
 @pytest.fixture
-def web(app, settings: Settings, db: Session) -> Iterator[WebClient]:
+def inbox(capsys: pytest.CaptureFixture[str]) -> ConsoleInbox:
+    """The mail the console backend sent during the test."""
+    return ConsoleInbox(capsys)
+
+
+@pytest.fixture
+def web(app, settings: Settings, db: Session, inbox: ConsoleInbox) -> Iterator[WebClient]:
     """A browser-like client: cookies, CSRF tokens, reading mail from the outbox."""
     from fastapi.testclient import TestClient
 
     with TestClient(app, base_url="http://testserver") as client:
-        yield WebClient(client, settings, db)
+        yield WebClient(client, settings, db, inbox)
 
 
 @pytest.fixture
-def web2(app, settings: Settings, db: Session) -> Iterator[WebClient]:
+def web2(app, settings: Settings, db: Session, inbox: ConsoleInbox) -> Iterator[WebClient]:
     """A second, independent browser."""
     from fastapi.testclient import TestClient
 
     with TestClient(app, base_url="http://testserver") as client:
-        yield WebClient(client, settings, db)
+        yield WebClient(client, settings, db, inbox)
+
+
+@pytest.fixture
+def elsewhere(app, settings: Settings, db: Session, inbox: ConsoleInbox) -> Iterator[WebClient]:
+    """A browser on another client address than ``web`` and ``web2``."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://testserver", client=("203.0.113.9", 40000)) as client:
+        yield WebClient(client, settings, db, inbox)
 
 
 @pytest.fixture

@@ -48,14 +48,18 @@ class FakeProvider:
     wrong_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, private=True))
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     issuer: str = ""
+    token_endpoint: str = ""  # "" means {issuer}/token
+    jwks_uri: str = ""  # "" means {issuer}/jwks
+    discoveries: int = 0
 
     def discovery(self, _request: Request) -> JSONResponse:
+        self.discoveries += 1
         return JSONResponse(
             {
                 "issuer": self.issuer,
                 "authorization_endpoint": f"{self.issuer}/authorize",
-                "token_endpoint": f"{self.issuer}/token",
-                "jwks_uri": f"{self.issuer}/jwks",
+                "token_endpoint": self.token_endpoint or f"{self.issuer}/token",
+                "jwks_uri": self.jwks_uri or f"{self.issuer}/jwks",
                 "response_types_supported": ["code"],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],

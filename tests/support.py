@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import functools
 import re
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -27,18 +30,45 @@ def cached_hash(password: str) -> str:
     return hash_password(password)
 
 
+class ConsoleInbox:
+    """The messages the console mail backend wrote to standard error: what was actually sent
+    (the outbox keeps them with their one-time links removed)."""
+
+    def __init__(self, capsys: Any) -> None:
+        self.capsys = capsys
+        self.messages: list[EmailMessage] = []
+
+    def newest_to(self, to: str) -> EmailMessage:
+        """The newest message sent to an address."""
+        for chunk in self.capsys.readouterr().err.split("----- e-mail -----\n")[1:]:
+            raw = chunk.split("\n------------------\n")[0]
+            parsed = email.message_from_string(raw, policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            self.messages.append(parsed)
+        sent = [m for m in self.messages if m["To"] == to]
+        assert sent, f"no mail sent to {to}"
+        return sent[-1]
+
+
 class WebClient:
     """Wraps a TestClient: adds CSRF tokens to form posts and reads links from sent mail."""
 
-    def __init__(self, client: Any, settings: Settings, db: Session) -> None:
+    def __init__(self, client: Any, settings: Settings, db: Session, inbox: ConsoleInbox) -> None:
         self.client = client
         self.settings = settings
         self.db = db
+        self.inbox = inbox
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         """GET without following redirects (tests look at them)."""
         kwargs.setdefault("follow_redirects", False)
         return self.client.get(url, **kwargs)
+
+    def page(self, url: str) -> str:
+        """The text of a page that must load (200); absence checks on error pages prove nothing."""
+        response = self.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.text
 
     def csrf_token(self) -> str:
         """The form token for this client's CSRF cookie (fetching a page to get one)."""
@@ -76,8 +106,9 @@ class WebClient:
         return message
 
     def link_in_mail(self, to: str) -> str:
-        """The path of the first link in the newest message to an address."""
-        match = LINK.search(self.last_mail(to).body_text)
+        """The path of the first link in the newest message sent to an address."""
+        body = self.inbox.newest_to(to).get_content()
+        match = LINK.search(body)
         assert match, "no link in the message"
         return match.group(1)
 

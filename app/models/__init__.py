@@ -1,7 +1,7 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from app.models.audit import AuditEvent
-from app.models.auth import AccessToken, EmailToken, LoginFailure, TokenPurpose, UserSession
+from app.models.auth import AccessToken, EmailToken, LoginThrottle, TokenPurpose, UserSession
 from app.models.community import (
     Attachment,
     Community,
@@ -106,7 +106,7 @@ __all__ = [
     "IssuedCredential",
     "JoinPolicy",
     "LearnerProfile",
-    "LoginFailure",
+    "LoginThrottle",
     "MemberRole",
     "MemberStatus",
     "Membership",

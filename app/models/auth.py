@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, IdMixin, str_enum, utcnow
@@ -57,18 +57,17 @@ class EmailToken(IdMixin, Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class LoginFailure(IdMixin, Base):
-    """A failed sign-in, counted per account and per address to throttle guessing."""
+class LoginThrottle(Base):
+    """Failed sign-ins from one client address, for one account (``email``) or for any account
+    (``email`` empty), and until when the next attempt must wait."""
 
-    __tablename__ = "login_failures"
-    __table_args__ = (
-        Index("ix_login_failures_email_at", "email", "at"),
-        Index("ix_login_failures_ip_at", "ip_address", "at"),
-    )
+    __tablename__ = "login_throttles"
 
-    email: Mapped[str] = mapped_column(String(320))
-    ip_address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    ip_address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    blocked_until: Mapped[datetime | None]
 
 
 class AccessToken(IdMixin, Base):

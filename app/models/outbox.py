@@ -21,10 +21,13 @@ class OutboxStatus(enum.StrEnum):
 
 
 class OutboxMessage(IdMixin, Base):
-    """One e-mail to send; claimed by exactly one worker, retried on failure."""
+    """One e-mail to send; claimed by exactly one worker, retried with backoff on failure."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_status_created", "status", "created_at"),
+        Index("ix_outbox_messages_status_next_attempt", "status", "next_attempt_at"),
+    )
 
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
@@ -36,5 +39,6 @@ class OutboxMessage(IdMixin, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

@@ -202,17 +202,16 @@ def safe_next(url: str | None, default: str = "/") -> str:
     return url
 
 
-def read_uploads(items: list[Any] | None, max_bytes: int) -> list[Upload]:
-    """The files a form sent (empty file inputs and non-file values are skipped); each is read
-    to at most one byte over ``max_bytes``, enough for the size check to refuse it."""
+def read_uploads(items: list[Any] | None) -> list[Upload]:
+    """The files a form sent (empty file inputs and non-file values are skipped), left in their
+    spooled temporary files: services check and store them in chunks, never whole in memory."""
     uploads = []
     for item in items or []:
         if not isinstance(item, UploadFile):
             continue
-        data = item.file.read(max_bytes + 1)
-        if not item.filename and not data:
-            continue
-        uploads.append(Upload(filename=item.filename or "file", data=data))
+        upload = Upload(item.filename or "file", item.file)
+        if item.filename or upload.size:
+            uploads.append(upload)
     return uploads
 
 
@@ -238,11 +237,13 @@ def client_ip(request: Request) -> str:
 def verify_here(
     request: Request, db: Session, settings: Settings, data: Any, email: str | None
 ) -> verification.Report:
-    """Verify a credential with this process's document cache and bounded CPU slots."""
+    """Verify a credential with this process's document cache, fetcher and bounded slots
+    (at most ``verify_max_concurrent_per_client`` at once per client address)."""
     state = request.app.state
-    return verification.verify_credential(
-        db, settings, state.verify_cache, data, email, state.verify_slots
-    )
+    with state.verify_clients.hold(client_ip(request)):
+        return verification.verify_credential(
+            db, settings, state.verify_cache, data, email, state.verify_slots, state.verify_fetcher
+        )
 
 
 def verify_rate_limited(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
@@ -15,7 +16,7 @@ from app.models import EmailToken, TokenPurpose, User
 from app.security import passwords
 from app.security.tokens import new_token, token_hash
 from app.services import audit, mail, throttle
-from app.services.sessions import end_all_sessions
+from app.services.sessions import end_all_sessions, end_other_sessions
 from app.settings import Settings
 
 MAX_NAME_LENGTH = 120
@@ -51,23 +52,39 @@ def find_by_email(db: Session, email: str) -> User | None:
 
 
 def sign_up(
-    db: Session, settings: Settings, *, email: str, display_name: str, password: str
-) -> User:
-    """Create an unverified account and e-mail a verification link."""
+    db: Session, settings: Settings, *, email: str, display_name: str, password: str, ip: str
+) -> str:
+    """Create an unverified account and e-mail a verification link; when the address already has
+    an account, e-mail its owner instead. Returns the address: the answer is the same either way."""
     address = normalize_email(email)
     name = clean_display_name(display_name)
     passwords.check_password_rules(password, email=address)
-    if find_by_email(db, address) is not None:
-        raise Conflict(
-            "An account with this e-mail address already exists. Sign in or reset your password.",
-            field="email",
-        )
-    user = User(email=address, display_name=name, password_hash=passwords.hash_password(password))
+    password_hash = passwords.hash_password(password)  # the same work whether or not it is taken
+    existing = find_by_email(db, address)
+    if existing is not None:
+        _queue_account_mail(db, settings, address, ip, "account_exists", user=existing)
+        return address
+    user = User(email=address, display_name=name, password_hash=password_hash)
     db.add(user)
     db.flush()
-    send_verification(db, settings, user)
+    send_verification(db, settings, user, ip)
     audit.record(db, "account.created", actor_id=user.id, target_type="user", target_id=user.id)
-    return user
+    return address
+
+
+def _queue_account_mail(
+    db: Session, settings: Settings, to: str, ip: str, template: str, **context: Any
+) -> None:
+    """Queue mail that anyone may trigger, within the hourly limits per recipient and client."""
+    mail.queue_limited(
+        db,
+        settings,
+        to,
+        template,
+        client=f"account:{ip}",
+        client_limit=settings.mail_max_per_client_per_hour,
+        **context,
+    )
 
 
 def _issue_token(
@@ -119,18 +136,32 @@ def _consume(db: Session, found: EmailToken) -> EmailToken:
     return found
 
 
-def send_verification(db: Session, settings: Settings, user: User) -> None:
+def _expire_other_links(db: Session, user: User, purpose: TokenPurpose) -> None:
+    """Mark every still-unused link of this purpose for the account as used."""
+    db.execute(
+        update(EmailToken)
+        .where(
+            EmailToken.user_id == user.id,
+            EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def send_verification(db: Session, settings: Settings, user: User, ip: str) -> None:
     """E-mail a link that proves the person owns the address."""
     raw = _issue_token(db, user, TokenPurpose.VERIFY_EMAIL, settings.email_token_max_age_seconds)
     link = f"{settings.base_url}/verify-email?token={raw}"
-    mail.queue_email(db, settings, user.email, "verify_email", user=user, link=link)
+    _queue_account_mail(db, settings, user.email, ip, "verify_email", user=user, link=link)
 
 
-def resend_verification(db: Session, settings: Settings, email: str) -> None:
+def resend_verification(db: Session, settings: Settings, email: str, ip: str) -> None:
     """Send a new verification link if an unverified account has this address (silently not)."""
     user = find_by_email(db, normalize_email(email))
     if user is not None and not user.is_verified:
-        send_verification(db, settings, user)
+        send_verification(db, settings, user, ip)
 
 
 def verify_email(db: Session, raw: str) -> User:
@@ -150,10 +181,12 @@ def authenticate(db: Session, settings: Settings, *, email: str, password: str, 
     address = email.strip().lower()
     if not address or not password:
         raise Invalid("Enter your e-mail address and password.")
-    throttle.check_allowed(db, settings, address, ip)
+    throttle.begin_attempt(db, address, ip)
     user = find_by_email(db, address)
-    if user is None or not passwords.verify_password(user.password_hash, password):
-        throttle.record_failure(db, address, ip)
+    stored_hash = user.password_hash if user is not None else None
+    # Unknown accounts verify against a dummy hash: the same work, so timing reveals nothing.
+    if not passwords.verify_password(stored_hash, password) or user is None:
+        throttle.record_failure(db, settings, address, ip)
         raise Unauthorized("That e-mail and password do not match an account.")
     if not user.is_active:
         raise Unauthorized("This account has been deactivated. Contact your administrator.")
@@ -162,13 +195,13 @@ def authenticate(db: Session, settings: Settings, *, email: str, password: str, 
             "Confirm your e-mail address first: open the link we sent you, or ask for a new one.",
             code="email_unverified",
         )
-    throttle.clear_failures(db, address)
+    throttle.clear_failures(db, address, ip)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
 
 
-def request_password_reset(db: Session, settings: Settings, email: str) -> None:
+def request_password_reset(db: Session, settings: Settings, email: str, ip: str) -> None:
     """E-mail a reset link when the account exists; the answer is the same either way."""
     user = find_by_email(db, normalize_email(email))
     if user is None or not user.is_active:
@@ -177,7 +210,7 @@ def request_password_reset(db: Session, settings: Settings, email: str) -> None:
         db, user, TokenPurpose.RESET_PASSWORD, settings.password_reset_max_age_seconds
     )
     link = f"{settings.base_url}/password/reset?token={raw}"
-    mail.queue_email(db, settings, user.email, "reset_password", user=user, link=link)
+    _queue_account_mail(db, settings, user.email, ip, "reset_password", user=user, link=link)
 
 
 def check_reset_token(db: Session, raw: str) -> None:
@@ -191,9 +224,11 @@ def reset_password(db: Session, raw: str, new_password: str) -> User:
     user = token.user
     passwords.check_password_rules(new_password, email=user.email)
     _consume(db, token)
+    _expire_other_links(db, user, TokenPurpose.RESET_PASSWORD)
     user.password_hash = passwords.hash_password(new_password)
     user.email_verified_at = user.email_verified_at or utcnow()
     end_all_sessions(db, user.id)
+    throttle.lift_lockout(db, user.email)
     audit.record(
         db, "account.password_reset", actor_id=user.id, target_type="user", target_id=user.id
     )
@@ -212,12 +247,16 @@ def set_did(db: Session, user: User, value: str) -> None:
     audit.record(db, "account.did_changed", actor_id=user.id, target_type="user", target_id=user.id)
 
 
-def change_password(db: Session, user: User, *, current: str, new: str) -> None:
-    """Change the password after checking the current one; other sessions end."""
+def change_password(
+    db: Session, user: User, *, current: str, new: str, session_raw: str | None
+) -> None:
+    """Change the password after checking the current one; every other session ends (the one
+    holding ``session_raw`` stays signed in)."""
     if user.password_hash and not passwords.verify_password(user.password_hash, current):
         raise Invalid("Your current password is not correct.", field="current_password")
     passwords.check_password_rules(new, email=user.email)
     user.password_hash = passwords.hash_password(new)
+    end_other_sessions(db, user.id, session_raw)
     audit.record(
         db, "account.password_changed", actor_id=user.id, target_type="user", target_id=user.id
     )

@@ -37,7 +37,7 @@ def store(
     storage = storage_for(settings)
     rows = []
     for upload, content_type in zip(uploads, types, strict=True):
-        key = storage.save(upload.data)
+        key = storage.save(upload.rewound())
         discard_on_rollback(db, storage, key)
         row = Attachment(
             community_id=community_id,
@@ -48,7 +48,7 @@ def store(
             storage_key=key,
             filename=clean_filename(upload.filename),
             content_type=content_type,
-            size=len(upload.data),
+            size=upload.size,
         )
         db.add(row)
         rows.append(row)

@@ -9,6 +9,8 @@ from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw, ImageFont
 
+from badges.imaging import open_image
+
 SIZE = 256
 GREEN = (31, 95, 63)
 CREAM = (244, 241, 228)
@@ -51,7 +53,7 @@ def default_png(achievement: str) -> bytes:
 
 def to_png(data: bytes, size: int = SIZE) -> bytes:
     """An uploaded raster image (PNG, JPEG, WebP) as a square-fitting PNG of at most ``size``."""
-    with Image.open(io.BytesIO(data)) as source:
+    with open_image(io.BytesIO(data)) as source:
         image = source.convert("RGBA")
     image.thumbnail((size, size))
     out = io.BytesIO()

@@ -117,7 +117,7 @@ def load_achievement(text: str) -> credentials.AchievementSpec:
             alignments=tuple((a["targetName"], a["targetUrl"]) for a in data.get("alignment", [])),
             credits=data.get("creditsAvailable"),
         )
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise Invalid(f"The achievement file is not valid: {exc!r}") from exc
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, select, text
+from sqlalchemy import Select, false, func, literal_column, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Module, ModuleFormat, ModuleStandard, ModuleStatus, Standard, User
@@ -66,14 +66,15 @@ def fts_terms(raw: str) -> str:
 
 
 def match_text(db: Session, query: Select[Module], raw: str) -> tuple[Select[Module], Any]:
-    """Filter by full text; returns the query and a relevance expression (higher is better)."""
+    """Filter by full text; returns the query and a relevance expression (higher is better), or
+    None when the text has no word to search for."""
     if db.get_bind().dialect.name == "postgresql":
         vector = func.to_tsvector(literal_column("'english'"), Module.search_text)
         tsquery = func.websearch_to_tsquery(literal_column("'english'"), raw)
         return query.where(vector.bool_op("@@")(tsquery)), func.ts_rank(vector, tsquery)
     terms = fts_terms(raw)
-    if not terms:
-        return query.where(text("0")), literal_column("0")
+    if not terms:  # only punctuation or symbols: nothing can match (and no rank to sort by)
+        return query.where(false()), None
     hits = (
         select(
             literal_column("module_id").label("module_id"),

@@ -6,8 +6,9 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import (
@@ -23,7 +24,7 @@ from app.models import (
     User,
 )
 from app.security import policy
-from app.services import audit
+from app.services import audit, counters
 
 RESERVED_SLUGS = frozenset({"search", "new"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -237,9 +238,9 @@ def join(db: Session, ctx: CommunityAccess) -> CommunityMember:
         status=MemberStatus.PENDING if pending else MemberStatus.ACTIVE,
     )
     db.add(member)
-    if not pending:
-        ctx.community.member_count += 1
     db.flush()
+    if not pending:
+        counters.add(db, ctx.community, Community.member_count, 1)
     return member
 
 
@@ -252,9 +253,16 @@ def leave(db: Session, ctx: CommunityAccess) -> None:
         raise Forbidden("You are suspended from this community; a facilitator can lift it.")
     if member.role == MemberRole.FACILITATOR and _facilitators(db, ctx.community) <= 1:
         raise Conflict("A community needs a facilitator. Name another one before you leave.")
+    removed = db.execute(
+        delete(CommunityMember)
+        .where(CommunityMember.id == member.id, CommunityMember.status == member.status)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not removed:
+        raise Conflict("Your membership changed meanwhile. Reload the page and try again.")
     if member.status == MemberStatus.ACTIVE:
-        ctx.community.member_count -= 1
-    db.delete(member)
+        counters.add(db, ctx.community, Community.member_count, -1)
+    db.expunge(member)
 
 
 def set_muted(ctx: CommunityAccess, muted: bool) -> None:
@@ -265,6 +273,11 @@ def set_muted(ctx: CommunityAccess, muted: bool) -> None:
 
 
 def _facilitators(db: Session, community: Community) -> int:
+    """Active facilitators, counted after locking the community row, so two facilitators
+    leaving at once are counted one after the other and the last one is refused."""
+    db.execute(
+        select(Community.id).where(Community.id == community.id).with_for_update(key_share=True)
+    )
     return (
         db.scalar(
             select(func.count()).where(
@@ -297,6 +310,14 @@ def _member(db: Session, ctx: CommunityAccess, member_id: uuid.UUID) -> Communit
     return member
 
 
+_MEMBER_CHANGES: dict[tuple[str, MemberStatus], dict[str, object]] = {
+    ("approve", MemberStatus.PENDING): {"status": MemberStatus.ACTIVE},
+    ("suspend", MemberStatus.ACTIVE): {"status": MemberStatus.SUSPENDED, "role": MemberRole.MEMBER},
+    ("reinstate", MemberStatus.SUSPENDED): {"status": MemberStatus.ACTIVE},
+    ("facilitator", MemberStatus.ACTIVE): {"role": MemberRole.FACILITATOR},
+}
+
+
 def set_member_status(
     db: Session, ctx: CommunityAccess, member_id: uuid.UUID, action: str
 ) -> CommunityMember:
@@ -306,19 +327,21 @@ def set_member_status(
     if member.user_id == ctx.user.id:
         raise Conflict("You cannot change your own membership this way.")
     before = member.status
-    if action == "approve" and member.status == MemberStatus.PENDING:
-        member.status = MemberStatus.ACTIVE
-    elif action == "suspend" and member.status == MemberStatus.ACTIVE:
-        member.status = MemberStatus.SUSPENDED
-        member.role = MemberRole.MEMBER
-    elif action == "reinstate" and member.status == MemberStatus.SUSPENDED:
-        member.status = MemberStatus.ACTIVE
-    elif action == "facilitator" and member.status == MemberStatus.ACTIVE:
-        member.role = MemberRole.FACILITATOR
-    else:
+    change = _MEMBER_CHANGES.get((action, before))
+    if change is None:
         raise Conflict("That change does not apply to this member now.")
+    changed = db.execute(
+        update(CommunityMember)
+        .where(CommunityMember.id == member.id, CommunityMember.status == before)
+        .values(change)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict("Someone else changed this membership meanwhile. Reload the page.")
+    for key, value in change.items():
+        set_committed_value(member, key, value)
     if before == MemberStatus.PENDING:
-        ctx.community.member_count += 1
+        counters.add(db, ctx.community, Community.member_count, 1)
     audit.record(
         db,
         f"community.member_{action}",

@@ -17,7 +17,7 @@ from app.models import (
     Thread,
     User,
 )
-from app.services import communities, moderation, resources, threads
+from app.services import communities, counters, moderation, resources, threads
 from app.settings import Settings
 
 
@@ -109,10 +109,10 @@ def seed_communities(
             db, org, coach, slug=spec.slug, name=spec.name, description=spec.description,
             guidelines=GUIDELINES, join_policy=spec.policy, grade_band=spec.grade_band,
         )  # fmt: skip
-        for person in (people[0], people[2], people[3]):
+        joiners = (people[0], people[2], people[3])
+        for person in joiners:
             db.add(CommunityMember(community_id=community.id, user_id=person.id))
-            community.member_count += 1
-        db.flush()
+        counters.add(db, community, Community.member_count, len(joiners))
         _fill(db, settings, org, community, spec, people)
     _report(db, settings, org, people)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
@@ -109,7 +110,15 @@ def unenroll(db: Session, user: User, module_id: uuid.UUID) -> None:
         raise Conflict("You are not enrolled in this module.")
     if enrollment.status == EnrollmentStatus.COMPLETED:
         raise Conflict("You completed this module; it stays on your transcript.")
-    enrollment.status = EnrollmentStatus.WITHDRAWN
+    withdrawn = db.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.status == EnrollmentStatus.ACTIVE)
+        .values(status=EnrollmentStatus.WITHDRAWN)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not withdrawn:
+        raise Conflict("Your enrollment changed in another tab a moment ago. Reload the page.")
+    set_committed_value(enrollment, "status", EnrollmentStatus.WITHDRAWN)
 
 
 def _active(view: learner.Learner) -> Enrollment:
@@ -236,9 +245,12 @@ def _maybe_complete(db: Session, settings: Settings, view: learner.Learner) -> N
     enrollment = view.enrollment
     if enrollment is None or enrollment.status != EnrollmentStatus.ACTIVE:
         return
+    done, passed = _locked_progress(db, enrollment)
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        return  # another tab completed it a moment ago
     for activity in view.required:
-        if not view.done(activity) or (
-            activity.kind == ActivityKind.QUIZ and not view.passed(activity)
+        if activity.id not in done or (
+            activity.kind == ActivityKind.QUIZ and activity.id not in passed
         ):
             return
     enrollment.status = EnrollmentStatus.COMPLETED
@@ -258,6 +270,29 @@ def _maybe_complete(db: Session, settings: Settings, view: learner.Learner) -> N
     completion_badges.award_completions(
         db, settings, enrollment.user, view.module.family_id, completed_paths
     )
+
+
+def _locked_progress(db: Session, enrollment: Enrollment) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """Completed activities and passed quizzes, read after locking the enrollment row: two tabs
+    finishing the last two activities at once are checked one after the other, so the second
+    sees the first's progress and the module is completed (never left active with all done)."""
+    db.flush()
+    db.execute(
+        select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update(key_share=True)
+    )
+    db.refresh(enrollment, ["status"])
+    done = db.scalars(
+        select(ActivityProgress.activity_id).where(
+            ActivityProgress.enrollment_id == enrollment.id,
+            ActivityProgress.completed_at.is_not(None),
+        )
+    )
+    passed = db.scalars(
+        select(QuizAttempt.activity_id).where(
+            QuizAttempt.enrollment_id == enrollment.id, QuizAttempt.passed.is_(True)
+        )
+    )
+    return set(done), set(passed)
 
 
 def move_to_latest(db: Session, view: learner.Learner) -> Module:

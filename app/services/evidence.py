@@ -9,7 +9,6 @@ removed again if the transaction does not commit.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -339,11 +338,11 @@ def _add_files(
         except Invalid as exc:
             raise Invalid(exc.detail, field=f"files_{key}") from exc
         kept_files += len(batch)
-        kept_bytes += sum(len(u.data) for u in batch)
+        kept_bytes += sum(u.size for u in batch)
         checked += [(key, u, t) for u, t in zip(batch, types, strict=True)]
     storage = storage_for(settings)
     for key, upload, content_type in checked:
-        stored = storage.save(upload.data)
+        stored = storage.save(upload.rewound())
         discard_on_rollback(db, storage, stored)
         attempt.files.append(
             EvidenceFile(
@@ -351,8 +350,8 @@ def _add_files(
                 storage_key=stored,
                 filename=clean_filename(upload.filename),
                 content_type=content_type,
-                size=len(upload.data),
-                sha256=hashlib.sha256(upload.data).hexdigest(),
+                size=upload.size,
+                sha256=upload.sha256(),
             )
         )
     db.flush()

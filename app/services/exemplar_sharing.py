@@ -9,6 +9,7 @@ version shares one community). The copy is withdrawable from the gallery or the 
 from __future__ import annotations
 
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -106,21 +107,22 @@ def share(
     ]
     parts += [f"- [{link.get('title') or link['url']}]({link['url']})" for link in attempt.links]
     storage = storage_for(settings)
-    files = []
-    for stored in attempt.files:
-        if stored.content_type in ALLOWED_TYPES:
-            with storage.open(stored.storage_key) as stream:
-                files.append(Upload(stored.filename, stream.read()))
-    evidence = exemplars.EarnedEvidence(
-        credential_kind=KIND,
-        credential_ref=str(definition.family_id),
-        evidence_ref=str(submission.id),
-        owner_id=user.id,
-        title=definition.name,
-        reflection="\n\n".join(parts),
-        files=files,
-    )
-    return exemplars.share(db, settings, ctx, evidence, consent=consent)
+    with ExitStack() as streams:
+        files = [
+            Upload(stored.filename, streams.enter_context(storage.open(stored.storage_key)))
+            for stored in attempt.files
+            if stored.content_type in ALLOWED_TYPES
+        ]
+        evidence = exemplars.EarnedEvidence(
+            credential_kind=KIND,
+            credential_ref=str(definition.family_id),
+            evidence_ref=str(submission.id),
+            owner_id=user.id,
+            title=definition.name,
+            reflection="\n\n".join(parts),
+            files=files,
+        )
+        return exemplars.share(db, settings, ctx, evidence, consent=consent)
 
 
 def withdraw(

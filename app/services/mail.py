@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import sys
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any, Protocol
@@ -16,13 +18,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
 from app.models import OutboxMessage, OutboxStatus
+from app.security.tokens import token_hash
+from app.services import rate_limits
 from app.settings import Settings, project_path
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 12  # about five hours of retries with the delays below, then failed
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+MAX_RETRY_DELAY = timedelta(hours=1)
 STALE_CLAIM = timedelta(minutes=10)
 OUTBOX_DIRTY = "outbox_dirty"
+HOUR = 3600
+#: The one-time secrets in Laurel's links: ``?token=<secret>`` and ``/invitations/<secret>``.
+ONE_TIME_SECRET = re.compile(r"(?<=[?&]token=)[\w.-]+|(?<=/invitations/)[\w.-]+")
+REDACTED = "[removed-after-sending]"
 
 _emails = Environment(
     loader=FileSystemLoader(project_path("templates") / "emails"),
@@ -44,6 +54,36 @@ def queue_email(
     db.add(message)
     db.info[OUTBOX_DIRTY] = True
     return message
+
+
+def queue_limited(
+    db: Session,
+    settings: Settings,
+    to: str,
+    template: str,
+    *,
+    client: str | None,
+    client_limit: int,
+    **context: Any,
+) -> OutboxMessage | None:
+    """Queue like ``queue_email`` unless this recipient, or the client that asked (``client``,
+    e.g. ``"account:<address>"``; None for Laurel's own jobs), had its share of such mail this
+    hour; then nothing is queued and the caller answers the same as when it is."""
+    recipient = f"mail-to:{token_hash(to)[:40]}"  # the address itself is not stored
+    too_many = rate_limits.count_in_window(db, recipient, HOUR) > (
+        settings.mail_max_per_recipient_per_hour
+    )
+    if client is not None:
+        too_many |= rate_limits.count_in_window(db, f"mail-from:{client}", HOUR) > client_limit
+    if too_many:
+        log.info("mail not queued: hourly limit reached", extra={"template": template})
+        return None
+    return queue_email(db, settings, to, template, **context)
+
+
+def redact_secrets(text: str) -> str:
+    """The text with every one-time link's secret removed (the outbox keeps no usable link)."""
+    return ONE_TIME_SECRET.sub(REDACTED, text)
 
 
 class MailBackend(Protocol):
@@ -81,41 +121,62 @@ def backend_for(settings: Settings) -> MailBackend:
 
 
 def drain_outbox(
-    session_factory: sessionmaker[Session], settings: Settings, *, limit: int = 100
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    limit: int = 100,
+    clock: Callable[[], datetime] = utcnow,
 ) -> int:
-    """Send pending messages; safe with many processes (each row is claimed once). Returns sent."""
+    """Send the messages that are due; safe with many processes (each row is claimed once).
+
+    Returns how many were sent. ``clock`` tells the time (tests inject their own).
+    """
     backend = backend_for(settings)
     sent = 0
     with session_factory() as db:
         candidates = db.scalars(
             select(OutboxMessage.id)
-            .where(_sendable())
-            .order_by(OutboxMessage.created_at)
+            .where(_sendable(clock()))
+            .order_by(OutboxMessage.next_attempt_at)
             .limit(limit)
         ).all()
     for message_id in candidates:
         with session_factory() as db:
+            now = clock()
             claimed = db.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, _sendable())
-                .values(status=OutboxStatus.SENDING, claimed_at=utcnow())
+                .where(OutboxMessage.id == message_id, _sendable(now))
+                .values(status=OutboxStatus.SENDING, claimed_at=now)
             ).rowcount  # type: ignore[attr-defined]
             db.commit()
             if not claimed:
                 continue
             message = db.get_one(OutboxMessage, message_id)
-            sent += _deliver(db, backend, settings, message)
+            sent += _deliver(db, backend, settings, message, clock)
     return sent
 
 
-def _sendable() -> Any:
-    stale = utcnow() - STALE_CLAIM
-    return (OutboxMessage.status == OutboxStatus.PENDING) | (
-        (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < stale)
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt: 30 s, doubling, at most 1 h."""
+    doublings = min(max(attempts - 1, 0), 16)  # 30 s * 2**16 is far past the cap
+    return min(FIRST_RETRY_DELAY * (1 << doublings), MAX_RETRY_DELAY)
+
+
+def _sendable(now: datetime) -> Any:
+    due = (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now)
+    abandoned = (OutboxMessage.status == OutboxStatus.SENDING) & (
+        OutboxMessage.claimed_at < now - STALE_CLAIM
     )
+    return due | abandoned
 
 
-def _deliver(db: Session, backend: MailBackend, settings: Settings, message: OutboxMessage) -> int:
+def _deliver(
+    db: Session,
+    backend: MailBackend,
+    settings: Settings,
+    message: OutboxMessage,
+    clock: Callable[[], datetime],
+) -> int:
     email = EmailMessage()
     email["From"] = settings.mail_from
     email["To"] = message.to_address
@@ -127,13 +188,16 @@ def _deliver(db: Session, backend: MailBackend, settings: Settings, message: Out
         backend.send(email)
     except (OSError, smtplib.SMTPException) as exc:
         message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        message.status = (
-            OutboxStatus.FAILED if message.attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
-        )
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = OutboxStatus.FAILED
+        else:
+            message.status = OutboxStatus.PENDING
+            message.next_attempt_at = clock() + retry_delay(message.attempts)
         log.warning("mail delivery failed", extra={"outbox_id": str(message.id)})
         db.commit()
         return 0
     message.status = OutboxStatus.SENT
-    message.sent_at = utcnow()
+    message.sent_at = clock()
+    message.body_text = redact_secrets(message.body_text)
     db.commit()
     return 1

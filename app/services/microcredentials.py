@@ -8,13 +8,12 @@ at exactly what they were judged against.
 
 from __future__ import annotations
 
-import io
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,8 +33,9 @@ from app.models import (
     User,
 )
 from app.security import policy
-from app.services import audit, badge_images, rubrics, storage, urls
+from app.services import audit, badge_images, numbers, rubrics, storage, urls
 from app.settings import Settings
+from badges.imaging import TooManyPixels, open_image
 
 EVIDENCE_KINDS = ("reflection", "files", "links")
 ACHIEVEMENT_TYPES = (
@@ -229,12 +229,13 @@ def _validity(value: Any) -> int | None:
     text = str(value if value is not None else "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 240:
+    months = numbers.whole_number(text, 240)
+    if not months:
         raise Invalid(
             "Validity is a whole number of months from 1 to 240, or empty for no expiry.",
             field="validity_months",
         )
-    return int(text)
+    return months
 
 
 def _pass_value(value: Any) -> int:
@@ -322,27 +323,38 @@ def _pathway(db: Session, org: Organization, value: Any) -> uuid.UUID | None:
 
 
 def check_image(settings: Settings, upload: storage.Upload) -> str:
-    """The image's real type (PNG, JPEG or WebP, judged by content), or Invalid."""
+    """The image's real type (PNG, JPEG or WebP, judged by content), or Invalid; its size in
+    pixels is checked from the header, before any pixel is decoded."""
     limit_kb = settings.badge_image_max_bytes // 1024
-    if not upload.data:
+    if not upload.size:
         raise Invalid("The image file is empty.", field="image")
-    if len(upload.data) > settings.badge_image_max_bytes:
+    if upload.size > settings.badge_image_max_bytes:
         raise Invalid(f"The image is larger than {limit_kb} KB.", field="image")
-    content_type = storage.sniff_type(upload.data)
+    try:
+        content_type = storage.sniff_type(upload.rewound())
+    except TooManyPixels as exc:
+        raise Invalid(f"The image {exc}.", field="image") from exc
     if content_type is None or content_type not in IMAGE_TYPES.values():
         raise Invalid("The image must be a PNG, JPEG or WebP picture.", field="image")
+    _check_pixels(settings, upload)
+    return content_type
+
+
+def _check_pixels(settings: Settings, upload: storage.Upload) -> None:
+    """Invalid unless the image is at most ``badge_image_max_pixels`` a side and decodes."""
+    biggest = settings.badge_image_max_pixels
     try:
-        with Image.open(io.BytesIO(upload.data)) as image:
+        with open_image(upload.rewound()) as image:
             width, height = image.size
+            if width > biggest or height > biggest:
+                raise Invalid(
+                    f"The image must be at most {biggest} by {biggest} pixels.", field="image"
+                )
             image.load()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise Invalid(
             "The image could not be read; save it again and retry.", field="image"
         ) from exc
-    biggest = settings.badge_image_max_pixels
-    if width > biggest or height > biggest:
-        raise Invalid(f"The image must be at most {biggest} by {biggest} pixels.", field="image")
-    return content_type
 
 
 def _store_image(
@@ -350,7 +362,7 @@ def _store_image(
 ) -> None:
     content_type = check_image(settings, upload)
     store = storage.storage_for(settings)
-    key = store.save(upload.data)
+    key = store.save(upload.rewound())
     storage.discard_on_rollback(db, store, key)
     _release_image(db, settings, definition)
     definition.image_key = key

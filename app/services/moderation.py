@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.services import audit, notifications
 from app.services.communities import CommunityAccess, community_url, require_moderator
-from app.services.posts import get_post
+from app.services.posts import change_status, get_post
 from app.services.threads import index_post, thread_url
 from app.settings import Settings
 
@@ -119,7 +119,7 @@ def moderate(
         raise Conflict("The author deleted this post.")
     if post.status == PostStatus.REMOVED and action != "remove":
         raise Forbidden("Removed posts cannot be restored.")
-    post.status = ACTIONS[action]
+    change_status(db, post, ACTIONS[action])
     index_post(db, post)
     db.execute(
         update(PostReport)
@@ -147,17 +147,22 @@ def moderate(
 def dismiss(db: Session, ctx: CommunityAccess, report_id: uuid.UUID) -> None:
     """Close a report without acting on the post."""
     require_moderator(ctx)
-    row = db.get(PostReport, report_id)
-    if row is None or row.community_id != ctx.community.id or row.status != ReportStatus.OPEN:
+    closed = db.execute(
+        update(PostReport)
+        .where(
+            PostReport.id == report_id,
+            PostReport.community_id == ctx.community.id,
+            PostReport.status == ReportStatus.OPEN,
+        )
+        .values(status=ReportStatus.RESOLVED, resolved_by_id=ctx.user.id, resolved_at=utcnow())
+    ).rowcount  # type: ignore[attr-defined]
+    if not closed:
         raise Conflict("That report is not open.")
-    row.status = ReportStatus.RESOLVED
-    row.resolved_by_id = ctx.user.id
-    row.resolved_at = utcnow()
     audit.record(
         db,
         "community.report_dismissed",
         actor_id=ctx.user.id,
         organization_id=ctx.community.organization_id,
         target_type="community_report",
-        target_id=row.id,
+        target_id=report_id,
     )

@@ -7,6 +7,7 @@ starts, so a validation error can name both the field and the line.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from json.decoder import JSONObject  # type: ignore[attr-defined]
@@ -19,6 +20,9 @@ from app.errors import Invalid
 
 SCHEMA_ID: Final = "https://laurel.example/schemas/module-document/v1"
 MAX_DOCUMENT_BYTES = 1_000_000
+MAX_NESTING = 32  # a module document nests about 5 deep; the parser recurses once a level
+STRINGS = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+BRACKETS = re.compile(r"[\[\]{}]")
 Url = str
 
 
@@ -171,20 +175,37 @@ def _locate(text: str, data: Any, starts: dict[int, int], loc: tuple[int | str, 
     return _line_of(text, index)
 
 
+def _nesting(text: str) -> int:
+    """How deeply arrays and objects nest in JSON text (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for bracket in BRACKETS.findall(STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def parse_document(raw: bytes | str) -> ModuleDoc:
     """Validate a module document; Invalid names the field and line of the first problem."""
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise Invalid("The file is larger than 1 MB.", field="document")
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        data, starts = _parse_with_lines(text)
     except UnicodeDecodeError as exc:
         raise Invalid("The file is not UTF-8 text.", field="document") from exc
+    if _nesting(text) > MAX_NESTING:
+        raise Invalid(
+            f"Lists and objects nest more than {MAX_NESTING} deep; a module needs far fewer.",
+            field="document",
+        )
+    try:
+        data, starts = _parse_with_lines(text)
     except json.JSONDecodeError as exc:
         raise Invalid(
             f"This is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
             field="document",
         ) from exc
+    except ValueError as exc:  # a number of thousands of digits (Python's conversion limit)
+        raise Invalid("A number in the file is too long to read.", field="document") from exc
     if not isinstance(data, dict):
         raise Invalid("The document must be one JSON object (line 1).", field="document")
     try:

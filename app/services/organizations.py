@@ -136,9 +136,17 @@ def add_member(db: Session, org: Organization, user: User, role: Role) -> Member
 
 
 def invite(
-    db: Session, settings: Settings, org: Organization, actor: User, *, email: str, role: Role
+    db: Session,
+    settings: Settings,
+    org: Organization,
+    actor: User,
+    *,
+    email: str,
+    role: Role,
+    ip: str | None = None,
 ) -> Invitation:
-    """E-mail an invitation link; the person joins with the role when they accept it."""
+    """E-mail an invitation link; the person joins with the role when they accept it. The mail
+    is not sent again past the hourly limits per recipient and per client address ``ip``."""
     if not policy.can_manage_members(actor, org.id):
         raise Forbidden("Only administrators invite people.")
     address = normalize_email(email)
@@ -157,8 +165,17 @@ def invite(
     db.add(invitation)
     db.flush()
     link = f"{settings.base_url}/invitations/{raw}"
-    mail.queue_email(
-        db, settings, address, "invitation", org=org, inviter=actor, role=role, link=link
+    mail.queue_limited(
+        db,
+        settings,
+        address,
+        "invitation",
+        client=f"invitation:{ip}" if ip else None,
+        client_limit=settings.invitations_max_per_client_per_hour,
+        org=org,
+        inviter=actor,
+        role=role,
+        link=link,
     )
     audit.record(
         db,

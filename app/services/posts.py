@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -75,7 +77,7 @@ def revisions(
 def delete_own(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
     """Delete one's own post (soft: the thread keeps a placeholder; history stays for audit)."""
     post = _own_visible_post(db, ctx, post_id)
-    post.status = PostStatus.DELETED
+    change_status(db, post, PostStatus.DELETED)
     index_post(db, post)
     audit.record(
         db,
@@ -104,14 +106,18 @@ def toggle_reaction(db: Session, ctx: CommunityAccess, post_id: uuid.UUID, kind:
     ).rowcount  # type: ignore[attr-defined]
     if removed:
         return False
-    db.add(Reaction(post_id=post.id, user_id=ctx.user.id, kind=kind))
+    try:
+        with db.begin_nested():
+            db.add(Reaction(post_id=post.id, user_id=ctx.user.id, kind=kind))
+    except IntegrityError:
+        pass  # the same person's other request added it a moment ago
     return True
 
 
 def mark_helpful(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
     """The thread's author or a facilitator marks a reply as the helpful answer (toggles)."""
     post = get_post(db, ctx, post_id)
-    thread = post.thread
+    thread = _locked_thread(db, post)
     if thread.author_id != ctx.user.id and not ctx.can_moderate:
         raise Forbidden("Only the thread's author or a facilitator marks the helpful answer.")
     if post.is_opening or post.status != PostStatus.VISIBLE:
@@ -125,6 +131,29 @@ def mark_helpful(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
         )
     )
     return post
+
+
+def _locked_thread(db: Session, post: Post) -> Thread:
+    """Lock the post's thread row, then re-read it and the post, so two people marking replies
+    helpful at once are applied one after the other and ``answered`` matches the replies."""
+    db.execute(select(Thread.id).where(Thread.id == post.thread_id).with_for_update(key_share=True))
+    db.refresh(post.thread)
+    db.refresh(post, ["helpful", "status"])
+    return post.thread
+
+
+def change_status(db: Session, post: Post, status: PostStatus) -> None:
+    """Set the post's status unless someone changed it since it was read (then Conflict), so a
+    moderator's restore cannot bring back a post its author deleted or another moderator removed."""
+    changed = db.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.status == post.status)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict("Someone else changed this post meanwhile. Reload the page and try again.")
+    set_committed_value(post, "status", status)
 
 
 def set_flag(db: Session, ctx: CommunityAccess, thread: Thread, flag: str, value: bool) -> None:

@@ -55,3 +55,12 @@ def _count(db: Session, key: str, window_start: datetime) -> int:
         )
         count = 1
     return int(count)
+
+
+def count_in_window(db: Session, key: str, window_seconds: int) -> int:
+    """Count one event for ``key`` in the caller's transaction; the window's total so far."""
+    now = utcnow()
+    window_start = datetime.fromtimestamp(
+        int(now.timestamp()) // window_seconds * window_seconds, UTC
+    )
+    return _count(db, key, window_start)

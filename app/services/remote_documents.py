@@ -1,23 +1,20 @@
-"""Fetching other issuers' DID documents, keys and status lists, safely.
+"""Other issuers' DID documents, keys and status lists for one verification.
 
-Our own issuers' documents are read from the database (no HTTP). Everything else goes over
-HTTPS with timeouts, a size cap, a redirect limit, a short cache, an optional mirror map for
-air-gapped deployments, and refusal of private and loopback addresses (SSRF).
+Our own issuers' documents are read from the database (no HTTP). Everything else goes through
+the one outbound fetcher (``badges.net``, built by ``app.services.outbound``: checked addresses,
+a total deadline, size and redirect caps, mirrors), at most ``verify_max_fetches`` times per
+verification, with a short cache shared by requests.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +22,7 @@ from app.models import Organization
 from app.services import issuer, status_lists
 from app.settings import Settings
 from badges import ResolutionError
+from badges.net import FetchBudget, OutboundFetcher
 
 LOCAL_ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"/orgs/([a-z0-9-]+)/did\.json"), "did"),
@@ -61,10 +59,15 @@ class DocumentCache:
 class RemoteDocuments:
     """The fetcher the ``badges`` verifier calls: URL in, parsed JSON (or JWS text) out."""
 
-    def __init__(self, db: Session, settings: Settings, cache: DocumentCache) -> None:
+    def __init__(
+        self, db: Session, settings: Settings, cache: DocumentCache, fetcher: OutboundFetcher
+    ) -> None:
         self.db = db
         self.settings = settings
         self.cache = cache
+        self._fetch = FetchBudget(
+            fetcher, settings.verify_max_fetches, settings.verify_fetch_budget_seconds
+        )
         self.base = urlsplit(settings.base_url)
         self._seen: dict[str, Any] = {}  # one verification's documents (no staleness across)
         self._orgs: dict[str, Organization | None] = {}
@@ -116,73 +119,3 @@ class RemoteDocuments:
         if slug not in self._orgs:
             self._orgs[slug] = self.db.scalar(select(Organization).where(Organization.slug == slug))
         return self._orgs[slug]
-
-    # Everything else ---------------------------------------------------------------------
-
-    def _mirror(self, url: str) -> str | None:
-        for prefix, mirror in self.settings.verify_mirrors.items():
-            prefix = prefix.rstrip("/")
-            if url == prefix or url.startswith(prefix + "/"):
-                return mirror.rstrip("/") + url[len(prefix) :]
-        return None
-
-    def _fetch(self, url: str) -> Any:
-        mirrored = self._mirror(url)
-        target = mirrored or url
-        s = self.settings
-        with httpx.Client(timeout=s.verify_http_timeout_seconds, follow_redirects=False) as client:
-            for _ in range(s.verify_max_redirects + 1):
-                self._check_target(target, trusted=mirrored is not None)
-                body, location = self._get(client, target)
-                if location is None:
-                    return _parse(body, url)
-                target = urljoin(target, location)
-        raise ResolutionError(f"{url}: more than {s.verify_max_redirects} redirects")
-
-    def _check_target(self, url: str, *, trusted: bool) -> None:
-        parts = urlsplit(url)
-        allow_private = trusted or self.settings.verify_allow_private_addresses
-        if parts.scheme != "https" and not allow_private:
-            raise ResolutionError(f"{url}: only https:// addresses are fetched")
-        if parts.scheme not in {"https", "http"} or not parts.hostname:
-            raise ResolutionError(f"{url}: not an http(s) address")
-        if not allow_private:
-            _refuse_private(parts.hostname, parts.port or 443)
-
-    def _get(self, client: httpx.Client, url: str) -> tuple[bytes, str | None]:
-        limit = self.settings.verify_max_response_bytes
-        try:
-            with client.stream("GET", url, headers={"Accept": "application/json"}) as response:
-                if response.is_redirect:
-                    return b"", response.headers.get("location", "")
-                if response.status_code != 200:
-                    raise ResolutionError(f"{url}: HTTP {response.status_code}")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body.extend(chunk)
-                    if len(body) > limit:
-                        raise ResolutionError(f"{url}: response larger than {limit} bytes")
-                return bytes(body), None
-        except httpx.HTTPError as exc:
-            raise ResolutionError(f"{url}: {type(exc).__name__}") from exc
-
-
-def _refuse_private(host: str, port: int) -> None:
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        raise ResolutionError(f"{host}: cannot be resolved") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ResolutionError(f"{host} resolves to a private or local address ({address})")
-
-
-def _parse(body: bytes, url: str) -> Any:
-    text = body.decode("utf-8", errors="replace").strip()
-    if text.startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise ResolutionError(f"{url}: invalid JSON") from exc
-    return text  # a JWS (e.g. a VC-JWT status list)

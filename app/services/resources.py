@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import Resource, ResourceVote
-from app.services import attachments, community_search, urls
+from app.services import attachments, community_search, counters, urls
 from app.services.communities import CommunityAccess, require_read
 from app.services.storage import Upload
 from app.services.threads import check_can_post
@@ -115,18 +116,19 @@ def library(
         query = query.where(
             or_(
                 Resource.tags == needle,
-                Resource.tags.startswith(f"{needle},"),
-                Resource.tags.endswith(f",{needle}"),
-                Resource.tags.contains(f",{needle},"),
+                Resource.tags.startswith(f"{needle},", autoescape=True),
+                Resource.tags.endswith(f",{needle}", autoescape=True),
+                Resource.tags.contains(f",{needle},", autoescape=True),
             )
         )
     if grade_band.strip():
         query = query.where(Resource.grade_band == grade_band.strip())
     if text.strip():
-        words = f"%{text.strip().lower()}%"
+        words = text.strip().lower()  # autoescape: % _ and \ are searched for, not patterns
         query = query.where(
             or_(
-                func.lower(Resource.title).like(words), func.lower(Resource.description).like(words)
+                func.lower(Resource.title).contains(words, autoescape=True),
+                func.lower(Resource.description).contains(words, autoescape=True),
             )
         )
     return list(db.scalars(query.order_by(Resource.upvotes.desc(), Resource.title).limit(limit)))
@@ -160,8 +162,12 @@ def toggle_vote(db: Session, ctx: CommunityAccess, resource_id: uuid.UUID) -> bo
         )
     ).rowcount  # type: ignore[attr-defined]
     if removed:
-        resource.upvotes -= 1
+        counters.add(db, resource, Resource.upvotes, -1)
         return False
-    db.add(ResourceVote(resource_id=resource.id, user_id=ctx.user.id))
-    resource.upvotes += 1
+    try:
+        with db.begin_nested():
+            db.add(ResourceVote(resource_id=resource.id, user_id=ctx.user.id))
+    except IntegrityError:
+        return True  # the same person's other request added (and counted) it a moment ago
+    counters.add(db, resource, Resource.upvotes, 1)
     return True

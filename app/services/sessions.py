@@ -54,6 +54,14 @@ def end_all_sessions(db: Session, user_id: uuid.UUID) -> None:
     db.execute(delete(UserSession).where(UserSession.user_id == user_id))
 
 
+def end_other_sessions(db: Session, user_id: uuid.UUID, keep_raw: str | None) -> None:
+    """Sign out every browser of this account except the one holding ``keep_raw``."""
+    others = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_raw:
+        others = others.where(UserSession.token_hash != token_hash(keep_raw))
+    db.execute(others)
+
+
 def count_sessions(db: Session, user_id: uuid.UUID) -> int:
     """How many browsers are signed in to this account."""
     return db.scalar(select(func.count()).where(UserSession.user_id == user_id)) or 0

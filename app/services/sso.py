@@ -21,9 +21,10 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import OidcIdentity, OidcProvider, Organization, Role, User
 from app.security import policy
 from app.security.tokens import SecretBox, new_token
-from app.services import audit, mail, organizations, urls
+from app.services import audit, mail, organizations, outbound, urls
 from app.services.accounts import find_by_email, normalize_email
 from app.settings import Settings
+from badges.net import FetchError
 
 with warnings.catch_warnings():  # Authlib prefers the httpx2 fork; we use httpx, as pinned.
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
@@ -124,11 +125,9 @@ def _check_url(settings: Settings, url: str, *, field: str | None = None) -> str
 def _get_json(settings: Settings, url: str) -> dict[str, Any]:
     _check_url(settings, url)
     try:
-        response = httpx.get(url, timeout=settings.oidc_http_timeout_seconds)
-        response.raise_for_status()
-        data = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise Invalid(f"The sign-in provider could not be reached ({type(exc).__name__}).") from exc
+        data = outbound.sso_fetcher(settings)(url)
+    except FetchError as exc:
+        raise Invalid(f"The sign-in provider could not be reached: {exc}") from exc
     if not isinstance(data, dict):
         raise Invalid("The sign-in provider answered with something other than a JSON object.")
     return data
@@ -152,6 +151,8 @@ def _client(settings: Settings, provider: OidcProvider) -> OAuth2Client:
         redirect_uri=redirect_uri(settings),
         code_challenge_method="S256",
         timeout=settings.oidc_http_timeout_seconds,
+        transport=outbound.sso_fetcher(settings).transport(),
+        trust_env=False,
     )
 
 
@@ -229,6 +230,8 @@ def complete_sign_in(
             token = client.fetch_token(
                 meta["token_endpoint"], code=params.get("code", ""), code_verifier=data["v"]
             )
+    except FetchError as exc:
+        raise Invalid(f"The sign-in provider could not be reached: {exc}") from exc
     except (OAuthError, httpx.HTTPError, ValueError) as exc:
         raise Invalid(f"The sign-in provider did not accept the sign-in ({exc}).") from exc
     if "id_token" not in token:

@@ -19,6 +19,7 @@ from badges import issue_status_list, status_entry
 
 LIST_SIZE = 131_072  # the minimum the spec allows, for herd privacy
 PURPOSE = "revocation"
+MAX_SEQUENCE = 2**31 - 1  # the integer column's range on every database
 
 
 def list_url(settings: Settings, org: Organization, status_list: StatusList) -> str:
@@ -125,7 +126,10 @@ def sign(db: Session, settings: Settings, status_list: StatusList) -> dict[str, 
 
 
 def signed_list(db: Session, org: Organization, sequence: int) -> dict[str, Any] | None:
-    """The signed list credential to serve (signed when created and on every change)."""
+    """The signed list credential to serve (signed when created and on every change); None for a
+    sequence no list can have (beyond a database integer, as a URL may say)."""
+    if not 0 <= sequence <= MAX_SEQUENCE:
+        return None
     status_list = db.scalar(
         select(StatusList).where(
             StatusList.organization_id == org.id, StatusList.sequence == sequence

@@ -1,6 +1,9 @@
 """File storage for attachments and evidence: a small protocol, local disk and S3-compatible.
 
 Types are recognised by content (magic bytes, and Pillow for images), never by file name.
+Uploads stay in their spooled temporary files: they are checked and copied to storage in chunks,
+so memory does not grow with a file's size, and archives and images are inspected with bounded
+reads (a ZIP member or a pixel count may claim far more than the upload holds).
 Callers save the bytes *before* adding the row that points to them, and call
 ``discard_on_rollback`` so the file is removed again if the transaction does not commit.
 A process that dies between the two leaves an orphan file; ``storage_gc`` removes those.
@@ -8,9 +11,13 @@ A process that dies between the two leaves an orphan file; ``storage_gc`` remove
 
 from __future__ import annotations
 
+import codecs
+import hashlib
 import io
 import re
 import secrets
+import shutil
+import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
@@ -19,16 +26,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.errors import Invalid, NotFound
 from app.settings import Settings
+from badges.imaging import TooManyPixels, open_image
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]{2}/[A-Za-z0-9_-]{20,64}$")
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 ALLOWED_TYPES = frozenset({"application/pdf", "text/plain", *IMAGE_TYPES.values()})
+CHUNK = 1024 * 1024
+HEAD = 64
+SPOOL_BYTES = 1024 * 1024
+Content = bytes | BinaryIO
+
+
+def as_stream(content: Content) -> BinaryIO:
+    """Bytes as a stream; a stream as it is (read from its current position)."""
+    return io.BytesIO(content) if isinstance(content, bytes) else content
 
 
 @dataclass(frozen=True)
@@ -55,8 +72,8 @@ def check_key(key: str) -> str:
 class Storage(Protocol):
     """Where uploaded bytes live; keys are opaque strings chosen by the storage."""
 
-    def save(self, data: bytes) -> str:
-        """Store the bytes and return a new key."""
+    def save(self, content: Content) -> str:
+        """Store the bytes (a stream is read in chunks to its end) and return a new key."""
         ...
 
     def open(self, key: str) -> BinaryIO:
@@ -85,14 +102,18 @@ class LocalStorage:
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def save(self, data: bytes) -> str:
-        """Write the bytes to a new random key (atomically, via a temporary file)."""
+    def save(self, content: Content) -> str:
+        """Copy the bytes in chunks to a new random key (atomically, via a temporary file)."""
         key = new_key()
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)
+        try:
+            with temporary.open("wb") as out:
+                shutil.copyfileobj(as_stream(content), out, CHUNK)
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)
         return key
 
     def open(self, key: str) -> BinaryIO:
@@ -133,20 +154,30 @@ class S3Storage:
     def _object(self, key: str) -> str:
         return self.prefix + check_key(key)
 
-    def save(self, data: bytes) -> str:
-        """Upload the bytes under a new random key (a single PUT: all or nothing)."""
+    def save(self, content: Content) -> str:
+        """Upload the bytes under a new random key, streamed in parts of at most 8 MB, one at a
+        time; the object appears only once every part is in (all or nothing)."""
+        from boto3.s3.transfer import TransferConfig
+
         key = new_key()
-        self.client.put_object(Bucket=self.bucket, Key=self._object(key), Body=data)
+        config = TransferConfig(use_threads=False)
+        self.client.upload_fileobj(
+            as_stream(content), self.bucket, self._object(key), Config=config
+        )
         return key
 
     def open(self, key: str) -> BinaryIO:
-        """The object's bytes as a stream (FileNotFoundError if there is no such object)."""
+        """The object's bytes as a spooled temporary file, downloaded in chunks
+        (FileNotFoundError if there is no such object)."""
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self._object(key))
         except self.client.exceptions.NoSuchKey as exc:
             raise FileNotFoundError(key) from exc
+        spooled = tempfile.SpooledTemporaryFile(SPOOL_BYTES)  # noqa: SIM115 (returned open)
         with response["Body"] as body:
-            return io.BytesIO(body.read())
+            shutil.copyfileobj(body, spooled, CHUNK)
+        spooled.seek(0)
+        return spooled  # type: ignore[return-value]
 
     def delete(self, key: str) -> None:
         """Delete the object (S3 ignores missing ones)."""
@@ -219,43 +250,81 @@ def open_stored(settings: Settings, key: str) -> BinaryIO:
         raise NotFound("The file is missing from storage.") from exc
 
 
-@dataclass(frozen=True)
 class Upload:
-    """A file as received from a form: its name as the browser sent it, and its bytes."""
+    """A file as received from a form: its name as the browser sent it, and its bytes as a
+    seekable stream (the form's spooled temporary file; bytes are wrapped), never read whole."""
 
-    filename: str
-    data: bytes
+    def __init__(self, filename: str, content: Content) -> None:
+        self.filename = filename
+        self.stream = as_stream(content)
+        self.size = self.stream.seek(0, io.SEEK_END)
+        self.stream.seek(0)
+
+    def rewound(self) -> BinaryIO:
+        """The stream, back at its first byte."""
+        self.stream.seek(0)
+        return self.stream
+
+    def sha256(self) -> str:
+        """The SHA-256 of the bytes, read in chunks."""
+        digest = hashlib.sha256()
+        stream = self.rewound()
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+        return digest.hexdigest()
 
 
-def sniff_type(data: bytes) -> str | None:
-    """The content type the bytes really are, among the allowed ones, or None."""
-    if data.startswith(b"%PDF-"):
+def _head(stream: BinaryIO, size: int = HEAD) -> bytes:
+    """The first bytes of a stream, which is left rewound."""
+    stream.seek(0)
+    head = stream.read(size)
+    stream.seek(0)
+    return head
+
+
+def sniff_type(content: Content) -> str | None:
+    """The content type the bytes really are, among the allowed ones, or None; TooManyPixels
+    for an image that declares more pixels than we decode."""
+    stream = as_stream(content)
+    head = _head(stream)
+    if head.startswith(b"%PDF-"):
         return "application/pdf"
-    if data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff" or data[:4] == b"GIF8":
-        return _verified_image(data)
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return _verified_image(data)
-    return "text/plain" if _is_text(data) else None
+    if head[:8] == b"\x89PNG\r\n\x1a\n" or head[:3] == b"\xff\xd8\xff" or head[:4] == b"GIF8":
+        return _verified_image(stream)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return _verified_image(stream)
+    return "text/plain" if _is_text(stream) else None
 
 
-def _verified_image(data: bytes) -> str | None:
+def _verified_image(stream: BinaryIO) -> str | None:
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with open_image(stream) as image:
             image.verify()
             kind = image.format
+    except TooManyPixels:
+        raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return None
+    finally:
+        stream.seek(0)
     return IMAGE_TYPES.get(kind or "")
 
 
-def _is_text(data: bytes) -> bool:
-    if b"\x00" in data:
-        return False
+def _is_text(stream: BinaryIO) -> bool:
+    """UTF-8 without NUL bytes, checked chunk by chunk, that does not start like markup."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        text = data.decode("utf-8")
+        while chunk := stream.read(CHUNK):
+            if b"\x00" in chunk:
+                return False
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
-    return "<" not in text[:1024].lstrip()[:1]  # refuse HTML/SVG/XML masquerading as text
+    finally:
+        stream.seek(0)
+    start = _head(stream, 1024).decode("utf-8", "ignore").lstrip()[:1]
+    return start != "<"  # refuse HTML/SVG/XML masquerading as text
 
 
 def check_upload(settings: Settings, upload: Upload) -> str:
@@ -269,8 +338,8 @@ def check_upload(settings: Settings, upload: Upload) -> str:
     )
 
 
-def _community_type(data: bytes) -> str | None:
-    content_type = sniff_type(data)
+def _community_type(stream: BinaryIO) -> str | None:
+    content_type = sniff_type(stream)
     return content_type if content_type in ALLOWED_TYPES else None
 
 
@@ -278,15 +347,18 @@ def _checked_type(
     upload: Upload,
     max_bytes: int,
     limit_text: str,
-    sniff: Callable[[bytes], str | None],
+    sniff: Callable[[BinaryIO], str | None],
     refusal: str,
 ) -> str:
     """The upload's type by content; Invalid naming the file when empty, too large or refused."""
-    if not upload.data:
+    if not upload.size:
         raise Invalid(f"{_name(upload)} is empty.", field="files")
-    if len(upload.data) > max_bytes:
+    if upload.size > max_bytes:
         raise Invalid(f"{_name(upload)} is larger than {limit_text}.", field="files")
-    content_type = sniff(upload.data)
+    try:
+        content_type = sniff(upload.rewound())
+    except TooManyPixels as exc:
+        raise Invalid(f"{_name(upload)} {exc}.", field="files") from exc
     if content_type is None:
         raise Invalid(f"{_name(upload)} {refusal}", field="files")
     return content_type
@@ -359,8 +431,9 @@ ODF_TYPES = frozenset(
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime", "video/webm"})
 NOT_VIDEO_BRANDS = frozenset({b"heic", b"heix", b"mif1", b"msf1", b"avif", b"M4A ", b"M4B "})
 ZIP_MAX_ENTRIES = 5000
-ZIP_MAX_UNCOMPRESSED = 500 * 1024 * 1024
+ZIP_MAX_UNCOMPRESSED = 256 * 1024 * 1024
 ZIP_MAX_RATIO = 200
+ZIP_MAX_MANIFEST = 1024 * 1024
 EVIDENCE_TYPES = frozenset(
     {
         "application/pdf",
@@ -376,39 +449,57 @@ EVIDENCE_KINDS = (
 )
 
 
-def sniff_evidence_type(data: bytes) -> str | None:
-    """The evidence content type the bytes really are (PDF, image, document, video), or None."""
-    if data.startswith(b"PK\x03\x04"):
-        return _document_type(data)
-    if data[4:8] == b"ftyp":
-        brand = data[8:12]
+def sniff_evidence_type(content: Content) -> str | None:
+    """The evidence content type the bytes really are (PDF, image, document, video), or None;
+    TooManyPixels for an image that declares more pixels than we decode."""
+    stream = as_stream(content)
+    head = _head(stream)
+    if head.startswith(b"PK\x03\x04"):
+        return _document_type(stream)
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
         if brand in NOT_VIDEO_BRANDS:
             return None
         return "video/quicktime" if brand == b"qt  " else "video/mp4"
-    if data[:4] == b"\x1a\x45\xdf\xa3":
-        return "video/webm" if b"webm" in data[:64] else None
-    found = sniff_type(data)
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "video/webm" if b"webm" in head else None
+    found = sniff_type(stream)
     return found if found in EVIDENCE_TYPES else None
 
 
-def _document_type(data: bytes) -> str | None:
-    """An Office Open XML or OpenDocument file, checked inside the ZIP (bombs are refused)."""
+def _document_type(stream: BinaryIO) -> str | None:
+    """An Office Open XML or OpenDocument file, checked inside the ZIP: too many members or too
+    many declared bytes are refused, and members are read through capped streams."""
+    size = stream.seek(0, io.SEEK_END)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(stream) as archive:
             entries = archive.infolist()
             declared = sum(entry.file_size for entry in entries)
-            too_big = declared > min(ZIP_MAX_UNCOMPRESSED, ZIP_MAX_RATIO * len(data))
+            too_big = declared > min(ZIP_MAX_UNCOMPRESSED, ZIP_MAX_RATIO * size)
             if len(entries) > ZIP_MAX_ENTRIES or too_big:
                 return None
             names = {entry.filename for entry in entries}
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                return mimetype if mimetype in ODF_TYPES else None
+                mimetype = _member_start(archive, "mimetype", 100).decode("ascii", "replace")
+                return mimetype.strip() if mimetype.strip() in ODF_TYPES else None
             if "[Content_Types].xml" not in names:
                 return None
-            manifest = archive.read("[Content_Types].xml")[: 1024 * 1024].decode("utf-8", "replace")
+            manifest = _member_start(archive, "[Content_Types].xml", ZIP_MAX_MANIFEST)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, NotImplementedError):
         return None
+    finally:
+        stream.seek(0)
+    return _ooxml_type(names, manifest.decode("utf-8", "replace"))
+
+
+def _member_start(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """At most ``limit`` bytes from the start of a member, decompressed no further than that."""
+    with archive.open(name) as member:
+        return member.read(limit)
+
+
+def _ooxml_type(names: set[str], manifest: str) -> str | None:
+    """The Office Open XML type whose main part is present and declared in the manifest."""
     for part, (mime, marker) in OOXML_PARTS.items():
         if part in names and marker in manifest:
             return mime
@@ -432,7 +523,7 @@ def check_evidence_uploads(
         _checked_type(u, settings.evidence_max_file_bytes, limit, sniff_evidence_type, refusal)
         for u in uploads
     ]
-    total = kept_bytes + sum(len(u.data) for u in uploads)
+    total = kept_bytes + sum(u.size for u in uploads)
     if total > settings.evidence_max_submission_bytes:
         limit = size_text(settings.evidence_max_submission_bytes)
         raise Invalid(f"The files of one submission may add up to at most {limit}.", field="files")

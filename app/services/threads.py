@@ -7,13 +7,15 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import (
+    Community,
     CommunityMember,
     JoinPolicy,
     Membership,
@@ -23,12 +25,13 @@ from app.models import (
     Thread,
     User,
 )
-from app.services import attachments, community_search, notifications
+from app.services import attachments, community_search, counters, notifications
 from app.services.communities import CommunityAccess, community_url, require_read
 from app.services.markdown import render_markdown
 from app.services.storage import Upload
 from app.settings import Settings
 
+T = TypeVar("T")
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9-]{0,60})", re.IGNORECASE)
 MAX_MENTIONS = 10
 
@@ -56,9 +59,19 @@ class Page:
         return self.number < self.count
 
 
-def make_page(number: int, total: int, size: int) -> Page:
-    """The page numbered ``number`` (clamped to what exists)."""
+def make_page(number: int | None, total: int, size: int, *, strict: bool = False) -> Page:
+    """Page ``number`` (``None``: the last) of ``total`` rows; past the last page, the last one,
+    or NotFound when ``strict`` (API clients walk pages until told there are no more).
+
+    ``total`` is counted from the rows when the page is read, never taken from a denormalized
+    counter, so every row is on exactly one page even when a counter has drifted.
+    """
     count = max(1, math.ceil(total / size))
+    if number is None:
+        return Page(count, count)
+    if strict and number > count:
+        pages = "page" if count == 1 else "pages"
+        raise NotFound(f"There is no page {number}: this list has {count} {pages}.")
     return Page(min(max(1, number), count), count)
 
 
@@ -122,7 +135,7 @@ def create_thread(
     db.add(thread)
     db.flush()
     post = _add_post(db, settings, ctx, thread, body, uploads or [], opening=True)
-    ctx.community.thread_count += 1
+    counters.add(db, ctx.community, Community.thread_count, 1)
     index_post(db, post, new=True)
     _notify_mentions(db, settings, ctx, thread, post)
     return thread
@@ -144,7 +157,7 @@ def reply(
         raise Forbidden("This thread is locked; no new replies can be added.")
     body = check_body(settings, body)
     post = _add_post(db, settings, ctx, thread, body, uploads or [], opening=False)
-    thread.reply_count += 1
+    counters.add(db, thread, Thread.reply_count, 1)
     thread.last_activity_at = utcnow()
     index_post(db, post, new=True)
     mentioned = _notify_mentions(db, settings, ctx, thread, post)
@@ -248,42 +261,47 @@ def get_thread(db: Session, ctx: CommunityAccess, thread_id: uuid.UUID) -> Threa
 
 
 def list_threads(
-    db: Session, settings: Settings, ctx: CommunityAccess, page: int = 1
+    db: Session, settings: Settings, ctx: CommunityAccess, page: int = 1, *, strict: bool = False
 ) -> tuple[list[Thread], Page]:
-    """Pinned threads first, then the most recently active."""
+    """Pinned threads first, then the most recently active (``strict``: see ``make_page``)."""
     require_read(ctx)
-    size = settings.community_threads_per_page
-    current = make_page(page, ctx.community.thread_count, size)
-    threads = db.scalars(
+    query = (
         select(Thread)
         .where(Thread.community_id == ctx.community.id)
         .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id)
-        .offset((current.number - 1) * size)
-        .limit(size)
     )
-    return list(threads), current
+    return paginate(db, query, page, settings.community_threads_per_page, strict=strict)
 
 
 def list_posts(
-    db: Session, settings: Settings, thread: Thread, page: int
+    db: Session, settings: Settings, thread: Thread, page: int | None, *, strict: bool = False
 ) -> tuple[list[Post], Page]:
-    """A page of the thread's posts, oldest first, with attachments and reactions (3 queries)."""
-    size = settings.community_posts_per_page
-    current = make_page(page, thread.reply_count + 1, size)
-    posts = db.scalars(
+    """Page ``page`` (``None``: the last; ``strict``: see ``make_page``) of the thread's posts,
+    oldest first, with attachments and reactions (3 queries; 5 for the last page)."""
+    query = (
         select(Post)
         .where(Post.thread_id == thread.id)
         .options(selectinload(Post.attachments), selectinload(Post.reactions))
         .order_by(Post.created_at, Post.id)
-        .offset((current.number - 1) * size)
-        .limit(size)
     )
-    return list(posts), current
+    return paginate(db, query, page, settings.community_posts_per_page, strict=strict)
 
 
-def last_page(settings: Settings, thread: Thread) -> int:
-    """The number of the thread's last page."""
-    return make_page(10**9, thread.reply_count + 1, settings.community_posts_per_page).count
+def paginate(
+    db: Session, query: Select[T], number: int | None, size: int, *, strict: bool
+) -> tuple[list[T], Page]:
+    """Page ``number`` (``None``: the last) of the ordered ``query`` and the real page count.
+
+    One statement: the rows are counted in it (a scalar subquery clamps the offset to the last
+    page, ``count(*) OVER ()`` reports the total), so no denormalized counter is consulted.
+    """
+    total = select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
+    last = case((total > 0, (total + (size - 1)) // size), else_=1)
+    chosen = last if number is None else case((last < number, last), else_=max(1, number))
+    paged = query.add_columns(func.count().over()).offset((chosen - 1) * size).limit(size)
+    rows = db.execute(paged).all()
+    count = rows[0][1] if rows else 0
+    return [row[0] for row in rows], make_page(number, count, size, strict=strict)
 
 
 def index_post(db: Session, post: Post, *, new: bool = False) -> None:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.errors import Invalid
-from app.services import issuer
+from app.errors import Busy, Invalid, TooManyRequests
+from app.services import issuer, outbound
 from app.services.remote_documents import DocumentCache, RemoteDocuments
 from app.settings import Settings
-from badges import DocumentKeyResolver, VerificationResult, verify
+from badges import DocumentKeyResolver, Limits, VerificationResult, verify
+from badges.net import OutboundFetcher
 
 SEVERITY_INFO = "info"
+SLOT_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,51 @@ def _blank(data: str | bytes) -> bool:
     return not text.strip(" \t\r\n\f\v")
 
 
+class ClientSlots:
+    """How many verifications each client (address) has running in this process, capped."""
+
+    def __init__(self, per_client: int) -> None:
+        self.per_client = per_client
+        self._running: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, client: str) -> Iterator[None]:
+        """Count one verification for ``client``; TooManyRequests when it already has its cap."""
+        with self._lock:
+            if self._running.get(client, 0) >= self.per_client:
+                raise TooManyRequests(
+                    f"Too many verifications from your address at once (at most "
+                    f"{self.per_client}); wait for them to finish, then try again.",
+                    retry_after=10,
+                )
+            self._running[client] = self._running.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running[client] -= 1
+                if not self._running[client]:
+                    del self._running[client]
+
+
+@contextlib.contextmanager
+def _slot(settings: Settings, slots: threading.BoundedSemaphore | None) -> Iterator[None]:
+    if slots is None:
+        yield
+        return
+    give_up = time.monotonic() + settings.verify_slot_wait_seconds
+    # Polled with sleeps: a timed lock wait does not end under a shifted clock (faketime).
+    while not slots.acquire(blocking=False):
+        if time.monotonic() >= give_up:
+            raise Busy("The verifier is busy with other credentials; try again in a minute.")
+        time.sleep(SLOT_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def verify_credential(
     db: Session,
     settings: Settings,
@@ -53,21 +102,25 @@ def verify_credential(
     data: bytes | str | dict[str, Any],
     email: str | None = None,
     slots: threading.BoundedSemaphore | None = None,
+    fetcher: OutboundFetcher | None = None,
 ) -> Report:
     """Run every OB 3.0 check, plus whether this Laurel knows the issuer.
 
-    ``slots`` bounds how many verifications run at once in this process (CPU-bound work).
+    ``slots`` bounds how many verifications run at once in this process (Busy when none frees
+    up within ``verify_slot_wait_seconds``); ``fetcher`` defaults to one built from settings.
     """
     if isinstance(data, str | bytes) and _blank(data):
         raise Invalid("Paste a credential, or choose a file, to verify.", field="credential")
-    documents = RemoteDocuments(db, settings, cache)
-    with slots or contextlib.nullcontext():
+    fetcher = fetcher or outbound.verification_fetcher(settings)
+    documents = RemoteDocuments(db, settings, cache, fetcher)
+    with _slot(settings, slots):
         result = verify(
             data,
             resolver=DocumentKeyResolver(documents),
             status_fetcher=documents,
             clock=utcnow,
             recipient=email.strip() if email and email.strip() else None,
+            limits=limits(settings),
         )
     checks = [c.to_json() for c in result.checks]
     checks.append(_known_issuer(settings, documents, result))
@@ -77,6 +130,15 @@ def verify_credential(
         checks=checks,
         credential=result.credential,
         summary=summarize(result.credential),
+    )
+
+
+def limits(settings: Settings) -> Limits:
+    """How much work one verification may do (anonymous callers send these credentials)."""
+    return Limits(
+        max_hash_calls=settings.verify_max_hash_calls,
+        max_value_comparisons=settings.verify_max_value_comparisons,
+        deadline_seconds=settings.verify_deadline_seconds,
     )
 
 

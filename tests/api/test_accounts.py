@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import utcnow
-from app.models import EmailToken, LoginFailure, OutboxMessage, User, UserSession
+from app.models import EmailToken, LoginThrottle, OutboxMessage, User, UserSession
 from app.security.access import SESSION_COOKIE
 from app.security.passwords import verify_password
 from tests.support import PASSWORD, WebClient, make_user
@@ -76,12 +76,19 @@ def test_sign_up_rejects_bad_input_without_writing(web: WebClient, db, email, pa
     assert count(db, OutboxMessage) == 0
 
 
-def test_duplicate_email_is_refused(web: WebClient, db) -> None:
-    make_user(db, "nia@school.org")
-    response = sign_up(web, "NIA@school.org")
-    assert response.status_code == 409
-    assert "already exists" in response.text
-    assert count(db, User) == 1
+def test_sign_up_with_a_taken_address_answers_the_same_and_tells_its_owner(web: WebClient, db):
+    owner = make_user(db, "nia@school.org")
+    fresh = sign_up(web, "new@school.org")
+    taken = sign_up(web, "NIA@school.org", "another-long-passphrase")
+    assert taken.status_code == 201
+    assert taken.text == fresh.text.replace("new@school.org", "nia@school.org")
+    assert count(db, User) == 2
+    assert count(db, EmailToken, EmailToken.user_id == owner.id) == 0
+    told = web.last_mail("nia@school.org")
+    assert told.subject == "Someone tried to sign up for Laurel with your address"
+    assert "http://testserver/password/forgot" in told.body_text
+    db.refresh(owner)
+    assert verify_password(owner.password_hash, PASSWORD)
 
 
 def test_wrong_password_and_unknown_account_give_the_same_message(web: WebClient, db) -> None:
@@ -91,7 +98,8 @@ def test_wrong_password_and_unknown_account_give_the_same_message(web: WebClient
     for response in (wrong, unknown):
         assert response.status_code == 401
         assert "do not match an account" in response.text
-    assert count(db, LoginFailure) == 2
+    failures = {(row.email, row.failures) for row in db.scalars(select(LoginThrottle))}
+    assert failures == {("ada@school.org", 1), ("who@school.org", 1), ("", 2)}
     assert SESSION_COOKIE not in web.client.cookies
 
 
@@ -119,7 +127,7 @@ def test_successful_sign_in_clears_failures(web: WebClient, db) -> None:
     make_user(db, "ada@school.org")
     web.post("/signin", {"email": "ada@school.org", "password": "wrong-password"})
     web.sign_in("ada@school.org")
-    assert count(db, LoginFailure, LoginFailure.email == "ada@school.org") == 0
+    assert count(db, LoginThrottle, LoginThrottle.email == "ada@school.org") == 0
 
 
 def test_sign_out_ends_the_session(web: WebClient, db) -> None:
@@ -249,3 +257,95 @@ def test_next_parameter_cannot_redirect_off_site(web: WebClient, db) -> None:
         {"email": "ada@school.org", "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert response.headers["location"] == "/"
+
+
+def wrong_guesses(web: WebClient, email: str, times: int) -> list[int]:
+    return [
+        web.post("/signin", {"email": email, "password": "wrong-password"}).status_code
+        for _ in range(times)
+    ]
+
+
+def test_guesses_from_another_address_do_not_lock_the_owner_out(
+    web: WebClient, elsewhere: WebClient, db, settings
+) -> None:
+    make_user(db, "ada@school.org")
+    limit = settings.login_max_failures_per_account
+    assert wrong_guesses(elsewhere, "ada@school.org", limit + 1) == [401] * limit + [429]
+    web.sign_in("ada@school.org")
+    assert web.get("/account").status_code == 200
+
+
+def test_each_further_failure_waits_twice_as_long(web: WebClient, db, settings) -> None:
+    make_user(db, "ada@school.org")
+    base = settings.login_backoff_base_seconds
+    wrong_guesses(web, "ada@school.org", settings.login_max_failures_per_account)
+    waits = [int(_blocked(web).headers["retry-after"])]
+    for _ in range(2):
+        db.expire_all()
+        row = db.get_one(LoginThrottle, ("ada@school.org", "testclient"))
+        row.blocked_until = utcnow() - timedelta(seconds=1)  # as if the wait were over
+        db.commit()
+        assert wrong_guesses(web, "ada@school.org", 1) == [401]
+        waits.append(int(_blocked(web).headers["retry-after"]))
+    expected = [base, 2 * base, 4 * base]
+    assert all(want - 2 <= got <= want for got, want in zip(waits, expected, strict=True)), waits
+
+
+def _blocked(web: WebClient):
+    response = web.post("/signin", {"email": "ada@school.org", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.text
+    return response
+
+
+def test_unknown_account_costs_one_argon2_verification(web: WebClient, db, monkeypatch) -> None:
+    from argon2 import PasswordHasher
+
+    verified: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(self, hash, password):
+        verified.append(hash)
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    make_user(db, "ada@school.org")
+    for email in ("ada@school.org", "who@school.org"):
+        response = web.post("/signin", {"email": email, "password": "wrong-password"})
+        assert response.status_code == 401
+    assert len(verified) == 2
+    assert all(h.startswith("$argon2id$") for h in verified)
+
+
+def test_changing_the_password_ends_the_other_sessions(web: WebClient, web2: WebClient, db):
+    make_user(db, "ada@school.org")
+    web.sign_in("ada@school.org")
+    web2.sign_in("ada@school.org")
+    changed = web.post(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": "a-brand-new-passphrase"},
+    )
+    assert changed.status_code == 303
+    assert count(db, UserSession) == 1
+    assert web.get("/account").status_code == 200
+    assert web2.get("/account").headers["location"] == "/signin?next=/account"
+
+
+def test_a_reset_expires_the_other_links_and_lifts_the_lockout(web: WebClient, db, settings):
+    make_user(db, "ada@school.org")
+    web.post("/password/forgot", {"email": "ada@school.org"})
+    first = web.link_in_mail("ada@school.org")
+    web.post("/password/forgot", {"email": "ada@school.org"})
+    second = web.link_in_mail("ada@school.org")
+    assert first != second
+    wrong_guesses(web, "ada@school.org", settings.login_max_failures_per_account)
+    _blocked(web)
+
+    token = second.split("token=")[1]
+    done = web.post("/password/reset", {"token": token, "password": "a-brand-new-passphrase"})
+    assert done.status_code == 303
+    stale = web.get(first)
+    assert stale.status_code == 422
+    assert "already been used" in stale.text
+    web.sign_in("ada@school.org", "a-brand-new-passphrase")

@@ -100,7 +100,7 @@ def test_admin_authors_publishes_and_teacher_sees_it(web: WebClient, web2: WebCl
 
     web2.sign_in("teacher@riverbend.org")
     assert web2.get(f"/modules/{module_id}").status_code == 404  # drafts are invisible
-    assert "Station Rotation" not in web2.get("/modules").text
+    assert "Station Rotation" not in web2.page("/modules")
     assert web.get(f"/modules/{module_id}?preview=1").status_code == 200
 
     assert web.post(f"{base}/publish").status_code == 303

@@ -54,7 +54,9 @@ def test_issuer_documents_are_served(web: WebClient, db, settings, world) -> Non
 
 def test_private_keys_are_encrypted_at_rest(db, settings, world) -> None:
     issue_to(db, settings, world[0], world[2])
-    for key in db.scalars(select(SigningKey)):
+    keys = db.scalars(select(SigningKey)).all()
+    assert sorted(k.algorithm for k in keys) == sorted(issuer.ALGORITHMS)
+    for key in keys:
         assert '"d"' not in key.private_key_encrypted
         assert "privateJwk" not in key.private_key_encrypted
 

@@ -63,7 +63,7 @@ def test_reissue_after_email_change(web: WebClient, db, settings, world) -> None
     )
     assert report.valid
     assert db.get(IssuedCredential, old.id).state == "superseded"
-    assert "Some credentials name" not in web.get("/wallet").text
+    assert "Some credentials name" not in web.page("/wallet")
     web.post("/wallet/reissue")  # nothing left to re-issue; no duplicates
     db.expire_all()
     assert len(db.scalars(select(IssuedCredential)).all()) == 2

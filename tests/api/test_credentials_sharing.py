@@ -50,7 +50,7 @@ def test_nobody_else_reaches_a_wallet_item(web: WebClient, db, held) -> None:
     web.sign_in("grace@riverbend.org")
     assert web.get(f"/wallet/{held.id}/download/json").status_code == 404
     assert web.post(f"/wallet/{held.id}/visibility", {"public_page": "1"}).status_code == 404
-    assert "Culturally" not in web.get("/wallet").text
+    assert "Culturally" not in web.page("/wallet")
     web.client.cookies.clear()
     assert web.get(f"/wallet/{held.id}/download/json").status_code == 303  # to sign-in
 

@@ -30,6 +30,7 @@ def provider() -> Iterator[FakeProvider]:
 @pytest.fixture
 def org_with_sso(db, settings, provider: FakeProvider):
     settings.oidc_allow_insecure_http = True
+    settings.oidc_allow_private_addresses = True  # the fake provider listens on 127.0.0.1
     org = make_org(db)
     admin = make_user(db, "boss@riverbend.org", org=org, role=Role.ADMIN)
     sso.configure_provider(
@@ -342,3 +343,38 @@ def test_an_account_without_a_password_is_told_what_to_do(web, db, org_with_sso)
     assert "ask Riverbend" in response.text
     assert LINK_COOKIE not in web.client.cookies
     nothing_linked_nor_signed_in(web, db, elsewhere)
+
+
+# The one outbound fetcher: discovery, token and JWKS addresses are all checked ------------
+
+
+@pytest.fixture
+def endpoints_restored(provider: FakeProvider) -> Iterator[FakeProvider]:
+    yield provider
+    provider.token_endpoint = provider.jwks_uri = ""
+
+
+def test_discovery_at_a_private_address_is_refused(web, db, settings, org_with_sso, provider):
+    settings.oidc_allow_private_addresses = False
+    before = provider.discoveries
+    response = web.get("/sso/start?org=riverbend&next=/account")
+    assert response.status_code == 422
+    assert "refused 127.0.0.1: a loopback address" in response.text
+    assert provider.discoveries == before  # no request reached the provider
+
+
+def test_a_token_endpoint_at_the_unspecified_address_is_refused(
+    web, db, org_with_sso, endpoints_restored
+) -> None:
+    port = endpoints_restored.issuer.rsplit(":", 1)[1]
+    endpoints_restored.token_endpoint = f"http://0.0.0.0:{port}/token"
+    unredeemed = len(endpoints_restored.codes)
+    refused(web, db, "refused 0.0.0.0: the unspecified address")
+    assert len(endpoints_restored.codes) == unredeemed + 1  # the new code was never redeemed
+
+
+def test_a_jwks_uri_at_a_multicast_address_is_refused(
+    web, db, org_with_sso, endpoints_restored
+) -> None:
+    endpoints_restored.jwks_uri = "http://[ff02::1]/jwks"
+    refused(web, db, "refused ff02::1: a multicast address")

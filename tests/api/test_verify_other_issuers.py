@@ -21,6 +21,7 @@ from badges import (
     Profile,
     StatusList,
     build_credential,
+    build_endorsement,
     did_document,
     did_key,
     did_key_method_id,
@@ -75,6 +76,7 @@ class OtherIssuer:
         self.documents: dict[str, Any] = {
             "/issuers/main/did.json": did_document(self.did, current=[self.key]),
         }
+        self.requests: list[str] = []
         self.sign_list()
 
     def sign_list(self) -> None:
@@ -84,6 +86,7 @@ class OtherIssuer:
 
     def app(self) -> Starlette:
         async def serve(request) -> JSONResponse:
+            self.requests.append(request.url.path)
             document = self.documents.get(request.url.path)
             return JSONResponse(document, status_code=200 if document else 404)
 
@@ -135,7 +138,7 @@ def test_private_addresses_are_refused_without_the_setting(db, settings, other) 
     report = verify_credential(db, settings, DocumentCache(0), credential)
     assert not report.valid
     messages = " ".join(c["message"] for c in report.checks)
-    assert "private or local address" in messages
+    assert "refused 127.0.0.1: a loopback address" in messages
 
 
 def test_oversized_documents_are_refused(db, settings, other) -> None:
@@ -146,3 +149,36 @@ def test_oversized_documents_are_refused(db, settings, other) -> None:
     report = verify_credential(db, settings, DocumentCache(0), credential)
     assert not report.valid
     assert "larger than 100 bytes" in " ".join(c["message"] for c in report.checks)
+
+
+def test_one_verification_fetches_at_most_its_cap(db, settings, other) -> None:
+    """Five endorsements by five did:web endorsers and a cap of three fetches: the issuer's and
+    two endorsers' DID documents are fetched, nothing more; three endorsements stay unchecked."""
+    issuer, port = other
+    settings.verify_mirrors = {OTHER: f"http://127.0.0.1:{port}"}
+    settings.verify_max_fetches = 3
+    credential = unsigned(issuer.did)
+    endorsements = []
+    for i in range(5):
+        did = did_web(f"{OTHER}/endorsers/{i}")
+        key = KeyPair.generate().with_id(f"{did}#key-1")
+        issuer.documents[f"/endorsers/{i}/did.json"] = did_document(did, current=[key])
+        about = build_endorsement(
+            issuer=Profile(id=did, name=f"Endorser {i}"),
+            subject_id=credential["id"],
+            comment="Sound practice.",
+            valid_from=NOW - timedelta(days=1),
+        )
+        endorsements.append(issue(about, key))
+    credential["endorsement"] = endorsements
+    issuer.requests.clear()
+    report = verify_credential(db, settings, DocumentCache(0), issue(credential, issuer.key))
+    assert issuer.requests == [
+        "/issuers/main/did.json",
+        "/endorsers/0/did.json",
+        "/endorsers/1/did.json",
+    ]
+    assert report.valid, report.checks  # the credential itself verified
+    assert codes(report)["endorsements"]["message"] == (
+        "2 of 5 endorsements verify (see endorsements)"
+    )

@@ -109,6 +109,7 @@ def assert_accessible(page: Any) -> None:
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
         WCAG_TAGS,
     )
+    assert len(result["passes"]) >= 5, f"{page.url}: axe checked almost nothing"
     problems = [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]

@@ -83,6 +83,7 @@ def test_every_page_passes_axe(page, live_server: LiveServer) -> None:
         "/orgs/riverbend/settings/sso",
         "/admin/organizations",
         "/admin/organizations/riverbend/domains",
+        "/admin/mail",
         "/account",
     ):
         page.goto(base + path)

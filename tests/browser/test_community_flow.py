@@ -162,6 +162,7 @@ def test_stored_xss_never_runs(browser, live_server: LiveServer, brook) -> None:
     reader.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     for url in (thread_url, base + BASE + "/science", base + BASE + "/search?q=click"):
         reader.goto(url)
+        assert "<script>window.__xss = 1</script> title" in reader.get_by_role("main").inner_text()
         reader.mouse.move(5, 5)
         for link in reader.locator("main a").all():
             link.hover()

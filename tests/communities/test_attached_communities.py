@@ -42,7 +42,7 @@ def test_a_community_for_a_micro_credential_and_one_for_a_module(
     assert f"{BASE}/exit" in module_page
     assert f"{BASE}/fa" not in module_page
     web.client.cookies.clear()
-    assert "Learn with colleagues" not in web.get(f"/micro-credentials/{definition.id}").text
+    assert "Learn with colleagues" not in web.page(f"/micro-credentials/{definition.id}")
 
 
 def test_only_the_organizations_own_modules_and_badges_can_be_chosen(

@@ -130,7 +130,7 @@ def test_share_copies_the_final_attempt_and_withdraw_removes_it(
     web.post(f"/evidence/{submission.id}/exemplars/{exemplar.id}/withdraw")
     db.expire_all()
     assert exemplar.withdrawn_at is not None
-    assert "Exit tickets" not in web.get("/orgs/riverbend/communities/formative/exemplars").text
+    assert "Exit tickets" not in web.page("/orgs/riverbend/communities/formative/exemplars")
 
 
 def test_only_the_owner_of_earned_evidence_can_share(

@@ -15,6 +15,7 @@ from app.models import Attachment, CommunityMember, OutboxMessage, Post, Resourc
 from app.services import digest
 from app.services.storage import LocalStorage, Upload, check_upload, sniff_type
 from tests.communities.conftest import BASE, World, count, login
+from tests.storage.test_bounded_uploads import png_declaring
 from tests.support import WebClient
 
 
@@ -100,6 +101,22 @@ def test_refused_upload_leaves_no_rows_and_no_files(web: WebClient, db, world: W
     )
     assert refused.status_code == 422
     assert "is not a PDF, an image" in refused.text
+    assert count(db, Post) == 0
+    assert count(db, Attachment) == 0
+    uploads = settings.upload_dir
+    assert not uploads.exists() or not [p for p in uploads.rglob("*") if p.is_file()]
+
+
+def test_a_pixel_bomb_is_refused_with_its_reason(web: WebClient, db, world: World, settings):
+    members(db, world, world.ana)
+    login(web, "ana@school.org")
+    response = web.post(
+        f"{BASE}/math/threads",
+        {"title": "Bomb", "body": "x"},
+        files=[("files", ("photo.png", png_declaring(40_000, 40_000), "image/png"))],
+    )
+    assert response.status_code == 422
+    assert "&#39;photo.png&#39; has too many pixels; images may have at most 50" in response.text
     assert count(db, Post) == 0
     assert count(db, Attachment) == 0
     uploads = settings.upload_dir
@@ -211,4 +228,4 @@ def test_digest_cli(monkeypatch, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Queued 0 digest" in result.output
     bad = CliRunner().invoke(cli, ["digest", "--period", "hourly"])
-    assert bad.exit_code != 0
+    assert bad.exit_code == 2  # click: usage error

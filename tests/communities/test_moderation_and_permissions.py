@@ -54,7 +54,7 @@ def test_pending_members_wait_for_approval_then_read(
 ) -> None:
     login(web, "ana@school.org")
     assert web.post(f"{BASE}/coaches/join").status_code == 303
-    assert "Confidential calibration" not in web.get(f"{BASE}/coaches").text
+    assert "Confidential calibration" not in web.page(f"{BASE}/coaches")
     member = db.scalar(select(CommunityMember).where(CommunityMember.user_id == world.ana.id))
     assert member.status == MemberStatus.PENDING
     login(web2, "ben@school.org")

@@ -79,7 +79,7 @@ def test_admin_creates_publishes_and_teachers_see_it(web: WebClient, db, org) ->
     web.post("/signout")
     web.sign_in("teacher@riverbend.org")
     assert web.get(f"/micro-credentials/{definition.id}").status_code == 404  # draft
-    assert "Culturally Responsive" not in web.get("/micro-credentials").text
+    assert "Culturally Responsive" not in web.page("/micro-credentials")
 
     web.post("/signout")
     web.sign_in("mc-admin@riverbend.org")
@@ -227,5 +227,5 @@ def test_published_page_is_public_but_the_catalog_is_for_members(
     assert archived.status_code == 303
     web.post("/signout")
     web.sign_in("teacher@riverbend.org")
-    assert "Formative Assessment" not in web.get("/micro-credentials").text
+    assert "Formative Assessment" not in web.page("/micro-credentials")
     assert "no longer offered" in web.get(f"/micro-credentials/{definition.id}").text

@@ -66,7 +66,7 @@ def test_assign_calibrate_blind_and_figures(web: WebClient, web2: WebClient, db)
         f"/review/{submission.id}/calibration", review_form(1, "not_yet", (3, 3, 3), "Close.")
     )
     assert recorded.status_code == 303, recorded.text
-    assert f"/review/{submission.id}" not in web.get("/review").text  # no longer due
+    assert f"/review/{submission.id}" not in web.page("/review")  # no longer due
     after = web.get(f"/review/{submission.id}")
     assert "needs student work" in after.text
     assert "agrees with the first review, 67 % of criteria at the same level" in after.text

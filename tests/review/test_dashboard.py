@@ -12,7 +12,7 @@ def test_dashboard_shows_returned_evidence_and_the_queue(
     w = make_world(db)
     second = make_definition(db, w.org, name="Questioning Strategies")
     web.sign_in(w.teacher.email)
-    assert "Micro-credentials</h2>" not in web.get("/").text  # nothing started yet
+    assert "Micro-credentials</h2>" not in web.page("/")  # nothing started yet
     first_id = submit_evidence(web, w.definition).headers["location"].rsplit("/", 1)[1]
     assert submit_evidence(web, second).status_code == 303
 

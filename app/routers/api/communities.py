@@ -45,7 +45,7 @@ def list_threads(
 ) -> list[ThreadRead]:
     """A page of threads, pinned first, then most recently active."""
     ctx = communities.access_by_id(db, community_id, user)
-    rows, _page = threads.list_threads(db, settings, ctx, page)
+    rows, _page = threads.list_threads(db, settings, ctx, page, strict=True)
     return [ThreadRead.model_validate(t) for t in rows]
 
 
@@ -71,7 +71,7 @@ def thread_posts(
     """A thread and a page of its posts."""
     ctx = communities.access_by_id(db, community_id, user)
     thread = threads.get_thread(db, ctx, thread_id)
-    rows, current = threads.list_posts(db, settings, thread, page)
+    rows, current = threads.list_posts(db, settings, thread, page, strict=True)
     return ThreadWithPosts(
         thread=ThreadRead.model_validate(thread),
         posts=[PostRead.build(p) for p in rows],

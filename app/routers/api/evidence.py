@@ -102,8 +102,7 @@ def add_file(
     file: UploadFile,
 ) -> SubmissionDetail:
     """Attach a file to a 'files' requirement of the draft (type checked by content)."""
-    data = file.file.read(settings.evidence_max_file_bytes + 1)
-    upload = Upload(filename=file.filename or "file", data=data)
+    upload = Upload(file.filename or "file", file.file)
     submission = evidence.add_files(db, settings, user, submission_id, requirement, [upload])
     return _detail(user, submission)
 

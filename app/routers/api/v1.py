@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from app.models import User
-from app.routers.common import TransactionalRoute
+from app.routers.common import TransactionalRoute, client_ip
 from app.schemas.core import (
     ERROR_RESPONSES,
     InvitationCreate,
@@ -58,11 +58,18 @@ def members(db: Db, user: OrgReader, slug: str) -> list[MemberRead]:
 
 @router.post("/orgs/{slug}/invitations", response_model=InvitationRead, status_code=201)
 def invite(
-    db: Db, settings: AppSettings, user: OrgAdmin, slug: str, body: InvitationCreate
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: OrgAdmin,
+    slug: str,
+    body: InvitationCreate,
 ) -> InvitationRead:
     """Invite someone by e-mail (administrators)."""
     org = organizations.get_for_member(db, user, slug)
-    invitation = organizations.invite(db, settings, org, user, email=body.email, role=body.role)
+    invitation = organizations.invite(
+        db, settings, org, user, email=body.email, role=body.role, ip=client_ip(request)
+    )
     return InvitationRead.model_validate(invitation)
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
 from app.routers.common import Text, TransactionalRoute, redirect, render
-from app.security.access import AppSettings, CurrentUser, Db, public, verify_csrf
+from app.security.access import SESSION_COOKIE, AppSettings, CurrentUser, Db, public, verify_csrf
 from app.services import access_tokens, accounts
 from app.services.sessions import count_sessions
 
@@ -53,7 +53,13 @@ def change_password(
 ) -> Response:
     """Change the password."""
     try:
-        accounts.change_password(db, user, current=current_password, new=new_password)
+        accounts.change_password(
+            db,
+            user,
+            current=current_password,
+            new=new_password,
+            session_raw=request.cookies.get(SESSION_COOKIE),
+        )
     except AppError as exc:
         if exc.field == "password":
             exc.field = "new_password"

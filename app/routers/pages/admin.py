@@ -1,7 +1,8 @@
-"""Pages: platform administration (organizations)."""
+"""Pages: platform administration (organizations, mail that could not be delivered)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -11,7 +12,7 @@ from app.errors import AppError, Invalid
 from app.models import Organization, OrgKind, Role, User
 from app.routers.common import Text, TransactionalRoute, redirect, render
 from app.security.access import Db, platform_admin, verify_csrf
-from app.services import organizations
+from app.services import mail_failures, organizations
 
 router = APIRouter(
     prefix="/admin", route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)]
@@ -101,3 +102,27 @@ def save_domains(
     return redirect(
         request, f"/admin/organizations/{org.slug}/domains", f"{org.name}'s domains are saved."
     )
+
+
+@router.get("/mail", dependencies=[Depends(platform_admin)], response_class=HTMLResponse)
+def failed_mail(request: Request, db: Db) -> Response:
+    """Mail that could not be delivered after every retry, with a button to try again."""
+    messages, total = mail_failures.failed_messages(db)
+    return render(request, "admin/mail.html", messages=messages, total=total)
+
+
+@router.post("/mail/retry", dependencies=[Depends(platform_admin)], response_class=HTMLResponse)
+def retry_all_mail(request: Request, db: Db) -> Response:
+    """Queue every failed message again."""
+    queued = mail_failures.retry_failed(db)
+    return redirect(request, "/admin/mail", f"{queued} message(s) queued again.")
+
+
+@router.post(
+    "/mail/{message_id}/retry", dependencies=[Depends(platform_admin)], response_class=HTMLResponse
+)
+def retry_mail(request: Request, db: Db, message_id: uuid.UUID) -> Response:
+    """Queue one failed message again."""
+    queued = mail_failures.retry_failed(db, message_id)
+    note = "The message is queued again." if queued else "That message is no longer failed."
+    return redirect(request, "/admin/mail", note)

@@ -75,15 +75,21 @@ def signup_submit(
     display_name: Text = "",
     password: Text = "",
 ) -> Response:
-    """Create the account and ask the person to confirm their e-mail."""
+    """Create the account and ask the person to confirm their e-mail (the same page when the
+    address already has an account: its owner is told by e-mail instead)."""
     values = {"email": email, "display_name": display_name}
     try:
-        user = accounts.sign_up(
-            db, settings, email=email, display_name=display_name, password=password
+        address = accounts.sign_up(
+            db,
+            settings,
+            email=email,
+            display_name=display_name,
+            password=password,
+            ip=client_ip(request),
         )
     except AppError as exc:
         return form_error(request, "auth/signup.html", exc, values)
-    return render(request, "auth/check_email.html", email=user.email, status_code=201)
+    return render(request, "auth/check_email.html", email=address, status_code=201)
 
 
 @router.get("/verify-email", dependencies=[Depends(public)], response_class=HTMLResponse)
@@ -102,7 +108,7 @@ def resend_verification(
 ) -> Response:
     """Send a new verification link."""
     try:
-        accounts.resend_verification(db, settings, email)
+        accounts.resend_verification(db, settings, email, client_ip(request))
     except AppError as exc:
         return form_error(request, "auth/signin.html", exc, {"email": email})
     return render(request, "auth/check_email.html", email=email.strip().lower())
@@ -211,7 +217,7 @@ def forgot_page(request: Request) -> Response:
 def forgot_submit(request: Request, db: Db, settings: AppSettings, email: Text = "") -> Response:
     """Send the reset link if the account exists (the page says the same either way)."""
     try:
-        accounts.request_password_reset(db, settings, email)
+        accounts.request_password_reset(db, settings, email, client_ip(request))
     except AppError as exc:
         return form_error(request, "auth/forgot.html", exc, {"email": email})
     return render(request, "auth/forgot_sent.html", email=email.strip().lower())

@@ -31,7 +31,7 @@ from app.security.access import (
     public,
     verify_csrf,
 )
-from app.services import awards, credentials, downloads, qr
+from app.services import awards, credentials, downloads, numbers, qr
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 JSON_TYPES = ("application/ld+json", "application/json", "application/vc+ld+json")
@@ -224,7 +224,7 @@ def renew(
 ) -> Response:
     """Issue a renewed credential that supersedes the old one."""
     row = _org_credential(db, ctx, credential_id)
-    count = int(months) if months.strip().isdigit() else 0
+    count = numbers.whole_number(months, 1000) or 0
     try:
         credentials.renew(db, settings, ctx.user, credential_id, count)
     except AppError as exc:

@@ -29,9 +29,7 @@ async def read_form(request: Request) -> FormData:
 PostedForm = Annotated[FormData, Depends(read_form)]
 
 
-def draft_input(
-    settings: Settings, form: FormData, definition: MicroCredential
-) -> evidence.DraftInput:
+def draft_input(form: FormData, definition: MicroCredential) -> evidence.DraftInput:
     """The evidence form's fields as a draft: texts, links and files per requirement."""
     draft = evidence.DraftInput()
     for req in evidence.requirements(definition):
@@ -41,9 +39,7 @@ def draft_input(
         elif req["kind"] == evidence.LINKS:
             draft.links[key] = str(form.get(f"links_{key}") or "")
         elif req["kind"] == evidence.FILES:
-            draft.uploads[key] = read_uploads(
-                form.getlist(f"files_{key}"), settings.evidence_max_file_bytes
-            )
+            draft.uploads[key] = read_uploads(form.getlist(f"files_{key}"))
     for raw in form.getlist("remove_file"):
         try:
             draft.remove_files.add(uuid.UUID(str(raw)))
@@ -149,9 +145,7 @@ def _save(
 ) -> Response:
     sending = form.get("action") == "submit"
     try:
-        evidence.save_draft(
-            db, settings, user, submission.id, draft_input(settings, form, definition)
-        )
+        evidence.save_draft(db, settings, user, submission.id, draft_input(form, definition))
         if sending:
             evidence.submit(db, settings, user, submission.id, privacy=bool(form.get("privacy")))
     except AppError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.models import MicroCredential
+from app.services import numbers
 from app.services.microcredentials import EVIDENCE_KINDS, MAX_CRITERIA, MAX_LEVELS
 
 DEFAULT_LEVELS = ("Beginning", "Developing", "Proficient", "Exemplary")
@@ -167,8 +168,7 @@ def from_submitted(data: dict[str, Any], action: str) -> RubricForm:
 
 
 def _count(value: Any, top: int) -> int:
-    text = str(value or "").strip()
-    return max(0, min(int(text), top)) if text.isdigit() else 0
+    return min(numbers.whole_number(str(value or ""), 1_000_000) or 0, top)
 
 
 def to_fields(form: RubricForm) -> dict[str, Any]:

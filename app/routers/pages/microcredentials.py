@@ -35,7 +35,6 @@ from app.services import (
     rubrics,
     storage,
 )
-from app.settings import Settings
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 JSON_TYPES = ("application/ld+json", "application/json")
@@ -89,14 +88,11 @@ def new_form(request: Request, db: Db, ctx: Admin) -> Response:
     return _editor(request, db, ctx, editor.blank())
 
 
-async def _read_form(
-    request: Request, settings: Settings
-) -> tuple[FormData, storage.Upload | None]:
+async def _read_form(request: Request) -> tuple[FormData, storage.Upload | None]:
     form = await request.form()
     upload = form.get("image")
     if isinstance(upload, UploadFile) and upload.filename:
-        data = await upload.read(settings.badge_image_max_bytes + 1)
-        return form, storage.Upload(upload.filename, data)
+        return form, storage.Upload(upload.filename, upload.file)
     return form, None
 
 
@@ -109,7 +105,7 @@ def _plain(form: FormData) -> dict[str, Any]:
 @router.post("/orgs/{slug}/micro-credentials/new", response_class=HTMLResponse)
 async def create(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
     """Save a new draft, or add a criterion or level to the grid and show it again."""
-    raw, upload = await _read_form(request, settings)
+    raw, upload = await _read_form(request)
     data = _plain(raw)
     action = str(data.get("action", "save"))
     form = editor.from_submitted(data, action)
@@ -148,7 +144,7 @@ async def update(
     request: Request, db: Db, settings: AppSettings, ctx: Admin, definition_id: uuid.UUID
 ) -> Response:
     """Save changes (as a new version if anyone has submitted evidence or been awarded)."""
-    raw, upload = await _read_form(request, settings)
+    raw, upload = await _read_form(request)
     data = _plain(raw)
     action = str(data.get("action", "save"))
     form = editor.from_submitted(data, action)

@@ -18,10 +18,12 @@ router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_
 
 
 def _hours(value: str) -> Decimal | None:
+    """A minimum of PD hours from 0 to 1000 (as the API allows); None for anything else."""
     try:
-        return Decimal(value) if value else None
+        hours = Decimal(value[:20]) if value else None
     except InvalidOperation:
         return None
+    return hours if hours is not None and hours.is_finite() and 0 <= hours <= 1000 else None
 
 
 @router.get("/modules", response_class=HTMLResponse)

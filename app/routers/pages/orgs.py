@@ -9,7 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
 from app.models import Role
-from app.routers.common import Text, TransactionalRoute, form_error, redirect, render
+from app.routers.common import (
+    Text,
+    TransactionalRoute,
+    client_ip,
+    form_error,
+    redirect,
+    render,
+)
 from app.security.access import (
     Admin,
     AppSettings,
@@ -68,7 +75,15 @@ def invite(
 ) -> Response:
     """Invite someone by e-mail."""
     try:
-        organizations.invite(db, settings, ctx.org, ctx.user, email=email, role=parse_role(role))
+        organizations.invite(
+            db,
+            settings,
+            ctx.org,
+            ctx.user,
+            email=email,
+            role=parse_role(role),
+            ip=client_ip(request),
+        )
     except AppError as exc:
         errors = exc.form_errors()
         return _members_page(

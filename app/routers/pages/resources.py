@@ -73,9 +73,7 @@ def share(
         "grade_band": grade_band, "standards": standards,
     }  # fmt: skip
     try:
-        resources.share(
-            db, settings, ctx, uploads=read_uploads(files, settings.upload_max_file_bytes), **values
-        )
+        resources.share(db, settings, ctx, uploads=read_uploads(files), **values)
     except AppError as exc:
         errors = exc.form_errors()
         return _library(request, db, ctx, exc.status_code, errors=errors, values=values)

@@ -23,7 +23,7 @@ from app.security.access import (
     OrgContext,
     verify_csrf,
 )
-from app.services import evidence, rubrics
+from app.services import evidence, numbers, rubrics
 from app.services import review as reviews
 from app.settings import Settings
 
@@ -150,18 +150,18 @@ def review_input(form: FormData, submission: Submission) -> reviews.ReviewInput:
     comments: dict[str, str] = {}
     for item in submission.micro_credential.rubric:
         key = item["key"]
-        raw = str(form.get(f"level_{key}") or "")
-        if raw.isdigit() and len(raw) < 4:
-            levels[key] = int(raw)
+        level = numbers.whole_number(str(form.get(f"level_{key}") or ""), 999)
+        if level is not None:
+            levels[key] = level
         comments[key] = str(form.get(f"comment_{key}") or "")
     decision = str(form.get("decision") or "")
     if decision not in {d.value for d in Decision}:
         raise Invalid("Choose Earned or Not yet.", field="decision")
-    raw_attempt = str(form.get("attempt_no") or "")
-    if not raw_attempt.isdigit() or len(raw_attempt) > 6:
+    attempt_no = numbers.whole_number(str(form.get("attempt_no") or ""), 999_999)
+    if attempt_no is None:
         raise Invalid("This form is out of date; reload the page.")
     return reviews.ReviewInput(
-        attempt_no=int(raw_attempt),
+        attempt_no=attempt_no,
         decision=Decision(decision),
         levels=levels,
         comments=comments,

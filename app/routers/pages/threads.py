@@ -13,7 +13,7 @@ from app.routers.common import Text, TransactionalRoute, form_error, read_upload
 from app.routers.pages.communities import community_page
 from app.routers.pages.community_common import Community, base_url
 from app.security.access import AppSettings, Db, verify_csrf
-from app.services import moderation, posts, threads
+from app.services import moderation, numbers, posts, threads
 from app.services.communities import CommunityAccess
 
 router = APIRouter(
@@ -39,7 +39,7 @@ def _thread_page(
     **extra: object,
 ) -> Response:
     thread = threads.get_thread(db, ctx, thread_id)
-    number = threads.last_page(settings, thread) if page == "last" else _int(page)
+    number = None if page == "last" else _int(page)
     rows, current = threads.list_posts(db, settings, thread, number)
     return render(
         request,
@@ -58,8 +58,11 @@ def _thread_page(
     )
 
 
+MAX_PAGE = 1_000_000
+
+
 def _int(value: str) -> int:
-    return int(value) if value.isdigit() else 1
+    return numbers.whole_number(value, MAX_PAGE) or 1
 
 
 @router.post("/threads", response_class=HTMLResponse)
@@ -80,7 +83,7 @@ def new_thread(
             ctx,
             title=title,
             body=body,
-            uploads=read_uploads(files, settings.upload_max_file_bytes),
+            uploads=read_uploads(files),
         )
     except AppError as exc:
         errors = exc.form_errors()
@@ -118,7 +121,7 @@ def add_reply(
             ctx,
             thread_id,
             body=body,
-            uploads=read_uploads(files, settings.upload_max_file_bytes),
+            uploads=read_uploads(files),
         )
     except AppError as exc:
         errors = exc.form_errors()

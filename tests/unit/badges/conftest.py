@@ -95,17 +95,29 @@ def make_achievement(n: int = 0) -> Achievement:
     )
 
 
-@pytest.fixture
-def unsigned(issuer_did: str) -> dict[str, Any]:
+def unsigned_credential(issuer_did: str, now: datetime) -> dict[str, Any]:
+    """An unsigned credential valid from a day before ``now`` for a year."""
     cred = build_credential(
         issuer=Profile(id=issuer_did, name="Laurel Academy", url="https://laurel.example/"),
         achievement=make_achievement(),
         recipient_email="Teacher@Example.org",
         salt="pepper",
-        valid_from=NOW - timedelta(days=1),
-        valid_until=NOW + timedelta(days=365),
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=365),
     )
     return cred.to_json()
+
+
+@pytest.fixture
+def unsigned(issuer_did: str) -> dict[str, Any]:
+    """Valid around the frozen ``NOW``: verify it with ``clock=lambda: NOW``."""
+    return unsigned_credential(issuer_did, NOW)
+
+
+@pytest.fixture
+def unsigned_today(issuer_did: str) -> dict[str, Any]:
+    """Valid around the real clock: for code that verifies with the real clock (the CLI)."""
+    return unsigned_credential(issuer_did, datetime.now(UTC))
 
 
 @pytest.fixture

@@ -84,6 +84,10 @@ def _vector_docs() -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def test_the_vector_folders_give_documents_to_compare() -> None:
+    assert len(_vector_docs()) >= 20  # 23 today; none would leave the test below with no cases
+
+
 @pytest.mark.parametrize(("name", "doc"), _vector_docs())
 def test_cached_nquads_equal_plain_pyld_on_vectors(name: str, doc: dict[str, Any]) -> None:
     doc = {k: v for k, v in doc.items() if k != "proof"}
@@ -92,7 +96,9 @@ def test_cached_nquads_equal_plain_pyld_on_vectors(name: str, doc: dict[str, Any
 
 
 def test_loader_serves_every_bundled_context_and_refuses_others() -> None:
-    for url in known_context_urls():
+    urls = known_context_urls()
+    assert len(urls) >= 20
+    for url in urls:
         assert isinstance(load_context(url), dict)
     with pytest.raises(CanonicalizationError, match="not bundled"):
         canonicalize({"@context": ["https://evil.example/ctx.json"], "name": "x"})

@@ -49,7 +49,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 )
 def test_keygen_sign_verify(
     tmp_path: Path,
-    unsigned: dict[str, Any],
+    unsigned_today: dict[str, Any],
     key_type: str,
     fmt: str,
     capsys: pytest.CaptureFixture[str],
@@ -58,7 +58,7 @@ def test_keygen_sign_verify(
     assert main(["keygen", "--type", key_type, "--out", str(key)]) == 0
     data = json.loads(key.read_text())
     src = tmp_path / "unsigned.json"
-    src.write_text(json.dumps(unsigned))
+    src.write_text(json.dumps(unsigned_today))
     did = f"did:key:{data['publicKeyMultibase']}" if key_type == "ed25519" else "did:web:x.example"
     capsys.readouterr()
     assert main(["sign", "--key", str(key), "--format", fmt, "--issuer-did", did, str(src)]) == 0
@@ -123,7 +123,7 @@ def test_verify_fetch_through_mirror(mirror: str, capsys: pytest.CaptureFixture[
 def test_loopback_needs_allow_private(mirror: str, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--fetch", "--map", f"https://issuer.example.org={mirror}"]
     assert main(["verify", str(DB / "ob3-di-didweb.json"), *args]) == 1
-    assert "private address" in capsys.readouterr().out
+    assert "a loopback address; only public addresses are fetched" in capsys.readouterr().out
 
 
 def test_trust_fragment_keys_flag(capsys: pytest.CaptureFixture[str]) -> None:

@@ -184,7 +184,8 @@ def test_tampered_data_integrity_fails(
     _mutations()[mutation](signed)
     result = verify(signed, clock=clock)
     assert not result.valid
-    assert "proof" in result.failed
+    # another key fails its binding to the issuer before any signature is checked
+    assert ("issuer" if mutation == "key" else "proof") in result.failed
 
 
 def test_issuer_swap_fails_binding(unsigned: dict[str, Any], ed_key: KeyPair, clock: Any) -> None:
@@ -366,7 +367,6 @@ def test_vc11_jwt_with_members_moved_into_claims(
     result = verify(token, clock=lambda: NOW)
     assert result.valid, result.to_json()["checks"]
     assert result.legacy
-    assert result.credential is not None
-    assert result.credential["id"] == cred_id
-    assert result.credential["credentialSubject"]["id"] == subject_id
+    assert result.credential == vc  # the vc claim as signed; the checks read the claims
     assert verify(token, clock=lambda: NOW + timedelta(days=2)).failed == ["expiry"]
+    assert verify(token, clock=lambda: NOW, recipient=subject_id).valid

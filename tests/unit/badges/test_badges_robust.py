@@ -36,24 +36,26 @@ def test_junk_never_raises(value: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "value",
+    ("value", "failed"),
     [
-        "",
-        "{",
-        "[]",
-        "null",
-        b"\xff\xfe",
-        "a.b.c",
-        {"type": "x"},
-        {"@context": 5, "type": ["VerifiableCredential", "OpenBadgeCredential"]},
-        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        ("", ["format"]),
+        ("{", ["format"]),
+        ("[]", ["format"]),
+        ("null", ["format"]),
+        (b"\xff\xfe", ["format"]),
+        ("a.b.c", ["format"]),
+        ({"type": "x"}, ["format"]),  # the proof is not even checked
+        (
+            {"@context": 5, "type": ["VerifiableCredential", "OpenBadgeCredential"]},
+            ["schema", "proof"],  # cheap checks come first
+        ),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", ["format"]),
     ],
 )
-def test_malformed_inputs_fail_with_format(value: Any) -> None:
+def test_malformed_inputs_fail_with_format(value: Any, failed: list[str]) -> None:
     result = verify(value)
     assert not result.valid
-    assert result.failed
-    assert result.failed[0] in ("format", "proof")
+    assert result.failed == failed
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -77,7 +79,9 @@ ODD_VALUES = [None, 1, "x", [], {}, [1], {"id": 1}, True, "2020-13-45T00:00:00Z"
 def test_nested_mutations_never_reach_the_catch_all(name: str) -> None:
     """Every member of a real credential replaced by odd values: a reasoned result, always."""
     base = load(DB / name)
-    for index, path in enumerate(_paths(base)[1:]):
+    paths = _paths(base)[1:]
+    assert len(paths) > 40  # every member of the credential, nested ones included
+    for index, path in enumerate(paths):
         cred = json.loads(json.dumps(base))
         node = cred
         for key in path[:-1]:
@@ -123,7 +127,7 @@ def test_subject_matches_id_or_identifier() -> None:
 
 
 FORBIDDEN = {"app", "fastapi", "starlette", "sqlalchemy"}
-NETWORK = {"httpx", "requests", "urllib.request", "socket", "http.client"}
+NETWORK = {"httpx", "httpcore", "requests", "urllib.request", "socket", "http.client"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -138,10 +142,12 @@ def _imports(path: Path) -> set[str]:
 
 def test_badges_is_a_pure_library() -> None:
     package = Path(badges.__file__).parent
-    for path in package.rglob("*.py"):
+    modules = sorted(package.rglob("*.py"))
+    assert len(modules) >= 20
+    for path in modules:
         imported = _imports(path)
         assert not {n.split(".")[0] for n in imported} & FORBIDDEN, path
-        if path.name != "fetch.py":
+        if path.name != "net.py":  # the one outbound fetcher
             assert not imported & NETWORK, f"{path.name} imports network code"
 
 
