@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, false, func, literal_column, select, text
+from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Module, ModuleFormat, ModuleStandard, ModuleStatus, Standard, User
+from app.services import search_terms
 
 PAGE_SIZE = 12
 LENGTHS = {"short": (0, 30), "medium": (31, 90), "long": (91, 100_000)}
 SORTS = ("relevance", "title", "newest", "shortest", "hours")
-_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 12
 
 
 @dataclass(frozen=True)
@@ -62,19 +62,17 @@ def visible_modules(user: User) -> Select[Module]:
 
 def fts_terms(raw: str) -> str:
     """User text as a safe SQLite FTS5 query: each word quoted, all required."""
-    return " ".join(f'"{w}"' for w in _WORD.findall(raw.lower())[:12])
+    return " ".join(f'"{w}"' for w in search_terms.words(raw.lower(), MAX_TERMS))
 
 
 def match_text(db: Session, query: Select[Module], raw: str) -> tuple[Select[Module], Any]:
-    """Filter by full text; returns the query and a relevance expression (higher is better), or
-    None when the text has no word to search for."""
+    """Filter by full text; returns the query and a relevance expression (higher is better).
+    Invalid when the text has no word to search for."""
+    terms = fts_terms(raw)
     if db.get_bind().dialect.name == "postgresql":
         vector = func.to_tsvector(literal_column("'english'"), Module.search_text)
         tsquery = func.websearch_to_tsquery(literal_column("'english'"), raw)
         return query.where(vector.bool_op("@@")(tsquery)), func.ts_rank(vector, tsquery)
-    terms = fts_terms(raw)
-    if not terms:  # only punctuation or symbols: nothing can match (and no rank to sort by)
-        return query.where(false()), None
     hits = (
         select(
             literal_column("module_id").label("module_id"),

@@ -7,7 +7,6 @@ Both are created by the migration and kept up to date here.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +15,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from app.models import Community, Organization, User
-from app.services import communities
+from app.services import communities, search_terms
 
-WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 8
 
 
@@ -141,7 +139,7 @@ def search(
 
     Callers get ``readable`` from ``readable_communities`` so nothing private ever matches.
     """
-    terms = WORD.findall(query)[:MAX_TERMS]
+    terms = search_terms.words(query, MAX_TERMS)
     allowed = [c.id.hex for c in readable]
     if not terms or not allowed:
         return []
