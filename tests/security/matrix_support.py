@@ -1,0 +1,139 @@
+"""Plumbing for the authorization matrix: one seeded world per backend, one savepoint per call."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, func, select, table, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import Base
+from app.security.access import ApiToken, OrgRole, optional_api_token
+from app.settings import Settings
+from tests.route_table import ServedRoute
+from tests.security.world import World, build_world
+
+FULL = os.environ.get("LAUREL_SECURITY_FULL") == "1"
+
+
+def access_rule(route: ServedRoute) -> str:
+    """The route's access dependency as text: ``public``, ``OrgRole(admin)``, ``ApiToken(x)``."""
+    found: list[str] = []
+
+    def walk(dependant: Any) -> None:
+        for dep in dependant.dependencies:
+            call = dep.call
+            if isinstance(call, OrgRole):
+                found.append(f"OrgRole({call.minimum.value})")
+            elif isinstance(call, ApiToken):
+                found.append(f"ApiToken({call.scope})")
+            elif call is optional_api_token:
+                found.append("optional_api_token")
+            elif getattr(call, "__module__", "") == "app.security.access" and call.__name__ in {
+                "public",
+                "signed_in",
+                "platform_admin",
+            }:
+                found.append(call.__name__)
+            else:
+                walk(dep)
+
+    walk(route.dependant)
+    assert len(found) == 1, (route.path, found)
+    return found[0]
+
+
+@dataclass
+class Env:
+    """The seeded world, its connection (for savepoints) and one client for every caller."""
+
+    connection: Connection
+    client: TestClient
+    world: World
+    sessions: sessionmaker[Session]
+    before_rollback: Callable[[], None] | None = None
+    """Run inside the call's savepoint, after the response (to look at what it wrote)."""
+
+    def call(
+        self,
+        role: str,
+        method: str,
+        url: str,
+        *,
+        api: bool,
+        token: str | None = None,
+        body: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        """One request as ``role``, inside a savepoint that is rolled back afterwards."""
+        caller = self.world.callers[role]
+        headers = dict(caller.headers)
+        if api:
+            headers = dict(caller.bearer)
+            if token is not None:
+                headers = {"authorization": f"Bearer {token}"}
+        else:
+            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in caller.cookies.items())
+        self.client.cookies.clear()
+        savepoint = self.connection.begin_nested()
+        try:
+            kwargs: dict[str, Any] = {"headers": headers, "follow_redirects": False}
+            if files:
+                kwargs.update(data=body or {}, files=files)
+            elif method in {"POST", "PUT", "PATCH"}:
+                kwargs["json" if api else "data"] = body or {}
+            response = self.client.request(method, url, **kwargs)
+            if self.before_rollback is not None:
+                self.before_rollback()
+            return response
+        finally:
+            savepoint.rollback()
+
+
+def matrix_env(
+    database_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory, *, full: bool
+) -> Iterator[Env]:
+    """Seed the world once on this backend; skip PostgreSQL unless ``full``."""
+    if database_url.startswith("postgresql") and not full:
+        pytest.skip("the full matrix runs on SQLite; LAUREL_SECURITY_FULL=1 adds PostgreSQL")
+    from app.main import create_app
+
+    settings = Settings(
+        environment="test",
+        base_url="http://testserver",
+        data_dir=tmp_path_factory.mktemp("authz"),
+        secret_key="test-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
+        database_url="sqlite://",
+        mail_backend="console",
+    )
+    with engine.connect() as connection:
+        outer = connection.begin()
+        factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        with factory() as db:
+            world = build_world(db, settings)
+        application = create_app(settings, engine=engine)
+        application.state.session_factory = factory
+        with TestClient(application, base_url="http://testserver") as client:
+            yield Env(connection, client, world, factory)
+        outer.rollback()
+
+
+def snapshot(connection: Connection, target: str) -> tuple[tuple[int, ...], str]:
+    """Row counts of every table and a hash of every row of ``target``: cheap proof that a
+    refused write changed nothing."""
+    names = sorted(Base.metadata.tables)
+    counts = connection.execute(
+        select(*(select(func.count()).select_from(table(name)).scalar_subquery() for name in names))
+    ).one()
+    rows = connection.execute(select(text("*")).select_from(table(target))).all()
+    digest = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()
+    return tuple(counts), digest
