@@ -58,8 +58,6 @@ class Env:
     client: TestClient
     world: World
     sessions: sessionmaker[Session]
-    before_rollback: Callable[[], None] | None = None
-    """Run inside the call's savepoint, after the response (to look at what it wrote)."""
 
     def call(
         self,
@@ -71,8 +69,10 @@ class Env:
         token: str | None = None,
         body: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        """One request as ``role``, inside a savepoint that is rolled back afterwards."""
+        look: Callable[[], Any] | None = None,
+    ) -> tuple[httpx.Response, Any]:
+        """One request as ``role`` inside a savepoint that is rolled back afterwards, and what
+        ``look`` saw in the database just before the rollback."""
         caller = self.world.callers[role]
         headers = dict(caller.headers)
         if api:
@@ -90,19 +90,18 @@ class Env:
             elif method in {"POST", "PUT", "PATCH"}:
                 kwargs["json" if api else "data"] = body or {}
             response = self.client.request(method, url, **kwargs)
-            if self.before_rollback is not None:
-                self.before_rollback()
-            return response
+            return response, look() if look is not None else None
         finally:
             savepoint.rollback()
 
 
 def matrix_env(
-    database_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory, *, full: bool
+    database_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory, *, backend: str
 ) -> Iterator[Env]:
-    """Seed the world once on this backend; skip PostgreSQL unless ``full``."""
-    if database_url.startswith("postgresql") and not full:
-        pytest.skip("the full matrix runs on SQLite; LAUREL_SECURITY_FULL=1 adds PostgreSQL")
+    """Seed the world once on this backend: only on ``backend`` by default, on every backend
+    with LAUREL_SECURITY_FULL=1."""
+    if not (FULL or database_url.startswith(backend)):
+        pytest.skip(f"runs on {backend} by default; LAUREL_SECURITY_FULL=1 runs every backend")
     from app.main import create_app
 
     settings = Settings(
