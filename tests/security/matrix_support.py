@@ -21,6 +21,7 @@ from tests.route_table import ServedRoute
 from tests.security.world import World, build_world
 
 FULL = os.environ.get("LAUREL_SECURITY_FULL") == "1"
+BASE_URL = "http://testserver"
 
 
 def access_rule(route: ServedRoute) -> str:
@@ -59,7 +60,7 @@ class Env:
     world: World
     sessions: sessionmaker[Session]
 
-    def call(
+    def request(
         self,
         role: str,
         method: str,
@@ -69,30 +70,59 @@ class Env:
         token: str | None = None,
         body: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
-        look: Callable[[], Any] | None = None,
-    ) -> tuple[httpx.Response, Any]:
-        """One request as ``role`` inside a savepoint that is rolled back afterwards, and what
-        ``look`` saw in the database just before the rollback."""
+    ) -> Call:
+        """A request as ``role``: its session cookie and CSRF token, or its bearer token (or
+        ``token``) for the API."""
         caller = self.world.callers[role]
         headers = dict(caller.headers)
         if api:
-            headers = dict(caller.bearer)
-            if token is not None:
-                headers = {"authorization": f"Bearer {token}"}
+            headers = {"authorization": f"Bearer {token}"} if token else dict(caller.bearer)
         else:
             headers["cookie"] = "; ".join(f"{k}={v}" for k, v in caller.cookies.items())
-        self.client.cookies.clear()
-        savepoint = self.connection.begin_nested()
-        try:
-            kwargs: dict[str, Any] = {"headers": headers, "follow_redirects": False}
-            if files:
-                kwargs.update(data=body or {}, files=files)
-            elif method in {"POST", "PUT", "PATCH"}:
-                kwargs["json" if api else "data"] = body or {}
-            response = self.client.request(method, url, **kwargs)
-            return response, look() if look is not None else None
-        finally:
-            savepoint.rollback()
+        kwargs: dict[str, Any] = {"headers": headers, "follow_redirects": False}
+        if files:
+            kwargs.update(data=body or {}, files=files)
+        elif method in {"POST", "PUT", "PATCH"}:
+            kwargs["json" if api else "data"] = body or {}
+        return Call(method, url, kwargs)
+
+    def call(self, call: Call, look: Callable[[], Any] | None = None) -> tuple[httpx.Response, Any]:
+        """Send one request inside a savepoint that is rolled back afterwards; return the
+        response and what ``look`` saw in the database just before the rollback."""
+        return self.call_all([(call, look)])[0]
+
+    def call_all(
+        self, calls: list[tuple[Call, Callable[[], Any] | None]]
+    ) -> list[tuple[httpx.Response, Any]]:
+        """Send requests one after another, each in its own rolled-back savepoint, from the
+        client's event loop (a third faster than one TestClient round trip each)."""
+
+        async def send_all() -> list[tuple[httpx.Response, Any]]:
+            transport = httpx.ASGITransport(app=self.client.app)
+            results = []
+            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+                for call, look in calls:
+                    client.cookies.clear()
+                    savepoint = self.connection.begin_nested()
+                    try:
+                        response = await client.request(call.method, call.url, **call.kwargs)
+                        results.append((response, look() if look is not None else None))
+                    finally:
+                        savepoint.rollback()
+            return results
+
+        portal = self.client.portal
+        assert portal is not None
+        return portal.call(send_all)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A prepared request."""
+
+    method: str
+    url: str
+    kwargs: dict[str, Any]
 
 
 def matrix_env(
@@ -121,7 +151,7 @@ def matrix_env(
             world = build_world(db, settings)
         application = create_app(settings, engine=engine)
         application.state.session_factory = factory
-        with TestClient(application, base_url="http://testserver") as client:
+        with TestClient(application, base_url=BASE_URL) as client:
             yield Env(connection, client, world, factory)
         outer.rollback()
 

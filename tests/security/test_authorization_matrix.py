@@ -30,7 +30,7 @@ from app.db import Base
 from app.main import create_app
 from tests.microcredentials.support import fields
 from tests.route_table import app_routes
-from tests.security.matrix_support import Env, access_rule, matrix_env, snapshot
+from tests.security.matrix_support import Call, Env, access_rule, matrix_env, snapshot
 from tests.security.world import ROLES
 
 # Rule names: the statuses, in ROLES order (then the token lacking the scope), where ``ok`` is
@@ -450,7 +450,7 @@ def test_every_served_route_has_exactly_one_row(settings) -> None:
     assert unknown_tables == set()
 
 
-def _request(env: Env, row: Row, role: str, look: Callable[[], Any] | None) -> tuple[int, Any]:
+def _request(env: Env, row: Row, role: str) -> Call:
     ids = env.world.ids
     body = {k: fill(v, ids) if isinstance(v, str) else v for k, v in row.body.items()}
     if "__definition__" in body:
@@ -459,30 +459,33 @@ def _request(env: Env, row: Row, role: str, look: Callable[[], Any] | None) -> t
     token = None
     if role == "missing_scope":
         role, token = "admin", env.world.missing_scope[row.access[len("ApiToken(") : -1]]
-    response, seen = env.call(
-        role, row.method, fill(row.path, ids), api=row.api, token=token, body=body, files=files,
-        look=look,
-    )  # fmt: skip
-    return response.status_code, seen
+    return env.request(
+        role, row.method, fill(row.path, ids), api=row.api, token=token, body=body, files=files
+    )
 
 
 def test_authorization_matrix(env: Env) -> None:
     """Every cell gets its declared status; refused writes change nothing."""
+    cells = list(_cells())
     baselines: dict[str, Any] = {}
-    mismatches, checked, unchanged = [], 0, 0
-    for row, role, expected in _cells():
+    calls: list[tuple[Call, Callable[[], Any] | None]] = []
+    for row, role, expected in cells:
         look = None
         if row.table and expected in REFUSED:
             baselines.setdefault(row.table, snapshot(env.connection, row.table))
             look = functools.partial(snapshot, env.connection, row.table)
-        status, after = _request(env, row, role, look)
-        checked += 1
-        if status != expected:
-            mismatches.append(f"{row.method} {row.path} as {role}: {status} (declared {expected})")
-        if look is not None:
-            unchanged += 1
-            if after != baselines[row.table]:
-                mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
+        calls.append((_request(env, row, role), look))
+    results = env.call_all(calls)
+    mismatches = []
+    for (row, role, expected), (response, after), (_, look) in zip(
+        cells, results, calls, strict=True
+    ):
+        if response.status_code != expected:
+            mismatches.append(
+                f"{row.method} {row.path} as {role}: {response.status_code} (declared {expected})"
+            )
+        if look is not None and after != baselines[row.table or ""]:
+            mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert checked == sum(len(row.expected()) for row in MATRIX)
-    assert unchanged == sum(1 for row, _, status in _cells() if row.table and status in REFUSED)
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1321
+    assert sum(1 for _, look in calls if look is not None) == 318

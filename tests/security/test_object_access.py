@@ -153,7 +153,7 @@ def test_every_secret_is_in_the_world(env: Env) -> None:
     seen = 0
     for caller, checks in pages.items():
         for path, secret in checks:
-            response, _ = env.call(caller, "GET", _fill(path, env), api=False)
+            response, _ = env.call(env.request(caller, "GET", _fill(path, env), api=False))
             assert response.status_code == 200, path
             assert secret in response.text, path
             seen += 1
@@ -171,9 +171,8 @@ def test_object_access_is_refused_without_leaking(env: Env, case: Case) -> None:
             return snapshot(env.connection, case.table)
 
     body = {k: _fill(v, env) if isinstance(v, str) else v for k, v in case.body.items()}
-    response, after = env.call(
-        case.caller, case.method, _fill(case.path, env), api=case.api, body=body, look=look
-    )
+    call = env.request(case.caller, case.method, _fill(case.path, env), api=case.api, body=body)
+    response, after = env.call(call, look)
     assert response.status_code == case.status
     assert case.absent not in response.text
     assert after == before
