@@ -12,10 +12,17 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, func, select, table, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from app.db import Base
-from app.security.access import ApiToken, OrgRole, optional_api_token
+from app.security.access import (
+    ApiToken,
+    OrgRole,
+    optional_api_token,
+    platform_admin,
+    public,
+    signed_in,
+)
 from app.settings import Settings
 from tests.route_table import ServedRoute
 from tests.security.world import World, build_world
@@ -37,11 +44,7 @@ def access_rule(route: ServedRoute) -> str:
                 found.append(f"ApiToken({call.scope})")
             elif call is optional_api_token:
                 found.append("optional_api_token")
-            elif getattr(call, "__module__", "") == "app.security.access" and call.__name__ in {
-                "public",
-                "signed_in",
-                "platform_admin",
-            }:
+            elif call in (public, signed_in, platform_admin):
                 found.append(call.__name__)
             else:
                 walk(dep)
@@ -58,7 +61,6 @@ class Env:
     connection: Connection
     client: TestClient
     world: World
-    sessions: sessionmaker[Session]
 
     def request(
         self,
@@ -152,7 +154,7 @@ def matrix_env(
         application = create_app(settings, engine=engine)
         application.state.session_factory = factory
         with TestClient(application, base_url=BASE_URL) as client:
-            yield Env(connection, client, world, factory)
+            yield Env(connection, client, world)
         outer.rollback()
 
 
