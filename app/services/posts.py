@@ -30,7 +30,9 @@ def get_post(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
     return post
 
 
-def _own_visible_post(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+def own_visible_post(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+    """The viewer's own post, still shown: the only kind they may open for editing or change
+    (anyone else's, or a hidden or deleted one, is refused)."""
     post = get_post(db, ctx, post_id)
     if post.author_id != ctx.user.id:
         raise Forbidden("You can only change your own posts.")
@@ -43,7 +45,7 @@ def edit(
     db: Session, settings: Settings, ctx: CommunityAccess, post_id: uuid.UUID, body: str
 ) -> Post:
     """Change the text of one's own post; the earlier text is kept as a revision."""
-    post = _own_visible_post(db, ctx, post_id)
+    post = own_visible_post(db, ctx, post_id)
     if not ctx.can_post:
         raise Forbidden("You cannot post in this community now.")
     if post.thread.locked and not ctx.can_moderate:
@@ -76,7 +78,7 @@ def revisions(
 
 def delete_own(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
     """Delete one's own post (soft: the thread keeps a placeholder; history stays for audit)."""
-    post = _own_visible_post(db, ctx, post_id)
+    post = own_visible_post(db, ctx, post_id)
     change_status(db, post, PostStatus.DELETED)
     index_post(db, post)
     audit.record(

@@ -149,7 +149,7 @@ def thread_flag(
 @router.get("/posts/{post_id}/edit", response_class=HTMLResponse)
 def edit_form(request: Request, db: Db, ctx: Community, post_id: uuid.UUID) -> Response:
     """The form to edit one's own post."""
-    post = posts.get_post(db, ctx, post_id)
+    post = posts.own_visible_post(db, ctx, post_id)
     return render(
         request, "communities/edit.html", ctx=ctx, post=post, base=base_url(ctx),
         values={"body": post.body},
