@@ -91,8 +91,11 @@ class LocalStorage:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)
+        try:  # a full disk leaves no partial file behind
+            temporary.write_bytes(data)
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)
         return key
 
     def open(self, key: str) -> BinaryIO:

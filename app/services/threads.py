@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import faults
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import (
@@ -155,6 +156,7 @@ def reply(
             f"{ctx.user.display_name} replied to '{thread.title}'",
             thread_url(ctx, thread, post), actor=ctx.user,
         )  # fmt: skip
+    faults.point(db, "community.reply")
     return post
 
 
