@@ -9,6 +9,7 @@ Points are ignored when ``LAUREL_ENVIRONMENT`` is ``production``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -45,4 +46,9 @@ def point(db: Session, name: str) -> None:
         db.flush()
         _stall(name)
     elif action == "stall-after-commit":
-        event.listen(db, "after_commit", lambda _session: _stall(name), once=True)
+        event.listen(db, "after_commit", functools.partial(_stall_when_committed, name))
+
+
+def _stall_when_committed(name: str, session: Session) -> None:
+    if not session.in_transaction():  # the request's own commit, not a savepoint's release
+        _stall(name)
