@@ -50,5 +50,6 @@ def point(db: Session, name: str) -> None:
 
 
 def _stall_when_committed(name: str, session: Session) -> None:
-    if not session.in_transaction():  # the request's own commit, not a savepoint's release
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active:  # the request's commit, not a savepoint's
         _stall(name)

@@ -3,6 +3,7 @@ a TCP proxy in front of PostgreSQL that can be cut and restored, and a seeded di
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -13,23 +14,27 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
-from sqlalchemy import Engine, func, select as sql_select
+from sqlalchemy import Engine, func
+from sqlalchemy import select as sql_select
 from sqlalchemy.orm import Session
 
-from app.models import Role
+from app.models import Role, User
 from app.security import csrf
 from app.security.access import SESSION_COOKIE
-from app.services import communities, sessions, threads
+from app.services import access_tokens, communities, sessions, threads
 from app.settings import Settings
 from tests.fake_oidc import free_port
-from tests.microcredentials.support import make_definition
+from tests.microcredentials.support import admin_of, make_definition
 from tests.support import make_org, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "fault-suite-secret-key-that-is-long-enough-0123"
-#: Nightly: LAUREL_FAULT_ROUNDS=5 repeats each kill-and-retry cycle five times.
+#: LAUREL_FAULTS_FULL=1 (nightly) runs the tests that kill real server processes;
+#: LAUREL_FAULT_ROUNDS=N repeats each kill-and-retry cycle N times.
+FULL = os.environ.get("LAUREL_FAULTS_FULL") == "1"
 ROUNDS = int(os.environ.get("LAUREL_FAULT_ROUNDS", "1"))
 
 
@@ -44,11 +49,15 @@ class District:
     teacher_emails: tuple[str, str]
     thread_path: str
     issue_path: str
+    api_token: str
 
 
 def settings_for(url: str, data_dir: Path) -> Settings:
     return Settings(
-        environment="test", database_url=url, data_dir=data_dir, secret_key=SECRET  # type: ignore[arg-type]
+        environment="test",
+        database_url=url,
+        data_dir=data_dir,
+        secret_key=SECRET,  # type: ignore[arg-type]
     )
 
 
@@ -67,9 +76,11 @@ def seed(engine: Engine, data_dir: Path) -> District:
         thread = threads.create_thread(db, settings, ctx, title="Exit tickets", body="Ideas?")
         db.commit()
         definition = make_definition(db, org, settings)
-        from tests.microcredentials.support import admin_of
-
         admin = admin_of(db, org)
+        _, token = access_tokens.create_token(
+            db, coach, name="fault suite", scopes=["account:read"], expires_in_days=None
+        )
+        db.commit()
         base = f"/orgs/{org.slug}/communities/{community.slug}"
         return District(
             url=settings.database_url,
@@ -79,6 +90,7 @@ def seed(engine: Engine, data_dir: Path) -> District:
             teacher_emails=teachers,
             thread_path=f"{base}/threads/{thread.id}",
             issue_path=f"/orgs/{org.slug}/micro-credentials/{definition.id}/issue",
+            api_token=token,
         )
 
 
@@ -88,20 +100,27 @@ def count(engine: Engine, model: type, *where: object) -> int:
         return db.scalar(sql_select(func.count()).select_from(model).where(*where)) or 0
 
 
-def signed_in_client(engine: Engine, district: District, user_id: object, base: str) -> httpx.Client:
-    """An HTTP client with a session cookie and a CSRF header for this user."""
-    from app.models import User
-
+def sign_in(engine: Engine, district: District, user_id: object, client: Any) -> Any:
+    """Give an HTTP client (httpx or a TestClient) this user's session cookie and CSRF header."""
     settings = settings_for(district.url, district.data_dir)
     with Session(engine) as db:
         user = db.get_one(User, user_id)
         raw = sessions.start_session(db, settings, user, ip=None, user_agent="fault suite")
         db.commit()
     cookie = csrf.new_cookie_value()
-    client = httpx.Client(base_url=base, timeout=60)
     client.cookies.set(SESSION_COOKIE, raw)
     client.cookies.set(csrf.CSRF_COOKIE, cookie)
     client.headers[csrf.CSRF_HEADER] = csrf.form_token(SECRET, cookie)
+    return client
+
+
+def signed_in_client(
+    engine: Engine, district: District, user_id: object, base: str
+) -> httpx.Client:
+    """An HTTP client for a server subprocess, signed in as this user."""
+    client: httpx.Client = sign_in(
+        engine, district, user_id, httpx.Client(base_url=base, timeout=60)
+    )
     return client
 
 
@@ -239,12 +258,11 @@ class Proxy:
 
     def cut(self) -> None:
         assert self.listener is not None
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close alone does not
         self.listener.close()
         with self.lock:
             for sock in self.sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 sock.close()
             self.sockets.clear()
