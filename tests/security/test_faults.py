@@ -139,6 +139,27 @@ def test_killed_reply_leaves_no_row_and_a_retry_posts_exactly_once(
         assert len(stored_files(uploads)) == round_number + 1
 
 
+def test_the_same_reply_form_sent_twice_posts_once(
+    fresh_engine: Engine, district: District
+) -> None:
+    """A double click, or a retry once the server answers again, leads to the first reply."""
+    settings = settings_for(district.url, district.data_dir)
+    replies = count(fresh_engine, Post)
+    with in_process(fresh_engine, settings) as client:
+        sign_in(fresh_engine, district, district.coach_id, client)
+        sent = [
+            client.post(
+                f"{district.thread_path}/replies", **reply_form("twice"), follow_redirects=False
+            )
+            for _ in "ab"
+        ]
+    assert [r.status_code for r in sent] == [303, 303]
+    assert sent[1].headers["location"] == sent[0].headers["location"]
+    assert count(fresh_engine, Post) == replies + 1
+    assert count(fresh_engine, Attachment) == 1
+    assert len(stored_files(district.data_dir / "uploads")) == 1
+
+
 def issue_to(engine: Engine, district: District, email: str, server: Server) -> httpx.Response:
     client = signed_in_client(engine, district, district.admin_id, server.base)
     return client.post(district.issue_path, data={"csv_text": f"email\n{email}\n"})
