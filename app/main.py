@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import errno
 import logging
-import sqlite3
 import threading
 from urllib.parse import quote
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -208,7 +208,7 @@ def _add_error_handlers(application: FastAPI) -> None:
 
     @application.exception_handler(OperationalError)
     async def database_busy(request: Request, exc: OperationalError) -> Response:
-        if not isinstance(exc.orig, sqlite3.Error):  # PostgreSQL unreachable, restarting, …
+        if isinstance(exc.orig, psycopg.OperationalError):  # PostgreSQL unreachable, restarting
             response = _error_response(request, 503, "unavailable", DATABASE_UNAVAILABLE)
             response.headers["Retry-After"] = "5"
             return response
