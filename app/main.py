@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 from urllib.parse import quote
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -69,6 +71,10 @@ STATUS_TITLES = {
     500: "Something went wrong on our side",
     503: "Laurel is busy",
 }
+DATABASE_UNAVAILABLE = (
+    "Laurel cannot reach its database just now, so nothing was saved. Please try again in a minute."
+)
+STORAGE_FULL = "Laurel has no room to store files just now, so nothing was saved. Please try later."
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -225,6 +231,10 @@ def _add_error_handlers(application: FastAPI) -> None:
 
     @application.exception_handler(OperationalError)
     async def database_busy(request: Request, exc: OperationalError) -> Response:
+        if isinstance(exc.orig, psycopg.OperationalError):  # PostgreSQL unreachable, restarting
+            response = _error_response(request, 503, "unavailable", DATABASE_UNAVAILABLE)
+            response.headers["Retry-After"] = "5"
+            return response
         if "database is locked" not in str(exc):  # only SQLite's one-writer contention
             return await unexpected(request, exc)
         response = _error_response(
@@ -232,6 +242,13 @@ def _add_error_handlers(application: FastAPI) -> None:
         )
         response.headers["Retry-After"] = "1"
         return response
+
+    @application.exception_handler(OSError)
+    async def storage_error(request: Request, exc: OSError) -> Response:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return await unexpected(request, exc)
+        log.error("storage full", extra={"path": loggable_path(request.url.path)})
+        return _error_response(request, 503, "storage_full", STORAGE_FULL)
 
     @application.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception) -> Response:

@@ -28,6 +28,7 @@ from app.models.enrollment import (
     ModuleFeedback,
     QuizAttempt,
 )
+from app.models.form_submission import FormSubmission
 from app.models.mentorship import CoachingGoal, CoachingMessage, GoalStatus, Mentorship
 from app.models.microcredential import (
     Award,
@@ -101,6 +102,7 @@ __all__ = [
     "EvidenceAttempt",
     "EvidenceFile",
     "Exemplar",
+    "FormSubmission",
     "GoalStatus",
     "Invitation",
     "IssuedCredential",

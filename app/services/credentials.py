@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import faults
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import IssuedCredential, Organization, User
@@ -175,6 +176,7 @@ def issue_credential(db: Session, settings: Settings, request: IssueRequest) -> 
             "/wallet",
             body="It is in your wallet, private until you publish it.",
         )
+    faults.point(db, "credential.signed")
     return inserted
 
 

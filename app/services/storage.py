@@ -108,7 +108,7 @@ class LocalStorage:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".part")
-        try:
+        try:  # a full disk leaves no partial file behind
             with temporary.open("wb") as out:
                 shutil.copyfileobj(as_stream(content), out, CHUNK)
             temporary.replace(path)

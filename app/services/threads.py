@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import faults
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from app.models import (
@@ -168,6 +169,7 @@ def reply(
             f"{ctx.user.display_name} replied to '{thread.title}'",
             thread_url(ctx, thread, post), actor=ctx.user,
         )  # fmt: skip
+    faults.point(db, "community.reply")
     return post
 
 

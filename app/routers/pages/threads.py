@@ -13,7 +13,7 @@ from app.routers.common import Text, TransactionalRoute, form_error, read_upload
 from app.routers.pages.communities import community_page
 from app.routers.pages.community_common import Community, base_url
 from app.security.access import AppSettings, Db, verify_csrf
-from app.services import moderation, numbers, posts, threads
+from app.services import form_nonces, moderation, numbers, posts, threads
 from app.services.communities import CommunityAccess
 
 router = APIRouter(
@@ -54,6 +54,7 @@ def _thread_page(
         base=base_url(ctx),
         reactions=posts.REACTIONS,
         my_handle=threads.handle_for(ctx.user),
+        form_nonce=form_nonces.new_nonce(),
         **extra,
     )
 
@@ -112,8 +113,12 @@ def add_reply(
     thread_id: uuid.UUID,
     body: Text = "",
     files: Files = None,
+    form_nonce: Text = "",
 ) -> Response:
-    """Reply to a thread."""
+    """Reply to a thread; the same form sent again (a retry) leads to the reply already posted."""
+    done = form_nonce and form_nonces.already_done(db, ctx.user, form_nonce)
+    if done:
+        return redirect(request, done, "Your reply was already posted.")
     try:
         post = threads.reply(
             db,
@@ -123,15 +128,16 @@ def add_reply(
             body=body,
             uploads=read_uploads(files),
         )
+        location = f"{_thread_url(ctx, thread_id)}?page=last#post-{post.id}"
+        if form_nonce:
+            form_nonces.record(db, ctx.user, form_nonce, location)
     except AppError as exc:
         errors = exc.form_errors()
         return _thread_page(
             request, db, settings, ctx, thread_id, "last", exc.status_code,
             errors=errors, values={"body": body},
         )  # fmt: skip
-    return redirect(
-        request, f"{_thread_url(ctx, thread_id)}?page=last#post-{post.id}", "Your reply is posted."
-    )
+    return redirect(request, location, "Your reply is posted.")
 
 
 @router.post("/threads/{thread_id}/{flag}", response_class=HTMLResponse)
