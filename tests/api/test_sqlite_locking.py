@@ -33,7 +33,7 @@ from app.services import access_tokens, mail
 from app.services import mentorship as coaching
 from app.settings import Settings
 from tests.live_server import LiveServer
-from tests.support import WebClient, make_org, make_user
+from tests.support import ConsoleInbox, WebClient, make_org, make_user
 
 ROUNDS = 30
 
@@ -52,7 +52,7 @@ def mail_worker(engine: Engine, settings: Settings, stop: threading.Event) -> th
 
 @pytest.mark.slow
 def test_coach_posts_a_message_then_a_goal_thirty_times_while_mail_is_sent(
-    fresh_engine: Engine, settings: Settings
+    fresh_engine: Engine, settings: Settings, inbox: ConsoleInbox
 ) -> None:
     with Session(fresh_engine, expire_on_commit=False) as db:
         org = make_org(db)
@@ -66,7 +66,7 @@ def test_coach_posts_a_message_then_a_goal_thirty_times_while_mail_is_sent(
         worker = mail_worker(fresh_engine, settings, stop)
         statuses = []
         with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as client:
-            web = WebClient(client, settings, db)
+            web = WebClient(client, settings, db, inbox)
             web.sign_in("coach@school.org")
             worker.start()
             url = f"/coaching/{pair.id}"
@@ -113,7 +113,7 @@ def test_a_verify_token_unused_for_five_minutes_still_verifies(
 
 
 def test_busy_page_renders_for_a_user_detached_and_expired_by_the_rollback(
-    fresh_engine: Engine, settings: Settings
+    fresh_engine: Engine, settings: Settings, inbox: ConsoleInbox
 ) -> None:
     """A reading request (GET: no write lock taken) whose late write finds that another
     connection committed in between fails with "database is locked" on SQLite; that rollback
@@ -135,7 +135,7 @@ def test_busy_page_renders_for_a_user_detached_and_expired_by_the_rollback(
 
     app.include_router(late_writes)
     with TestClient(app) as client:
-        web = WebClient(client, settings, Session(fresh_engine))
+        web = WebClient(client, settings, Session(fresh_engine), inbox)
         web.sign_in("coach@school.org")
         page = web.get("/late-write")
     if fresh_engine.dialect.name == "postgresql":  # no single writer: the write just happens
