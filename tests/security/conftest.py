@@ -1,6 +1,6 @@
-"""A seeded demo district shared by the security tests of one module (one per backend).
+"""A seeded demo district shared by the security tests (one per backend).
 
-Seeding once per module keeps the suites quick: each test runs in a savepoint inside the module's
+Seeding once per run keeps the suites quick: each test runs in a savepoint inside the
 outer transaction and is rolled back, so every test starts from the same seeded world.
 """
 
@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import models
+from app.db import Base
 from app.services import access_tokens, demo, sessions
 from app.settings import Settings
 from tests.support import cached_hash
@@ -89,7 +90,7 @@ def row_counts(db: Session) -> dict[str, int]:
     db.expire_all()
     return {
         table.name: int(db.scalar(select(func.count()).select_from(table)) or 0)
-        for table in models.Base.metadata.sorted_tables
+        for table in Base.metadata.sorted_tables
     }
 
 
@@ -101,6 +102,7 @@ def _seed(db: Session, settings: Settings) -> World:
     users = {u.email.split("@")[0]: u.id for u in db.scalars(select(models.User))}
     admin = db.get(models.User, users["admin"])
     assert admin is not None
+    admin.is_platform_admin = True  # so the /admin pages are reachable too
     access_tokens.create_token(
         db, admin, name="websec", scopes=["account:read"], expires_in_days=None
     )
@@ -108,12 +110,12 @@ def _seed(db: Session, settings: Settings) -> World:
     return World(params=_params(db), users=users)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def world_connection(
     engine: Engine, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Connection, World, Path]]:
-    """The module's connection, holding the seeded district in a transaction rolled back at the
-    end of the module."""
+    """The connection holding the seeded district in a transaction rolled back at the
+    end of the run."""
     data_dir = tmp_path_factory.mktemp("world")
     settings = Settings(
         environment="test",
@@ -142,7 +144,7 @@ def world(world_connection: tuple[Connection, World, Path]) -> World:
 
 @pytest.fixture
 def connection(world_connection: tuple[Connection, World, Path]) -> Iterator[Connection]:
-    """The test's savepoint inside the module's seeded transaction, rolled back afterwards."""
+    """The test's savepoint inside the seeded transaction, rolled back afterwards."""
     conn = world_connection[0]
     savepoint = conn.begin_nested()
     yield conn
