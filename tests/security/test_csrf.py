@@ -107,5 +107,6 @@ def test_json_write_routes_ignore_a_signed_in_browsers_cookies(
 def test_csrf_cookie_is_not_readable_by_scripts_nor_sent_cross_site(browser_client) -> None:
     response = browser_client.get("/signin")
     cookie = response.headers["set-cookie"].lower()
-    assert cookie.startswith(f"{csrf.CSRF_COOKIE}=") and "httponly" in cookie
+    assert cookie.startswith(f"{csrf.CSRF_COOKIE}=")
+    assert "httponly" in cookie
     assert "samesite=lax" in cookie
