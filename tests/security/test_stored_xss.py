@@ -202,6 +202,8 @@ def _write_everywhere(
     coach.post(f"{coaching}/goals", {"title": payload[:200], "description": payload})
     written.append(("coach", COACHING_FIELDS, [coaching]))
     written.append(("teacher", (), [coaching]))
+    teacher.post("/learning/goals", {"goals": payload})
+    written.append(("teacher", ("learning goals",), ["/learning/goals"]))
     return written
 
 
@@ -219,7 +221,8 @@ def _open(chromium: Any, site: Site, who: str, paths: list[str]) -> list[str]:
     problems = []
     for path in paths:
         response = tab.goto(site.url + path)
-        assert response is not None and response.status == 200, (who, path)
+        assert response is not None
+        assert response.status == 200, (who, path)
         tab.wait_for_timeout(50)
         if tab.evaluate("() => window.__xss || 0"):
             problems.append(f"{who} {path}: a payload ran")
@@ -229,8 +232,8 @@ def _open(chromium: Any, site: Site, who: str, paths: list[str]) -> list[str]:
     return problems
 
 
-FIELDS = 15
-PAGES_PER_PAYLOAD = 12
+FIELDS = 16
+PAGES_PER_PAYLOAD = 13
 
 
 def test_no_stored_payload_runs_in_the_browser(site: Site, chromium: Any) -> None:
