@@ -50,9 +50,13 @@ CORPUS = [
     f"{{{{7*7}}}} ${{7*7}} <style>@import 'x'</style><math><mtext><script>{RUN}</script>",
 ]
 PAYLOADS = CORPUS if FULL else [CORPUS[0], CORPUS[1], CORPUS[3]]
-DOM_CHECK = """() => [...document.querySelectorAll('*')].flatMap(el => [...el.attributes]
-  .filter(a => a.name.startsWith('on') || /^\\s*javascript:/i.test(a.value))
-  .map(a => el.tagName + ' ' + a.name + '=' + a.value))"""
+DOM_CHECK = """() => {
+  const urls = ['href', 'src', 'action', 'formaction', 'xlink:href', 'poster', 'data'];
+  return [...document.querySelectorAll('*')].flatMap(el => [...el.attributes]
+    .filter(a => a.name.startsWith('on')
+      || (urls.includes(a.name) && /^\\s*javascript:/i.test(a.value)))
+    .map(a => el.tagName + ' ' + a.name + '=' + a.value));
+}"""
 
 
 @dataclass
