@@ -68,14 +68,16 @@ def test_every_form_route_refuses_a_missing_or_foreign_csrf_token(
     problems, checked, signed_in_as = [], 0, ""
     for route in sorted(routes, key=lambda r: _who(r.path)):
         if _who(route.path) != signed_in_as:
+            if row_counts(db) != before:
+                problems.append(f"rows changed while signed in as {signed_in_as}")
             signed_in_as = _who(route.path)
             sign_in_as(browser_client, db, settings, world.users[signed_in_as])
             before = row_counts(db)
         for token in (None, foreign):
             problems.append(_refusal(browser_client, route, world, token))
             checked += 1
-        if row_counts(db) != before:
-            problems.append(f"{route.name}: rows changed")
+    if row_counts(db) != before:
+        problems.append(f"rows changed while signed in as {signed_in_as}")
     assert [p for p in problems if p] == []
     assert len(routes) >= PAGE_WRITE_ROUTES
     assert checked == 2 * len(routes)
