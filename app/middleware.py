@@ -62,7 +62,8 @@ class RequestContextMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                self._add_headers(MutableHeaders(scope=message), request_id)
+                static = scope["path"].startswith("/static/")
+                self._add_headers(MutableHeaders(scope=message), request_id, static=static)
             await send(message)
 
         try:
@@ -96,9 +97,18 @@ class RequestContextMiddleware:
             return self.max_json_bytes
         return self.max_form_bytes
 
-    def _add_headers(self, headers: MutableHeaders, request_id: str) -> None:
+    def _add_headers(self, headers: MutableHeaders, request_id: str, *, static: bool) -> None:
+        """The same protections on every response, errors included; a route's own, stricter
+        policy keeps its rules but may never be framed; only static files and responses that
+        chose their own caching may be stored."""
         headers["X-Request-ID"] = request_id
-        headers.setdefault("Content-Security-Policy", CSP)
+        own_policy = headers.get("Content-Security-Policy")
+        if own_policy is None:
+            headers["Content-Security-Policy"] = CSP
+        elif "frame-ancestors" not in own_policy:
+            headers["Content-Security-Policy"] = f"{own_policy}; frame-ancestors 'none'"
+        if not static:
+            headers.setdefault("Cache-Control", "no-store")
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "same-origin"

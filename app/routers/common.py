@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any, BinaryIO, TypeVar
@@ -45,6 +46,9 @@ def reads_only(endpoint: Endpoint) -> Endpoint:
     short transactions), so it does not take SQLite's write lock for its whole duration."""
     setattr(endpoint, READS_ONLY, True)
     return endpoint
+
+
+UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 class TransactionalRoute(APIRoute):
@@ -211,8 +215,11 @@ def form_error(
 
 
 def safe_next(url: str | None, default: str = "/") -> str:
-    """A local path to continue to after sign-in; anything else becomes ``default``."""
-    if not url:
+    """A local path to continue to after sign-in; anything else becomes ``default``.
+
+    Backslashes and control characters are refused anywhere: browsers read ``/\\host`` as
+    ``//host`` and drop tabs and newlines, so ``/<tab>/host`` would leave the site too."""
+    if not url or UNSAFE_IN_NEXT.search(url):
         return default
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):

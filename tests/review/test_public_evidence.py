@@ -162,7 +162,10 @@ def test_opted_in_evidence_is_linked_and_public_with_its_final_attempt_only(
     assert image.status_code == 200
     assert image.content == png_bytes()
     assert image.headers["x-content-type-options"] == "nosniff"
-    assert image.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert (
+        image.headers["content-security-policy"]
+        == "default-src 'none'; sandbox; frame-ancestors 'none'"
+    )
     assert image.headers["content-disposition"].startswith("inline")
     word = anon.get(f"/evidence/{submission.id}/public/files/{by_name['notes.docx'].id}")
     assert word.status_code == 200
