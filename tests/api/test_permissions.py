@@ -6,12 +6,13 @@ import importlib
 import pkgutil
 
 import pytest
-from fastapi.routing import APIRoute, APIRouter, iter_route_contexts
+from fastapi.routing import APIRoute, APIRouter
 from sqlalchemy import select
 
 import app.routers
 from app.models import Membership, Role
 from app.security.access import ACCESS_DEPENDENCIES
+from tests.route_table import app_routes
 from tests.support import WebClient, make_org, make_user
 
 
@@ -48,7 +49,7 @@ def _routes_defined_in_routers() -> list[str]:
 
 
 def test_every_route_declares_who_may_call_it(app) -> None:
-    served = [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
+    served = app_routes(app)
     undeclared = [
         _route_name(c.methods, c.path) for c in served if not _declared_access(c.dependant)
     ]
