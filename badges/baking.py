@@ -84,6 +84,8 @@ def _check_decodes(image: bytes) -> None:
     try:
         with Image.open(io.BytesIO(image)) as img:
             img.verify()
+    except Image.DecompressionBombError as exc:
+        raise BakingError(f"PNG image is too large: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, IndexError) as exc:
         # Pillow's verify() raises IndexError for a PNG without image data (no IDAT chunk)
         raise BakingError(f"PNG image is malformed: {exc}") from exc
