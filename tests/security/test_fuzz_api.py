@@ -62,7 +62,7 @@ def test_api_never_fails_and_conforms_to_its_schema(
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == _documented_operations(app)  # every documented operation
 
-    target = f"api as {email.split('@')[0]}"
+    target = f"api as {email.split('@')[0]} on {db.bind.dialect.name}"
     for operation in operations:
 
         @given(case=operation.as_strategy())

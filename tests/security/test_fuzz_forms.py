@@ -153,11 +153,8 @@ def test_forms_never_fail_or_half_write(app, web: WebClient, db, settings) -> No
     fuzzed: set[str] = set()
     for account, start in VISITORS:
         web.client.cookies.clear()
-        target = (
-            "forms anonymous"
-            if account is None
-            else f"forms as {DEMO_ACCOUNTS[account].role.value}"
-        )
+        who = "anonymous" if account is None else DEMO_ACCOUNTS[account].role.value
+        target = f"forms as {who} on {db.bind.dialect.name}"
         if account is not None:
             web.sign_in(DEMO_ACCOUNTS[account].email, DEMO_ACCOUNTS[account].password)
         forms = crawl_forms(web, start, get_templates, post_templates)
