@@ -87,7 +87,8 @@ def _check_decodes(image: bytes) -> None:
             img.verify()
     except TooManyPixels as exc:
         raise BakingError(f"PNG image {exc}") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, IndexError) as exc:
+        # Pillow's verify() raises IndexError for a PNG without image data (no IDAT chunk)
         raise BakingError(f"PNG image is malformed: {exc}") from exc
 
 

@@ -226,6 +226,8 @@ def canonicalize(
         raise CanonicalizationError(_reason(exc)) from exc
     except UnknownContextError as exc:
         raise CanonicalizationError(str(exc)) from exc
+    except ValueError as exc:  # JCS of an @json literal refuses numbers JSON cannot hold (inf)
+        raise CanonicalizationError(f"not canonicalizable: {exc}") from exc
     if "<" + RELATIVE_BASE in result and _has_relative_iri(result):
         raise CanonicalizationError("relative IRI reference (an undefined @type or @id?)")
     return result

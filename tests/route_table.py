@@ -34,6 +34,11 @@ class ServedRoute:
         return route
 
     @property
+    def include_in_schema(self) -> bool:
+        """Whether the route is in the OpenAPI document."""
+        return bool(self.context.include_in_schema)
+
+    @property
     def name(self) -> str:
         """``['POST'] /full/path``: how tests name a route."""
         return f"{sorted(self.methods)} {self.path}"

@@ -80,6 +80,21 @@ def test_png_errors() -> None:
         unbake_png(PNG)
 
 
+def test_baking_a_png_without_image_data_is_a_baking_error() -> None:
+    """Found by tests/security/test_fuzz_badges.py: Pillow raised IndexError (a 500 upstream)."""
+    ihdr_and_iend = PNG[:33] + PNG[-12:]  # signature, IHDR, IEND: no IDAT chunk
+    with pytest.raises(BakingError, match="PNG image is malformed"):
+        bake_png(ihdr_and_iend, {"a": 1})
+
+
+def test_baking_a_png_declaring_billions_of_pixels_is_a_baking_error() -> None:
+    """Found by tests/security/test_fuzz_badges.py: Pillow's DecompressionBombError escaped."""
+    ihdr = b"IHDR" + struct.pack(">IIBBBBB", 100_000, 100_000, 8, 6, 0, 0, 0)
+    huge = PNG[:8] + PNG[8:12] + ihdr + struct.pack(">I", zlib.crc32(ihdr)) + PNG[33:]
+    with pytest.raises(BakingError, match="PNG image has too many pixels"):
+        bake_png(huge, {"a": 1})
+
+
 def _with_itxt(keyword: bytes, text: bytes, compressed: bool = False) -> bytes:
     body = keyword + b"\0" + (b"\1\0" if compressed else b"\0\0") + b"\0\0"
     body += zlib.compress(text) if compressed else text

@@ -119,6 +119,20 @@ def test_input_document_is_not_mutated() -> None:
     assert json.dumps(cred, sort_keys=True) == before
 
 
+def test_an_infinite_json_literal_is_a_canonicalization_error() -> None:
+    """Found by tests/security/test_fuzz_badges.py: JCS raised ValueError ("Invalid JSON number").
+
+    Python's json.loads reads ``Infinity``, so a credential sent to the verifier can hold one.
+    """
+    cred = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "name": {"@type": "@json", "@value": json.loads("Infinity")},
+    }
+    with pytest.raises(CanonicalizationError, match="Invalid JSON number"):
+        canonicalize(cred)
+
+
 def test_undefined_terms_are_refused_not_dropped() -> None:
     cred = {k: v for k, v in load(DB / "ob3-di.json").items() if k != "proof"}
     cred["credentialSubject"]["favouriteColour"] = "green"
