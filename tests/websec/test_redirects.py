@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from app.models import Notification
 from app.routers.common import safe_next
 from app.security import csrf
-from tests.security.conftest import World, sign_in_as
+from tests.websec.conftest import World, sign_in_as
 
 PAYLOADS = [
     "https://evil.example/",

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.middleware import CSP
 from tests.route_table import app_routes
-from tests.security.conftest import World, fill, sign_in_as
+from tests.websec.conftest import World, fill, sign_in_as
 
 GET_ROUTES = 98  # the GET routes Laurel serves today; fewer found means the walk broke
 ALWAYS = {

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.security import csrf
 from tests.route_table import ServedRoute, app_routes
-from tests.security.conftest import World, fill, row_counts, sign_in_as
+from tests.websec.conftest import World, fill, row_counts, sign_in_as
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PAGE_WRITE_ROUTES = 63  # today's number; fewer found means the walk broke
