@@ -2,8 +2,8 @@
 disk, a crash between signing and committing a credential, a status list that never answers.
 Each test asserts what a user would notice, and that no row is lost or doubled.
 
-The default run keeps to faults that need no server restart. ``LAUREL_FAULTS_FULL=1`` (nightly)
-adds the tests that SIGKILL real uvicorn workers; ``LAUREL_FAULT_ROUNDS=N`` repeats their cycles.
+The tests that SIGKILL real uvicorn workers run on SQLite by default; ``LAUREL_FAULTS_FULL=1``
+(nightly) runs them on PostgreSQL too, and ``LAUREL_FAULT_ROUNDS=N`` repeats their cycles.
 """
 
 from __future__ import annotations
@@ -48,9 +48,14 @@ from tests.faults_support import (
     signed_in_client,
 )
 
-needs_full = pytest.mark.skipif(
-    not FULL, reason="kills real server processes: set LAUREL_FAULTS_FULL=1 (nightly)"
-)
+
+@pytest.fixture
+def killable(fresh_engine: Engine) -> None:
+    """Server-killing faults: on SQLite always, on PostgreSQL with LAUREL_FAULTS_FULL=1."""
+    if not FULL and fresh_engine.dialect.name != "sqlite":
+        pytest.skip(
+            "kills real server processes on SQLite by default; LAUREL_FAULTS_FULL=1 adds this"
+        )
 
 
 @pytest.fixture
@@ -102,7 +107,7 @@ def killed_at(server: Server, send: Any, point: str) -> None:
     assert isinstance(request.outcome, httpx.TransportError), request.outcome
 
 
-@needs_full
+@pytest.mark.usefixtures("killable")
 def test_killed_reply_leaves_no_row_and_a_retry_posts_exactly_once(
     fresh_engine: Engine, district: District, servers: list[Server]
 ) -> None:
@@ -170,7 +175,7 @@ def allocated(engine: Engine) -> int:
         return sum(db.scalars(select(StatusList.allocated)))
 
 
-@needs_full
+@pytest.mark.usefixtures("killable")
 def test_crash_between_signing_and_commit_issues_each_credential_once(
     fresh_engine: Engine, district: District, servers: list[Server]
 ) -> None:
