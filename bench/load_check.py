@@ -939,9 +939,11 @@ def _check_decisions(
         findings.expect_once(f"{name}: signed credential", issued or 0, stored=True)
         for award in awards:
             owner = sessions[str(award.user_id)]
-            wallet = WALLET_ITEM.findall(owner.request("GET", "/wallet").text)
+            page = owner.request("GET", "/wallet")
+            wallet = WALLET_ITEM.findall(page.text)
             found = wallet.count(str(award.credential_id)) if award.credential_id else 0
-            findings.expect_once(f"{name}: teacher's wallet", found, stored=False)
+            seen = f"status {page.status_code}, {len(wallet)} listed, award {award.credential_id}"
+            findings.expect_once(f"{name}: teacher's wallet ({seen})", found, stored=False)
 
 
 def _check_published(
