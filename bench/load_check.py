@@ -429,9 +429,21 @@ class VirtualUser:
         return self.call(kind, "POST", url, data={**data, "csrf_token": self.csrf})
 
     def sign_in(self) -> None:
-        """A fresh browser: read the sign-in form's CSRF token and sign in."""
-        self.client.close()
+        """Sign in again in a fresh browser. The old browser and its session stay this person's
+        until the new one is signed in: a run that ends midway (Stop) leaves a signed-in browser
+        for the checker, which reads the wallet through it."""
+        old_client, old_csrf = self.client, self.csrf
         self.client = self._new_client()
+        try:
+            self._sign_in_fresh()
+        except BaseException:
+            self.client.close()
+            self.client, self.csrf = old_client, old_csrf
+            raise
+        old_client.close()
+
+    def _sign_in_fresh(self) -> None:
+        """Read the sign-in form's CSRF token and sign in with this browser."""
         page = self.call("signin_page", "GET", "/signin")
         match = CSRF_FIELD.search(page.text)
         if match is None:
@@ -942,7 +954,7 @@ def _check_decisions(
             page = owner.request("GET", "/wallet")
             wallet = WALLET_ITEM.findall(page.text)
             found = wallet.count(str(award.credential_id)) if award.credential_id else 0
-            seen = f"status {page.status_code}, {len(wallet)} listed, award {award.credential_id}"
+            seen = f"{page.status_code} {page.headers.get('location', '')}, {len(wallet)} listed"
             findings.expect_once(f"{name}: teacher's wallet ({seen})", found, stored=False)
 
 
