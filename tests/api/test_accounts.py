@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.db import utcnow
 from app.models import EmailToken, LoginThrottle, OutboxMessage, User, UserSession
-from app.security.access import SESSION_COOKIE
-from app.security.passwords import verify_password
+from app.services.identity.passwords import verify_password
+from app.web.access import SESSION_COOKIE
 from tests.support import PASSWORD, WebClient, make_user
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.db import make_engine
 from app.models import IssuedCredential
-from app.services import bulk_issue
+from app.services.credentials import bulk_issue
 from tests.support import make_org, make_user
 
 ACHIEVEMENT = {

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.models import Membership, Organization, User
-from app.security.passwords import verify_password
+from app.services.identity.passwords import verify_password
 
 
 def test_migrate_seed_twice_and_create_admin(tmp_path, monkeypatch) -> None:

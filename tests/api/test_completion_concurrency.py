@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict
 from app.models import AuditEvent, Enrollment, EnrollmentStatus, Module, User
-from app.services import enrollment, learner, organizations
+from app.services.learning import enrollment, learner
+from app.services.orgs import organizations
 from app.settings import Settings
 from tests.learning_support import published
 from tests.race_support import after_other_commits, while_other_holds

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import utcnow
+from app.kit.outbound import verification_fetcher
 from app.models import IssuedCredential, Role, SigningKey
-from app.services import issuer
-from app.services.outbound import verification_fetcher
-from app.services.remote_documents import DocumentCache, RemoteDocuments
-from app.services.verification import verify_credential
+from app.services.credentials import issuer
+from app.services.credentials.remote_documents import DocumentCache, RemoteDocuments
+from app.services.credentials.verification import verify_credential
 from badges import DocumentKeyResolver, schema_errors
 from badges.dataintegrity import verify_data_integrity
 from tests.credentials_support import issue_to

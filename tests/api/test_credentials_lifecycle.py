@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.models import IssuedCredential, Notification, OutboxMessage, Role
-from app.services import credentials
-from app.services.remote_documents import DocumentCache
-from app.services.verification import verify_credential
+from app.services.credentials import issuing as credentials
+from app.services.credentials.remote_documents import DocumentCache
+from app.services.credentials.verification import verify_credential
 from tests.credentials_support import issue_to
 from tests.support import WebClient, make_org, make_user
 

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
+from app.kit import numbers
 from app.models import Role
-from app.services import numbers
 from tests.api.test_api_tokens import bearer, create_token
 from tests.learning_support import module_doc, published
 from tests.microcredentials.test_authoring_pages import grid

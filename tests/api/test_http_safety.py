@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from app.models import User
-from app.routers.common import TransactionalRoute
-from app.security.access import public
+from app.web.access import public
+from app.web.common import TransactionalRoute
 from tests.support import PASSWORD, WebClient, make_user
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, IssuedCredential, Organization, SigningKey, StatusList, User
-from app.services import credentials, organizations
+from app.services.credentials import issuing as credentials
+from app.services.orgs import organizations
 from app.settings import Settings
 from tests.credentials_support import spec
 from tests.support import make_user

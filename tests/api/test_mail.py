@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from app import migrate
 from app.cli import cli
+from app.kit import mail
 from app.models import OutboxMessage, OutboxStatus, Role
-from app.services import mail
 from tests.fake_oidc import free_port
 from tests.support import PASSWORD, WebClient, make_org, make_user
 

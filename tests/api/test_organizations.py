@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, Invitation, Membership, Organization, Role
-from app.services import organizations
+from app.services.orgs import organizations
 from tests.support import WebClient, make_org, make_user
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 import app.routers
 from app.models import Membership, Role
-from app.security.access import ACCESS_DEPENDENCIES
+from app.web.access import ACCESS_DEPENDENCIES
 from tests.route_table import app_routes
 from tests.support import WebClient, make_org, make_user
 

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from sqlalchemy import event, func, select
 
 from app.db import utcnow
+from app.demo.seed_scale import SCALE_PASSWORD, seed_scale
 from app.models import Enrollment, EnrollmentStatus, Module, User
-from app.services import organizations
-from app.services.seed_scale import SCALE_PASSWORD, seed_scale
+from app.services.orgs import organizations
 from tests.support import WebClient
 
 BOUND = 25

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict
 from app.models import QuizAttempt, User
-from app.services import enrollment, learner, organizations
+from app.services.learning import enrollment, learner
+from app.services.orgs import organizations
 from tests.learning_support import published
 from tests.support import make_user
 

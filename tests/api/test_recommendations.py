@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import utcnow
+from app.demo.district import seed_demo
 from app.models import (
     Enrollment,
     EnrollmentStatus,
@@ -15,8 +16,7 @@ from app.models import (
     Role,
     User,
 )
-from app.services import recommendations
-from app.services.demo import seed_demo
+from app.services.learning import recommendations
 from tests.learning_support import published
 from tests.support import WebClient, make_org, make_user
 

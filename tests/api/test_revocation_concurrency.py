@@ -8,7 +8,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.models import IssuedCredential, Role, StatusList, User
-from app.services import credentials, organizations
+from app.services.credentials import issuing as credentials
+from app.services.orgs import organizations
 from app.settings import Settings
 from badges import StatusList as Bits
 from tests.credentials_support import issue_to

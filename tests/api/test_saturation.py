@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.main import create_app
 from app.server import ServerConfig
-from app.services import access_tokens
+from app.services.identity import access_tokens
 from app.settings import Settings
 from tests.live_server import LiveServer
 from tests.support import make_org, make_user

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from app.logging import JsonFormatter
 from app.models import Role
-from app.security.access import Db
+from app.web.access import Db
 from tests.api.test_http_safety import add_routes
 from tests.support import WebClient, make_org, make_user
 

@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.main import create_app
-from app.security import csrf
 from app.settings import Settings
+from app.web import csrf
 from tests.fake_oidc import ServerThread, free_port
 from tests.support import make_user
 

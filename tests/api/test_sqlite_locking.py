@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import make_session_factory, utcnow
+from app.kit import mail
 from app.main import create_app
 from app.models import (
     AccessToken,
@@ -27,11 +28,11 @@ from app.models import (
     Role,
     User,
 )
-from app.routers.common import TransactionalRoute
-from app.security.access import CurrentUser, Db
-from app.services import access_tokens, mail
-from app.services import mentorship as coaching
+from app.services.identity import access_tokens
+from app.services.mentorship import pairs as coaching
 from app.settings import Settings
+from app.web.access import CurrentUser, Db
+from app.web.common import TransactionalRoute
 from tests.live_server import LiveServer
 from tests.support import ConsoleInbox, WebClient, make_org, make_user
 

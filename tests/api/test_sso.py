@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app.errors import Invalid
 from app.models import AuditEvent, Membership, OidcIdentity, Role, User, UserSession
-from app.routers.pages.auth import LINK_COOKIE
-from app.security.access import SESSION_COOKIE
-from app.services import organizations, sso
+from app.services.orgs import organizations, sso
+from app.web.access import SESSION_COOKIE
+from app.web.signin import LINK_COOKIE
 from tests.fake_oidc import FakeProvider, ServerThread, free_port
 from tests.support import PASSWORD, WebClient, make_org, make_user
 

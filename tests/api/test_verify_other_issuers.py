@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from app.services.remote_documents import DocumentCache
-from app.services.verification import verify_credential
+from app.services.credentials.remote_documents import DocumentCache
+from app.services.credentials.verification import verify_credential
 from badges import (
     Achievement,
     Criteria,
