@@ -32,7 +32,7 @@ from app.models import Attachment, Award, IssuedCredential, Post, StatusList
 from app.settings import Settings
 from badges import KeyPair, did_document, did_web, issue, issue_status_list, status_entry
 from badges import StatusList as Bits
-from tests.api.test_verify_other_issuers import OTHER, unsigned
+from tests.credentials.test_verify_other_issuers import OTHER, unsigned
 from tests.fake_oidc import ServerThread, free_port
 from tests.faults_support import (
     FULL,

@@ -12,7 +12,7 @@ import pytest
 
 from app.kit import numbers
 from app.models import Role
-from tests.api.test_api_tokens import bearer, create_token
+from tests.identity.test_api_tokens import bearer, create_token
 from tests.learning_support import module_doc, published
 from tests.microcredentials.test_authoring_pages import grid
 from tests.support import WebClient, make_org, make_user

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from app.logging import JsonFormatter
 from app.models import Role
 from app.web.access import Db
-from tests.api.test_http_safety import add_routes
+from tests.platform.test_http_safety import add_routes
 from tests.support import WebClient, make_org, make_user
 
 

@@ -19,7 +19,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
 from badges import KeyPair, did_document, did_key, did_key_method_id, did_web
-from tests.api.test_verify_concurrency import SLOW, credential
+from tests.credentials.test_verify_concurrency import SLOW, credential
 from tests.fake_oidc import ServerThread, free_port
 
 

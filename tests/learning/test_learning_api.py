@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.models import Enrollment
-from tests.api.test_api_tokens import bearer, create_token
+from tests.identity.test_api_tokens import bearer, create_token
 from tests.learning_support import published
 from tests.support import WebClient, make_org, make_user
 
