@@ -1,4 +1,4 @@
-"""Evidence submissions, their attempts and files, and the coaches' rubric reviews."""
+"""Evidence submissions: the attempts, their files and the coaches' rubric reviews of each."""
 
 from __future__ import annotations
 
