@@ -71,7 +71,7 @@ def create_admin(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
     """Create a platform administrator (or promote an existing account)."""
-    from app.services import platform
+    from app.services.identity import platform
 
     factory = _sessions(get_settings())
     with factory() as db:
@@ -87,8 +87,8 @@ def create_admin(
 @cli.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo district and accounts (idempotent) and print the logins."""
-    from app.services.demo import DEMO_ORG_SLUG
-    from app.services.demo import seed_demo as seed
+    from app.demo.district import DEMO_ORG_SLUG
+    from app.demo.district import seed_demo as seed
 
     settings = get_settings()
     factory = _sessions(settings)
@@ -112,7 +112,7 @@ def seed_scale(
     enrollments: Annotated[int, typer.Option(help="Enrollments")] = 50_000,
 ) -> None:
     """Add a large synthetic organization for performance tests (not for production)."""
-    from app.services.seed_scale import seed_scale as seed
+    from app.demo.seed_scale import seed_scale as seed
 
     factory = _sessions(get_settings())
     with factory() as db:
@@ -130,7 +130,7 @@ def worker(
     interval: Annotated[float, typer.Option(help="Seconds between polls")] = 5.0,
 ) -> None:
     """Send queued e-mail (safe to run in several processes at once)."""
-    from app.services.mail import drain_outbox
+    from app.kit.mail import drain_outbox
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -150,7 +150,7 @@ cli.add_typer(mail_cli, name="mail")
 @mail_cli.command("retry-failed")
 def retry_failed_mail() -> None:
     """Queue every message that failed all its attempts again; `laurel worker` sends them."""
-    from app.services.mail_failures import retry_failed
+    from app.services.notifications.mail_failures import retry_failed
 
     with _sessions(get_settings())() as db:
         queued = retry_failed(db)
@@ -164,7 +164,7 @@ def _sessions(settings: Settings) -> sessionmaker[Session]:
 
 
 def _organization_or_exit(db: Session, slug: str) -> Organization:
-    from app.services import organizations
+    from app.services.orgs import organizations
 
     try:
         return organizations.get_by_slug(db, slug)
@@ -183,7 +183,7 @@ def rotate_keys(org: Annotated[str, typer.Option(help="The organization's short 
 
     Retired keys stay in the DID document and JWKS, so earlier credentials keep verifying.
     """
-    from app.services import issuer
+    from app.services.credentials import issuer
 
     settings = get_settings()
     with _sessions(settings)() as db:
@@ -199,8 +199,8 @@ def verify(
     email: Annotated[str | None, typer.Option(help="Check the recipient's e-mail")] = None,
 ) -> None:
     """Verify a credential file as the public API does; print the result as JSON."""
-    from app.services.remote_documents import DocumentCache
-    from app.services.verification import verify_credential
+    from app.services.credentials.remote_documents import DocumentCache
+    from app.services.credentials.verification import verify_credential
 
     settings = get_settings()
     factory = _sessions(settings)
@@ -228,7 +228,7 @@ def issue_bulk(
     """
     from rich.progress import Progress
 
-    from app.services import bulk_issue
+    from app.services.credentials import bulk_issue
 
     settings = get_settings()
     try:
@@ -253,8 +253,8 @@ def issue_bulk(
 @cli.command("remind-expiring")
 def remind_expiring() -> None:
     """E-mail holders whose credentials expire within 30 days (run daily; each is reminded once)."""
-    from app.services.credentials import send_expiry_reminders
-    from app.services.mail import drain_outbox
+    from app.kit.mail import drain_outbox
+    from app.services.credentials.issuing import send_expiry_reminders
 
     settings = get_settings()
     factory = _sessions(settings)
@@ -277,7 +277,7 @@ def digest(
     period: Annotated[DigestPeriod, typer.Option(help="Who gets it: daily or weekly readers")],
 ) -> None:
     """Queue the community digest for everyone who chose this period (schedule it with cron)."""
-    from app.services.digest import send_digests
+    from app.services.communities.digest import send_digests
 
     settings = get_settings()
     with _sessions(settings)() as db:
@@ -301,8 +301,8 @@ def clean_orphans(
     """Remove stored files that no row points to and that are older than the grace period."""
     from datetime import timedelta
 
-    from app.services.storage import storage_for
-    from app.services.storage_gc import clean_orphans as clean
+    from app.kit.storage import storage_for
+    from app.kit.storage_gc import clean_orphans as clean
 
     settings = get_settings()
     hours = settings.storage_orphan_grace_hours if older_than_hours is None else older_than_hours

@@ -19,42 +19,36 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import app.models  # noqa: F401 - registers every table
 from app.db import make_engine, make_session_factory
 from app.errors import AppError
+from app.kit import outbound
 from app.logging import loggable_path
 from app.middleware import BodyTooLarge, RequestContextMiddleware, SaturationGuard
-from app.routers import health
-from app.routers.api import coaching as coaching_api
-from app.routers.api import communities as community_api
-from app.routers.api import evidence as evidence_api
-from app.routers.api import learning as learning_api
-from app.routers.api import microcredentials as microcredential_api
-from app.routers.api import v1, verify
-from app.routers.common import render
-from app.routers.pages import (
-    account,
-    admin,
-    auth,
-    authoring,
-    coaching,
-    communities,
-    credentials,
-    evidence,
-    exemplar_share,
-    home,
-    learning,
-    microcredentials,
-    modules,
-    notifications,
-    orgs,
-    resources,
-    review,
-    sso,
-    threads,
-)
-from app.routers.public import issuers
-from app.services import outbound
-from app.services.remote_documents import DocumentCache
-from app.services.verification import ClientSlots
+from app.routers import health, home
+from app.routers.communities import api as community_api
+from app.routers.communities import exemplar_share, resources, threads
+from app.routers.communities import pages as communities
+from app.routers.credentials import api as verify
+from app.routers.credentials import pages as credentials
+from app.routers.credentials import public as issuers
+from app.routers.identity import account
+from app.routers.identity import pages as auth
+from app.routers.learning import api as learning_api
+from app.routers.learning import authoring, modules
+from app.routers.learning import pages as learning
+from app.routers.mentorship import api as coaching_api
+from app.routers.mentorship import pages as coaching
+from app.routers.microcredentials import api as microcredential_api
+from app.routers.microcredentials import pages as microcredentials
+from app.routers.notifications import pages as notifications
+from app.routers.orgs import admin, sso
+from app.routers.orgs import api as v1
+from app.routers.orgs import pages as orgs
+from app.routers.review import api as evidence_api
+from app.routers.review import evidence
+from app.routers.review import pages as review
+from app.services.credentials.remote_documents import DocumentCache
+from app.services.credentials.verification import ClientSlots
 from app.settings import Settings, get_settings
+from app.web.common import render
 
 log = logging.getLogger(__name__)
 

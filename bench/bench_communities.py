@@ -20,9 +20,9 @@ from app import migrate
 from app.db import make_engine, make_session_factory
 from app.main import create_app
 from app.models import User
-from app.security import csrf
-from app.security.passwords import hash_password
+from app.services.identity.passwords import hash_password
 from app.settings import Settings
+from app.web import csrf
 from bench.community_data import Scale, count_queries, seed
 
 LIMITS = {"community": 12, "thread": 15, "search": 10}

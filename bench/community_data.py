@@ -25,7 +25,7 @@ from app.models import (
     Thread,
     User,
 )
-from app.services import community_search
+from app.services.communities import search as community_search
 
 WORDS = [
     "fractions",

@@ -29,8 +29,8 @@ from sqlalchemy import create_engine, select, text
 
 from app import migrate
 from app.db import make_engine, make_session_factory
+from app.demo.seed_scale import SCALE_PASSWORD, seed_scale
 from app.models import Module
-from app.services.seed_scale import SCALE_PASSWORD, seed_scale
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -57,6 +57,8 @@ sys.path.insert(0, str(ROOT))
 
 from app import migrate  # noqa: E402
 from app.db import make_engine, utcnow  # noqa: E402
+from app.demo.learning import seed_learning  # noqa: E402
+from app.demo.microcredentials import seed_microcredentials  # noqa: E402
 from app.models import (  # noqa: E402
     ActivityKind,
     ActivityProgress,
@@ -80,10 +82,11 @@ from app.models import (  # noqa: E402
     Thread,
     User,
 )
-from app.security.passwords import hash_password  # noqa: E402
-from app.services import access_tokens, communities, organizations, threads  # noqa: E402
-from app.services.demo_learning import seed_learning  # noqa: E402
-from app.services.demo_microcredentials import seed_microcredentials  # noqa: E402
+from app.services.communities import membership as communities  # noqa: E402
+from app.services.communities import threads  # noqa: E402
+from app.services.identity import access_tokens  # noqa: E402
+from app.services.identity.passwords import hash_password  # noqa: E402
+from app.services.orgs import organizations  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

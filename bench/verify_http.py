@@ -33,9 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from app import migrate  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.services import credentials, organizations  # noqa: E402
-from app.services.remote_documents import DocumentCache  # noqa: E402
-from app.services.verification import verify_credential  # noqa: E402
+from app.services.credentials import issuing as credentials  # noqa: E402
+from app.services.credentials.remote_documents import DocumentCache  # noqa: E402
+from app.services.credentials.verification import verify_credential  # noqa: E402
+from app.services.orgs import organizations  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from tests.credentials_support import spec  # noqa: E402
 

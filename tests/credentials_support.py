@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.models import IssuedCredential, Organization, User
-from app.services import credentials
+from app.services.credentials import issuing as credentials
 from app.settings import Settings
 
 

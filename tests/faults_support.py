@@ -22,10 +22,12 @@ from sqlalchemy import select as sql_select
 from sqlalchemy.orm import Session
 
 from app.models import Role, User
-from app.security import csrf
-from app.security.access import SESSION_COOKIE
-from app.services import access_tokens, communities, sessions, threads
+from app.services.communities import membership as communities
+from app.services.communities import threads
+from app.services.identity import access_tokens, sessions
 from app.settings import Settings
+from app.web import csrf
+from app.web.access import SESSION_COOKIE
 from tests.fake_oidc import free_port
 from tests.microcredentials.support import admin_of, make_definition
 from tests.support import make_org, make_user

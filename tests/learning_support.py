@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Module, ModuleStatus, Organization
-from app.services import module_io
-from app.services.module_document import ModuleDoc
+from app.services.learning import module_io
+from app.services.learning.module_document import ModuleDoc
 
 QUIZ = {
     "kind": "quiz",

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Organization, OutboxMessage, Role, User
-from app.security import csrf
-from app.security.passwords import hash_password
-from app.services import organizations
+from app.services.identity.passwords import hash_password
+from app.services.orgs import organizations
 from app.settings import Settings
+from app.web import csrf
 
 PASSWORD = "a-long-enough-passphrase"
 LINK = re.compile(r"http://testserver(/\S+)")

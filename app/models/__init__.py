@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent
 from app.models.auth import AccessToken, EmailToken, LoginThrottle, TokenPurpose, UserSession
+from app.models.award import Award, AwardStatus
 from app.models.community import (
     Attachment,
     Community,
@@ -20,7 +21,7 @@ from app.models.community import (
     ResourceVote,
     Thread,
 )
-from app.models.credential import IssuedCredential, RateCounter, SigningKey, StatusList
+from app.models.credential import IssuedCredential, SigningKey, StatusList
 from app.models.enrollment import (
     ActivityProgress,
     Enrollment,
@@ -31,9 +32,7 @@ from app.models.enrollment import (
 from app.models.form_submission import FormSubmission
 from app.models.mentorship import CoachingGoal, CoachingMessage, GoalStatus, Mentorship
 from app.models.microcredential import (
-    Award,
     AwardRule,
-    AwardStatus,
     DefinitionStatus,
     MicroCredential,
     MicroCredentialModule,
@@ -66,7 +65,9 @@ from app.models.pathway import (
     PathwayStep,
     SelfRating,
 )
-from app.models.review import (
+from app.models.rate_counter import RateCounter
+from app.models.sso import OidcIdentity, OidcProvider
+from app.models.submission import (
     Decision,
     EvidenceAttempt,
     EvidenceFile,
@@ -76,7 +77,6 @@ from app.models.review import (
     Submission,
     SubmissionStatus,
 )
-from app.models.sso import OidcIdentity, OidcProvider
 from app.models.user import User
 
 __all__ = [

@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.routers.common import TransactionalRoute
-from app.security.access import Db, public
+from app.web.access import Db, public
+from app.web.common import TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, tags=["operations"])
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.demo.district import seed_demo
 from app.models import Role, User
-from app.services import organizations
-from app.services.demo import seed_demo
+from app.services.orgs import organizations
 from tests.browser.conftest import LiveServer, assert_accessible
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.models import Notification, Role, User
-from app.services import communities, digest, exemplars, organizations
+from app.services.communities import digest, exemplars
+from app.services.communities import membership as communities
+from app.services.orgs import organizations
 from tests.browser.conftest import LiveServer, assert_accessible
 from tests.support import cached_hash
 

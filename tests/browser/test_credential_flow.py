@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.demo.district import seed_demo
 from app.models import Organization, User
-from app.services.demo import seed_demo
 from app.settings import Settings
 from tests.browser.conftest import LiveServer, assert_accessible
 from tests.credentials_support import issue_to

@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.demo.district import seed_demo
 from app.models import Organization
-from app.services.demo import seed_demo
 from tests.browser.conftest import LiveServer, assert_accessible
 from tests.learning_support import published
 

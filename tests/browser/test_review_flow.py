@@ -10,9 +10,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.demo.district import seed_demo
 from app.models import JoinPolicy, Organization, User
-from app.services import communities
-from app.services.demo import seed_demo
+from app.services.communities import membership as communities
 from tests.browser.conftest import LiveServer, assert_accessible
 from tests.browser.test_credential_flow import sign_in, sign_out, verify_upload
 from tests.review.support import MINIMAL_PDF, make_definition

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Community, JoinPolicy, Organization, Role, User
-from app.security.access import SESSION_COOKIE
-from app.services import communities, sessions
+from app.services.communities import membership as communities
+from app.services.identity import sessions
+from app.web.access import SESSION_COOKIE
 from tests.support import WebClient, make_org, make_user
 
 BASE = "/orgs/riverbend/communities"

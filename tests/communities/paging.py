@@ -10,9 +10,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.models import Post
-from app.security.access import SESSION_COOKIE
-from app.services import access_tokens, sessions
+from app.services.identity import access_tokens, sessions
 from app.settings import Settings
+from app.web.access import SESSION_COOKIE
 
 POST_ANCHOR = re.compile(r'<article class="post[^"]*" id="post-([0-9a-f-]{36})"')
 THREAD_LINK = re.compile(r'href="[^"]*/threads/([0-9a-f-]{36})"')

@@ -3,14 +3,14 @@ report in the queue."""
 
 from __future__ import annotations
 
+from app.demo.district import seed_demo
 from app.models import Community, Post, PostReport, Resource, Thread
-from app.services.demo import seed_demo
 from tests.communities.conftest import count
 from tests.support import cached_hash
 
 
 def test_demo_communities_are_seeded_once(db, settings, monkeypatch) -> None:
-    monkeypatch.setattr("app.services.demo.hash_password", cached_hash)
+    monkeypatch.setattr("app.demo.district.hash_password", cached_hash)
     seed_demo(db, settings)
     db.commit()
     before = {m: count(db, m) for m in (Community, Thread, Post, Resource, PostReport)}

@@ -10,6 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.errors import Conflict, NotFound
+from app.kit.storage import storage_for
 from app.models import (
     DefinitionStatus,
     EvidenceAttempt,
@@ -21,8 +22,8 @@ from app.models import (
     SubmissionStatus,
     User,
 )
-from app.services import communities, exemplar_sharing
-from app.services.storage import storage_for
+from app.services.communities import exemplar_sharing
+from app.services.communities import membership as communities
 from tests.communities.conftest import World, login
 from tests.support import WebClient
 

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import Conflict, Forbidden, Invalid
+from app.kit.storage import Upload, storage_for
 from app.models import Attachment, Exemplar, JoinPolicy
-from app.services import communities, exemplars
-from app.services.storage import Upload, storage_for
+from app.services.communities import exemplars
+from app.services.communities import membership as communities
 from tests.communities.conftest import BASE, World, count, login
 from tests.support import WebClient
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from app.errors import Invalid
+from app.kit.storage import LocalStorage, Upload, check_upload, sniff_type
 from app.models import Attachment, CommunityMember, OutboxMessage, Post, Resource
-from app.services import digest
-from app.services.storage import LocalStorage, Upload, check_upload, sniff_type
+from app.services.communities import digest
 from tests.communities.conftest import BASE, World, count, login
 from tests.storage.test_bounded_uploads import png_declaring
 from tests.support import WebClient

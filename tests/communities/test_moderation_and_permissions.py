@@ -16,7 +16,8 @@ from app.models import (
     Role,
     Thread,
 )
-from app.services import communities, threads
+from app.services.communities import membership as communities
+from app.services.communities import threads
 from tests.communities.conftest import BASE, World, count, login
 from tests.support import WebClient, make_user
 

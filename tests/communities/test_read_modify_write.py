@@ -28,7 +28,9 @@ from app.models import (
     Thread,
     User,
 )
-from app.services import communities, moderation, organizations, posts, resources, threads
+from app.services.communities import membership as communities
+from app.services.communities import moderation, posts, resources, threads
+from app.services.orgs import organizations
 from app.settings import Settings
 from tests.race_support import after_other_commits, all_at_once, while_other_holds
 from tests.support import make_user

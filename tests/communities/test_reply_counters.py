@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from app.db import make_engine, utcnow
 from app.main import create_app
 from app.models import Community, CommunityMember, Role, Thread, User
-from app.services import communities, organizations, threads
+from app.services.communities import membership as communities
+from app.services.communities import threads
+from app.services.orgs import organizations
 from app.settings import Settings
 from tests.communities.conftest import BASE, World
 from tests.communities.paging import (

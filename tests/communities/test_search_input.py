@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_hostile_input import SYMBOLS
+from tests.platform.test_hostile_input import SYMBOLS
 from tests.communities.conftest import BASE, World, login
 from tests.communities.test_files_resources_digest import members
 from tests.support import WebClient

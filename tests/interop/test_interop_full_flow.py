@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Award, AwardStatus, IssuedCredential
-from app.services import issuer
+from app.services.credentials import issuer
 from badges import schema_errors
 from tests.interop.verifiers import digital_bazaar_answer, openbadgeslib_issuer
 from tests.review.support import make_world, review_form, submit_evidence

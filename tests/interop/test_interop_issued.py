@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import Role
-from app.services import issuer
+from app.services.credentials import issuer
 from tests.credentials_support import issue_to
 from tests.interop.verifiers import digital_bazaar_answer, openbadgeslib_issuer
 from tests.support import make_org, make_user

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
 from app.models import Organization
-from app.services import issuer
+from app.services.credentials import issuer
 from app.settings import Settings
 from badges import jwk_to_public_key
 from tests.interop.nodejs import require_node, run_job

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from app.models import Mentorship, Organization, Role, User
-from app.services import access_tokens
-from app.services import mentorship as coaching
+from app.services.identity import access_tokens
+from app.services.mentorship import pairs as coaching
 from tests.support import make_org, make_user
 
 

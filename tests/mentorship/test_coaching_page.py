@@ -19,7 +19,7 @@ from app.models import (
     Submission,
     SubmissionStatus,
 )
-from app.services import notifications
+from app.services.notifications import delivery as notifications
 from tests.communities.conftest import login
 from tests.learning_support import published
 from tests.mentorship.conftest import World, pair
@@ -209,7 +209,7 @@ def test_coach_sees_mentees_progress_and_teacher_sees_coaches(
 def test_mentee_progress_takes_the_same_queries_for_many_mentees(
     db, settings, world: World, engine
 ) -> None:
-    from app.services import mentorship as coaching
+    from app.services.mentorship import pairs as coaching
     from bench.community_data import count_queries
 
     pair(db, settings, world, world.coach, world.ana)
@@ -252,7 +252,7 @@ def test_preferences_list_every_kind_and_turning_off_coaching_mail_works(
 
 
 def test_pd_hours_are_shown_without_exponents_or_trailing_zeros() -> None:
-    from app.services.mentorship import Progress
+    from app.services.mentorship.pairs import Progress
 
     shown = [Progress(pd_hours=Decimal(v)).pd_hours_text for v in ("0", "1.50", "10.00", "0.25")]
     assert shown == ["0", "1.5", "10", "0.25"]

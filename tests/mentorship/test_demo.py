@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.demo.district import DEMO_ACCOUNTS, DEMO_ORG_SLUG, seed_demo
+from app.demo.mentorship import seed_mentorship
 from app.models import CoachingGoal, CoachingMessage, Mentorship, Organization, User
-from app.services.demo import DEMO_ACCOUNTS, DEMO_ORG_SLUG, seed_demo
-from app.services.demo_mentorship import seed_mentorship
-from app.services.mentorship import conversation, mentees
+from app.services.mentorship.pairs import conversation, mentees
 
 
 def counts(db) -> tuple[int, ...]:

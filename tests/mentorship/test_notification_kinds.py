@@ -11,7 +11,7 @@ import sys
 SCRIPT = """
 import importlib, json, pkgutil
 import app.main, app.services
-from app.services.notifications import KINDS
+from app.services.notifications.delivery import KINDS
 with_app = sorted(KINDS)
 for module in pkgutil.iter_modules(app.services.__path__):
     importlib.import_module(f"app.services.{module.name}")

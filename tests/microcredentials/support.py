@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from app.models import MicroCredential, Organization, Role, User
-from app.services import microcredentials
+from app.services.microcredentials import definitions as microcredentials
 from app.settings import Settings
 from tests.support import make_user
 

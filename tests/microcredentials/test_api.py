@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.models import Role
-from app.services import access_tokens
+from app.services.identity import access_tokens
 from tests.microcredentials.support import admin_of, fields, make_definition
 from tests.support import make_org, make_user
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Award, AwardStatus, IssuedCredential, Role, User
-from app.services import awards, issuer
+from app.services.credentials import awards, issuer
 from tests.microcredentials.support import admin_of, make_definition
 from tests.support import WebClient, make_org, make_user
 

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Award, AwardStatus
-from app.services import access_tokens, pathways
+from app.services.identity import access_tokens
+from app.services.learning import pathways
 from tests.learning_support import published
 from tests.microcredentials.support import make_definition
 from tests.support import WebClient, make_org, make_user

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.demo import learning as demo_learning
+from app.demo.microcredentials import seed_microcredentials
 from app.models import AwardRule, DefinitionStatus, MicroCredential, Role
-from app.services import demo_learning, microcredentials
-from app.services.demo_microcredentials import seed_microcredentials
+from app.services.microcredentials import definitions as microcredentials
 from tests.support import make_org, make_user
 
 

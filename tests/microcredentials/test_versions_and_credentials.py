@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.errors import Conflict
+from app.kit import storage
 from app.models import (
     AwardStatus,
     Decision,
@@ -22,9 +23,10 @@ from app.models import (
     Submission,
     SubmissionStatus,
 )
-from app.services import awards, downloads, issuer, microcredentials, storage
-from app.services.remote_documents import DocumentCache
-from app.services.verification import verify_credential
+from app.services.credentials import awards, downloads, issuer
+from app.services.credentials.remote_documents import DocumentCache
+from app.services.credentials.verification import verify_credential
+from app.services.microcredentials import definitions as microcredentials
 from badges import schema_errors, unbake
 from tests.interop.verifiers import openbadgeslib_issuer
 from tests.microcredentials.support import admin_of, fields, make_definition, png

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.kit.storage import Upload
 from app.models import EvidenceFile, Submission
-from app.services import evidence, notifications
-from app.services.storage import Upload
+from app.services.notifications import delivery as notifications
+from app.services.review import evidence
 from app.settings import Settings
 from tests.review.support import MINIMAL_PDF, make_world, png_bytes, review_form, submit_evidence
 from tests.support import WebClient

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.kit.storage import sniff_evidence_type
 from app.models import EvidenceFile, Review, Submission, SubmissionStatus
-from app.services.storage import sniff_evidence_type
 from app.settings import Settings
 from tests.review.support import (
     MINIMAL_PDF,

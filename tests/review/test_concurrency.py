@@ -10,9 +10,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
+from app.kit.storage import Upload
 from app.models import Award, Decision, Review, Role, Submission, SubmissionStatus, User
-from app.services import evidence, organizations, review
-from app.services.storage import Upload
+from app.services.orgs import organizations
+from app.services.review import decisions as review
+from app.services.review import evidence
 from app.settings import Settings
 from tests.review.support import MINIMAL_PDF, make_definition
 from tests.support import make_user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.demo.review import seed_review
 from app.models import (
     Award,
     AwardStatus,
@@ -14,7 +15,6 @@ from app.models import (
     Submission,
     SubmissionStatus,
 )
-from app.services.demo_review import seed_review
 from tests.review.support import make_definition, make_world
 from tests.support import make_org
 

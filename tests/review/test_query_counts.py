@@ -16,7 +16,7 @@ from app.models import (
     Submission,
     SubmissionStatus,
 )
-from tests.api.test_query_counts import counting
+from tests.platform.test_query_counts import counting
 from tests.review.support import CRITERIA, World, make_world
 from tests.support import WebClient, make_user
 

@@ -15,7 +15,8 @@ from sqlalchemy import Connection, Engine, func, select, table, text
 from sqlalchemy.orm import sessionmaker
 
 from app.db import Base
-from app.security.access import (
+from app.settings import Settings
+from app.web.access import (
     ApiToken,
     OrgRole,
     optional_api_token,
@@ -23,7 +24,6 @@ from app.security.access import (
     public,
     signed_in,
 )
-from app.settings import Settings
 from tests.route_table import ServedRoute
 from tests.security.world import World, build_world
 

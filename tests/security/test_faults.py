@@ -26,13 +26,13 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from app.kit import outbound
 from app.main import create_app
 from app.models import Attachment, Award, IssuedCredential, Post, StatusList
-from app.services import outbound
 from app.settings import Settings
 from badges import KeyPair, did_document, did_web, issue, issue_status_list, status_entry
 from badges import StatusList as Bits
-from tests.api.test_verify_other_issuers import OTHER, unsigned
+from tests.credentials.test_verify_other_issuers import OTHER, unsigned
 from tests.fake_oidc import ServerThread, free_port
 from tests.faults_support import (
     FULL,

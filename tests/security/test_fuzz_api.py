@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.models import Role
-from app.security.scopes import SCOPES
+from app.services.identity.scopes import SCOPES
 from tests.route_table import app_routes
 from tests.security.fuzzing import CASES_RUN, count, fuzz_settings
 from tests.support import WebClient, make_org, make_user

@@ -16,8 +16,8 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import Base
+from app.demo.district import DEMO_ACCOUNTS, seed_demo
 from app.models import User
-from app.services.demo import DEMO_ACCOUNTS, seed_demo
 from tests.route_table import app_routes
 from tests.security.fuzzing import CASES_RUN, count, fuzz_settings
 from tests.support import WebClient

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.demo.district import seed_demo
+from app.kit.storage import Upload
 from app.models import (
     AccessToken,
     Activity,
@@ -38,12 +40,13 @@ from app.models import (
     User,
 )
 from app.models.mentorship import CoachingGoal, CoachingMessage
-from app.security import csrf
-from app.security.scopes import SCOPES
-from app.services import access_tokens, communities, evidence, sessions, threads
-from app.services.demo import seed_demo
-from app.services.storage import Upload
+from app.services.communities import membership as communities
+from app.services.communities import threads
+from app.services.identity import access_tokens, sessions
+from app.services.identity.scopes import SCOPES
+from app.services.review import evidence
 from app.settings import Settings
+from app.web import csrf
 from tests.credentials_support import issue_to
 from tests.review.support import make_definition, png_bytes
 from tests.support import make_org, make_user

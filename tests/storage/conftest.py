@@ -10,7 +10,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
-from app.services.storage import S3Storage, _s3_client
+from app.kit.storage import S3Storage, _s3_client
 from app.settings import Settings
 
 

@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.kit import storage
 from app.models import EvidenceFile, MicroCredential
-from app.routers.common import read_uploads
-from app.services import evidence, storage
+from app.services.review import evidence
 from app.settings import Settings
+from app.web.common import read_uploads
 from badges import bake_png
 from badges.errors import BakingError
 from tests.microcredentials.test_authoring_pages import grid

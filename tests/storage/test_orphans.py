@@ -14,10 +14,12 @@ from PIL import Image
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from app.kit.storage import LocalStorage, storage_for
+from app.kit.storage_gc import clean_orphans
 from app.models import Attachment, CommunityMember, Post, Role
-from app.services import attachments, communities, community_search
-from app.services.storage import LocalStorage, storage_for
-from app.services.storage_gc import clean_orphans
+from app.services.communities import attachments
+from app.services.communities import membership as communities
+from app.services.communities import search as community_search
 from app.settings import Settings
 from tests.communities.conftest import login
 from tests.support import WebClient, make_org, make_user

@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.models import Attachment, CommunityMember, Role
-from app.services import communities
+from app.services.communities import membership as communities
 from app.settings import Settings
 from tests.communities.conftest import login
 from tests.storage.conftest import s3_objects

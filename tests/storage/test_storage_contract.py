@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from app.services.storage import (
+from app.kit.storage import (
     LocalStorage,
     S3Storage,
     Storage,

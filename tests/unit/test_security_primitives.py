@@ -7,10 +7,11 @@ import uuid
 import pytest
 
 from app.errors import Invalid
+from app.kit.tokens import SecretBox
 from app.models import Membership, Organization, Role, User
-from app.security import csrf, policy
-from app.security.passwords import check_password_rules, hash_password, verify_password
-from app.security.tokens import SecretBox
+from app.services import policy
+from app.services.identity.passwords import check_password_rules, hash_password, verify_password
+from app.web import csrf
 
 
 def test_passwords_are_argon2id_and_verify() -> None:

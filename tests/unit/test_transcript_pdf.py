@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pypdf import PdfReader
 
-from app.services.transcript import Transcript, TranscriptRow, to_pdf
+from app.services.learning.transcript import Transcript, TranscriptRow, to_pdf
 
 
 def test_names_in_any_script_survive() -> None:

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import models
 from app.db import Base
-from app.services import access_tokens, demo, sessions
+from app.demo import district as demo
+from app.services.identity import access_tokens, sessions
 from app.settings import Settings
 from tests.support import cached_hash
 

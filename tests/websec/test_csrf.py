@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.security import csrf
+from app.web import csrf
 from tests.route_table import ServedRoute, app_routes
 from tests.websec.conftest import World, fill, row_counts, sign_in_as
 

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.models import Notification
-from app.routers.common import safe_next
-from app.security import csrf
+from app.web import csrf
+from app.web.common import safe_next
 from tests.websec.conftest import World, sign_in_as
 
 PAYLOADS = [

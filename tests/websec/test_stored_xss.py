@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.db import make_engine, make_session_factory
+from app.demo import district as demo
 from app.main import create_app
 from app.models import Community, CommunityMember, Mentorship, User
-from app.security import csrf
-from app.services import demo, sessions
+from app.services.identity import sessions
 from app.settings import Settings
+from app.web import csrf
 from tests.conftest import unavailable
 from tests.fake_oidc import ServerThread, free_port
 from tests.support import cached_hash

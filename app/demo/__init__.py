@@ -1,0 +1,1 @@
+"""Seeders: the demo district and the large synthetic data set."""

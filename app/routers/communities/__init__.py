@@ -1,0 +1,1 @@
+"""HTTP routes of communities: pages, JSON API and their schemas."""

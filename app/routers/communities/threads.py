@@ -1,0 +1,275 @@
+"""Pages: threads and posts in a community (post, reply, edit, delete, react, moderate)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import AppError
+from app.kit import form_nonces, numbers
+from app.routers.communities.common import Community, base_url
+from app.routers.communities.pages import community_page
+from app.services.communities import moderation, posts, threads
+from app.services.communities.membership import CommunityAccess
+from app.web.access import AppSettings, Db, verify_csrf
+from app.web.common import Text, TransactionalRoute, form_error, read_uploads, redirect, render
+
+router = APIRouter(
+    prefix="/orgs/{slug}/communities/{community}",
+    route_class=TransactionalRoute,
+    dependencies=[Depends(verify_csrf)],
+)
+Files = Annotated[list[UploadFile] | None, File()]
+
+
+def _thread_url(ctx: CommunityAccess, thread_id: uuid.UUID) -> str:
+    return f"{base_url(ctx)}/threads/{thread_id}"
+
+
+def _thread_page(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: CommunityAccess,
+    thread_id: uuid.UUID,
+    page: str = "1",
+    status: int = 200,
+    **extra: object,
+) -> Response:
+    thread = threads.get_thread(db, ctx, thread_id)
+    number = None if page == "last" else _int(page)
+    rows, current = threads.list_posts(db, settings, thread, number)
+    return render(
+        request,
+        "communities/thread.html",
+        status,
+        ctx=ctx,
+        community=ctx.community,
+        org=ctx.community.organization,
+        thread=thread,
+        posts=rows,
+        page=current,
+        base=base_url(ctx),
+        reactions=posts.REACTIONS,
+        my_handle=threads.handle_for(ctx.user),
+        form_nonce=form_nonces.new_nonce(),
+        **extra,
+    )
+
+
+MAX_PAGE = 1_000_000
+
+
+def _int(value: str) -> int:
+    return numbers.whole_number(value, MAX_PAGE) or 1
+
+
+@router.post("/threads", response_class=HTMLResponse)
+def new_thread(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Community,
+    title: Text = "",
+    body: Text = "",
+    files: Files = None,
+) -> Response:
+    """Start a thread, with optional attachments."""
+    try:
+        thread = threads.create_thread(
+            db,
+            settings,
+            ctx,
+            title=title,
+            body=body,
+            uploads=read_uploads(files),
+        )
+    except AppError as exc:
+        errors = exc.form_errors()
+        values = {"title": title, "body": body}
+        return community_page(
+            request, db, settings, ctx, status=exc.status_code, errors=errors, values=values
+        )
+    return redirect(request, _thread_url(ctx, thread.id), "Your thread is posted.")
+
+
+@router.get("/threads/{thread_id}", response_class=HTMLResponse)
+def thread_page(
+    request: Request, db: Db, settings: AppSettings, ctx: Community, thread_id: uuid.UUID,
+    page: str = "1",
+) -> Response:  # fmt: skip
+    """A thread and a page of its replies."""
+    return _thread_page(request, db, settings, ctx, thread_id, page)
+
+
+@router.post("/threads/{thread_id}/replies", response_class=HTMLResponse)
+def add_reply(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Community,
+    thread_id: uuid.UUID,
+    body: Text = "",
+    files: Files = None,
+    form_nonce: Text = "",
+) -> Response:
+    """Reply to a thread; the same form sent again (a retry) leads to the reply already posted."""
+    done = form_nonce and form_nonces.already_done(db, ctx.user, form_nonce)
+    if done:
+        return redirect(request, done, "Your reply was already posted.")
+    try:
+        post = threads.reply(
+            db,
+            settings,
+            ctx,
+            thread_id,
+            body=body,
+            uploads=read_uploads(files),
+        )
+        location = f"{_thread_url(ctx, thread_id)}?page=last#post-{post.id}"
+        if form_nonce:
+            form_nonces.record(db, ctx.user, form_nonce, location)
+    except AppError as exc:
+        errors = exc.form_errors()
+        return _thread_page(
+            request, db, settings, ctx, thread_id, "last", exc.status_code,
+            errors=errors, values={"body": body},
+        )  # fmt: skip
+    return redirect(request, location, "Your reply is posted.")
+
+
+@router.post("/threads/{thread_id}/{flag}", response_class=HTMLResponse)
+def thread_flag(
+    request: Request, db: Db, ctx: Community, thread_id: uuid.UUID, flag: str, value: Text = ""
+) -> Response:
+    """Pin/unpin (flag ``pin``) or lock/unlock (flag ``lock``) a thread."""
+    thread = threads.get_thread(db, ctx, thread_id)
+    name = {"pin": "pinned", "lock": "locked"}.get(flag, flag)
+    posts.set_flag(db, ctx, thread, name, value == "1")
+    state = name if value == "1" else f"no longer {name}"
+    return redirect(request, _thread_url(ctx, thread_id), f"The thread is {state}.")
+
+
+@router.get("/posts/{post_id}/edit", response_class=HTMLResponse)
+def edit_form(request: Request, db: Db, ctx: Community, post_id: uuid.UUID) -> Response:
+    """The form to edit one's own post."""
+    post = posts.own_visible_post(db, ctx, post_id)
+    return render(
+        request, "communities/edit.html", ctx=ctx, post=post, base=base_url(ctx),
+        values={"body": post.body},
+    )  # fmt: skip
+
+
+@router.post("/posts/{post_id}/edit", response_class=HTMLResponse)
+def edit(
+    request: Request, db: Db, settings: AppSettings, ctx: Community, post_id: uuid.UUID,
+    body: Text = "",
+) -> Response:  # fmt: skip
+    """Save an edit (the earlier text is kept in the history)."""
+    try:
+        post = posts.edit(db, settings, ctx, post_id, body)
+    except AppError as exc:
+        original = posts.get_post(db, ctx, post_id)
+        return form_error(
+            request, "communities/edit.html", exc, {"body": body}, ctx=ctx, post=original,
+            base=base_url(ctx),
+        )  # fmt: skip
+    return redirect(request, f"{_thread_url(ctx, post.thread_id)}#post-{post.id}", "Saved.")
+
+
+@router.get("/posts/{post_id}/history", response_class=HTMLResponse)
+def history(request: Request, db: Db, ctx: Community, post_id: uuid.UUID) -> Response:
+    """Earlier versions of a post."""
+    post, rows = posts.revisions(db, ctx, post_id)
+    return render(
+        request, "communities/history.html", ctx=ctx, post=post, revisions=rows,
+        base=base_url(ctx),
+    )  # fmt: skip
+
+
+@router.post("/posts/{post_id}/delete", response_class=HTMLResponse)
+def delete(request: Request, db: Db, ctx: Community, post_id: uuid.UUID) -> Response:
+    """Delete one's own post."""
+    post = posts.delete_own(db, ctx, post_id)
+    return redirect(request, _thread_url(ctx, post.thread_id), "Your post is deleted.")
+
+
+@router.post("/posts/{post_id}/react", response_class=HTMLResponse)
+def react(
+    request: Request, db: Db, ctx: Community, post_id: uuid.UUID, kind: Text = ""
+) -> Response:
+    """Add or take back a reaction."""
+    added = posts.toggle_reaction(db, ctx, post_id, kind)
+    post = posts.get_post(db, ctx, post_id)
+    message = "Reaction added." if added else "Reaction taken back."
+    return redirect(request, f"{_thread_url(ctx, post.thread_id)}#post-{post.id}", message)
+
+
+@router.post("/posts/{post_id}/helpful", response_class=HTMLResponse)
+def helpful(request: Request, db: Db, ctx: Community, post_id: uuid.UUID) -> Response:
+    """Mark (or unmark) a reply as the helpful answer."""
+    post = posts.mark_helpful(db, ctx, post_id)
+    message = "Marked as the helpful answer." if post.helpful else "No longer marked helpful."
+    return redirect(request, f"{_thread_url(ctx, post.thread_id)}#post-{post.id}", message)
+
+
+@router.get("/posts/{post_id}/report", response_class=HTMLResponse)
+def report_form(request: Request, db: Db, ctx: Community, post_id: uuid.UUID) -> Response:
+    """The form to report a post."""
+    post = posts.get_post(db, ctx, post_id)
+    return render(request, "communities/report.html", ctx=ctx, post=post, base=base_url(ctx))
+
+
+@router.post("/posts/{post_id}/report", response_class=HTMLResponse)
+def report(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Community,
+    post_id: uuid.UUID,
+    reason: Text = "",
+) -> Response:
+    """Report a post to the facilitators."""
+    try:
+        row = moderation.report(db, settings, ctx, post_id, reason)
+    except AppError as exc:
+        post = posts.get_post(db, ctx, post_id)
+        return form_error(
+            request, "communities/report.html", exc, {"reason": reason}, ctx=ctx, post=post,
+            base=base_url(ctx),
+        )  # fmt: skip
+    return redirect(
+        request,
+        f"{_thread_url(ctx, row.post.thread_id)}#post-{post_id}",
+        "Thank you. The facilitators will look at this post.",
+    )
+
+
+@router.get("/moderation", response_class=HTMLResponse)
+def moderation_queue(request: Request, db: Db, ctx: Community) -> Response:
+    """Open reports (facilitators and administrators)."""
+    return render(
+        request, "communities/moderation.html", ctx=ctx, community=ctx.community,
+        reports=moderation.queue(db, ctx), base=base_url(ctx),
+    )  # fmt: skip
+
+
+@router.post("/posts/{post_id}/moderate", response_class=HTMLResponse)
+def moderate(
+    request: Request, db: Db, settings: AppSettings, ctx: Community, post_id: uuid.UUID,
+    action: Text = "", note: Text = "", back: Text = "",
+) -> Response:  # fmt: skip
+    """Hide, restore or remove a post."""
+    post = moderation.moderate(db, settings, ctx, post_id, action, note)
+    target = f"{base_url(ctx)}/moderation" if back == "queue" else _thread_url(ctx, post.thread_id)
+    return redirect(request, target, f"The post is {moderation.PAST[action]}.")
+
+
+@router.post("/reports/{report_id}/dismiss", response_class=HTMLResponse)
+def dismiss(request: Request, db: Db, ctx: Community, report_id: uuid.UUID) -> Response:
+    """Close a report without acting on the post."""
+    moderation.dismiss(db, ctx, report_id)
+    return redirect(request, f"{base_url(ctx)}/moderation", "The report is closed.")

@@ -1,0 +1,1 @@
+"""HTTP routes of credentials: pages, JSON API and their schemas."""

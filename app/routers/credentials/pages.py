@@ -1,0 +1,242 @@
+"""Pages: the wallet, public credential pages, the employer /verify page, and revocation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from app.errors import AppError, Invalid, NotFound
+from app.kit import numbers
+from app.models import IssuedCredential
+from app.services.credentials import awards, downloads, qr
+from app.services.credentials import issuing as credentials
+from app.web.access import (
+    Admin,
+    AppSettings,
+    CurrentUser,
+    Db,
+    OrgContext,
+    public,
+    verify_csrf,
+)
+from app.web.common import (
+    TransactionalRoute,
+    file_download,
+    form_error,
+    reads_only,
+    redirect,
+    render,
+    verify_here,
+    verify_rate_limited,
+    wants_json,
+)
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+JSON_TYPES = ("application/ld+json", "application/json", "application/vc+ld+json")
+
+
+@router.get("/wallet", response_class=HTMLResponse)
+def wallet(request: Request, db: Db, user: CurrentUser) -> Response:
+    """Every credential the signed-in person holds, with its status and downloads."""
+    return render(
+        request,
+        "credentials/wallet/list.html",
+        items=credentials.wallet(db, user),
+        outdated=credentials.outdated_recipients(db, user),
+        pending=awards.unsigned_for_user(db, user),
+    )
+
+
+@router.post("/wallet/reissue", response_class=HTMLResponse)
+def reissue(request: Request, db: Db, settings: AppSettings, user: CurrentUser) -> Response:
+    """Re-issue credentials that name an old e-mail address to the current one."""
+    fresh = credentials.reissue_to_current_email(db, settings, user)
+    return redirect(
+        request,
+        "/wallet",
+        f"{len(fresh)} credential(s) re-issued to {user.email}; the old "
+        "copies are marked superseded.",
+    )
+
+
+@router.post("/wallet/{credential_id}/visibility", response_class=HTMLResponse)
+def set_visibility(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    credential_id: uuid.UUID,
+    public_page: Annotated[str, Form()] = "",
+) -> Response:
+    """Publish a credential's page, or make it private again."""
+    row = credentials.set_public(db, user, credential_id, public_page == "1")
+    message = (
+        "Anyone with the link can now see and verify this credential."
+        if row.is_public
+        else "This credential is private again; its page is gone."
+    )
+    return redirect(request, "/wallet", message)
+
+
+@router.get("/wallet/{credential_id}/download/{fmt}")
+def download(db: Db, user: CurrentUser, credential_id: uuid.UUID, fmt: str) -> Response:
+    """The credential as JSON-LD, VC-JWT, or a baked PNG or SVG image."""
+    item = downloads.render(credentials.owned(db, user, credential_id), fmt)
+    return file_download(item.content, item.media_type, item.filename)
+
+
+def _linkedin_url(row: IssuedCredential, settings: AppSettings) -> str:
+    params = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": row.achievement_name,
+        "organizationName": row.organization.name,
+        "issueYear": row.issued_at.year,
+        "issueMonth": row.issued_at.month,
+        "certId": str(row.id),
+        "certUrl": credentials.credential_url(settings, row.id),
+    }
+    if row.valid_until:
+        params |= {"expirationYear": row.valid_until.year, "expirationMonth": row.valid_until.month}
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+@router.get("/credentials/{credential_id}", dependencies=[Depends(public)], response_model=None)
+def credential_page(
+    request: Request, db: Db, settings: AppSettings, credential_id: uuid.UUID
+) -> Response:
+    """A published credential: JSON-LD for machines, a page with live verification for people."""
+    row = credentials.get_public(db, credential_id)
+    if wants_json(request, JSON_TYPES):
+        return JSONResponse(row.credential_json, media_type="application/ld+json")
+    report = verify_here(request, db, settings, row.credential_json, None)
+    url = credentials.credential_url(settings, row.id)
+    return render(
+        request,
+        "credentials/public.html",
+        item=row,
+        report=report,
+        page_url=url,
+        qr_svg=qr.svg(url),
+        linkedin_url=_linkedin_url(row, settings),
+        achievement=_achievement(row.credential_json),
+    )
+
+
+def _achievement(credential: dict[str, Any]) -> dict[str, Any]:
+    subject = credential.get("credentialSubject", {})
+    value = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+    return value if isinstance(value, dict) else {}
+
+
+@router.get("/verify", dependencies=[Depends(public)], response_class=HTMLResponse)
+def verify_page(request: Request) -> Response:
+    """Where an employer pastes or uploads a credential."""
+    return render(request, "credentials/verify/form.html")
+
+
+@router.post("/verify", dependencies=[Depends(public)], response_class=HTMLResponse)
+@reads_only
+async def verify_submit(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    credential: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Verify what was pasted or uploaded and explain the result in plain words."""
+    data: bytes | str = credential
+    if file is not None and file.filename:
+        data = await file.read(settings.verify_max_upload_bytes + 1)
+        if len(data) > settings.verify_max_upload_bytes:
+            error = Invalid("That file is too large to be a badge image.", field="file")
+            return render(
+                request, "credentials/verify/form.html", 413, errors={"file": error.detail}
+            )
+    try:
+        report = await to_thread.run_sync(
+            verify_rate_limited, request, db, settings, None, data, email or None
+        )
+    except AppError as exc:
+        return form_error(
+            request, "credentials/verify/form.html", exc, {"credential": credential, "email": email}
+        )
+    return render(request, "credentials/verify/result.html", report=report)
+
+
+@router.get("/orgs/{slug}/credentials", response_class=HTMLResponse)
+def org_credentials(request: Request, db: Db, ctx: Admin) -> Response:
+    """Credentials the organization issued (administrators)."""
+    return render(
+        request,
+        "credentials/org_list.html",
+        org=ctx.org,
+        items=credentials.for_organization(db, ctx.org),
+    )
+
+
+def _org_credential(db: Db, ctx: OrgContext, credential_id: uuid.UUID) -> IssuedCredential:
+    row = credentials.get(db, credential_id)
+    if row.organization_id != ctx.org.id:
+        raise NotFound("There is no such credential in this organization.")
+    return row
+
+
+def _list_with_error(request: Request, db: Db, ctx: OrgContext, exc: AppError) -> Response:
+    return render(
+        request,
+        "credentials/org_list.html",
+        exc.status_code,
+        org=ctx.org,
+        items=credentials.for_organization(db, ctx.org),
+        errors={"_form": exc.detail},
+    )
+
+
+@router.post("/orgs/{slug}/credentials/{credential_id}/revoke", response_class=HTMLResponse)
+def revoke(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    credential_id: uuid.UUID,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Revoke a credential; verifiers see it as revoked from now on."""
+    row = _org_credential(db, ctx, credential_id)
+    try:
+        credentials.revoke(db, settings, ctx.user, credential_id, reason)
+    except AppError as exc:
+        return _list_with_error(request, db, ctx, exc)
+    return redirect(
+        request,
+        f"/orgs/{ctx.org.slug}/credentials",
+        f"The credential for {row.recipient_email} is revoked.",
+    )
+
+
+@router.post("/orgs/{slug}/credentials/{credential_id}/renew", response_class=HTMLResponse)
+def renew(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    credential_id: uuid.UUID,
+    months: Annotated[str, Form()] = "",
+) -> Response:
+    """Issue a renewed credential that supersedes the old one."""
+    row = _org_credential(db, ctx, credential_id)
+    count = numbers.whole_number(months, 1000) or 0
+    try:
+        credentials.renew(db, settings, ctx.user, credential_id, count)
+    except AppError as exc:
+        return _list_with_error(request, db, ctx, exc)
+    return redirect(
+        request,
+        f"/orgs/{ctx.org.slug}/credentials",
+        f"Renewed {row.achievement_name} for {row.recipient_email} for {count} months.",
+    )

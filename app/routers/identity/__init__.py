@@ -1,0 +1,1 @@
+"""HTTP routes of identity: pages, JSON API and their schemas."""

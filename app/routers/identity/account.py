@@ -1,0 +1,139 @@
+"""Pages: the signed-in person's account (password, e-mail, devices, access tokens)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import AppError, Invalid
+from app.services.identity import access_tokens, accounts
+from app.services.identity.sessions import count_sessions
+from app.web.access import SESSION_COOKIE, AppSettings, CurrentUser, Db, public, verify_csrf
+from app.web.common import Text, TransactionalRoute, redirect, render
+
+router = APIRouter(
+    prefix="/account", route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)]
+)
+
+
+def _page(
+    request: Request, db: Db, user: CurrentUser, status: int = 200, **extra: object
+) -> Response:
+    return render(
+        request,
+        "identity/account/settings.html",
+        status,
+        tokens=access_tokens.list_tokens(db, user),
+        session_count=count_sessions(db, user.id),
+        **extra,
+    )
+
+
+def _error(request: Request, db: Db, user: CurrentUser, exc: AppError, **values: str) -> Response:
+    errors = exc.form_errors()
+    return _page(request, db, user, exc.status_code, errors=errors, values=values)
+
+
+@router.get("", response_class=HTMLResponse)
+def settings_page(request: Request, db: Db, user: CurrentUser) -> Response:
+    """Account settings."""
+    return _page(request, db, user)
+
+
+@router.post("/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    current_password: Text = "",
+    new_password: Text = "",
+) -> Response:
+    """Change the password."""
+    try:
+        accounts.change_password(
+            db,
+            user,
+            current=current_password,
+            new=new_password,
+            session_raw=request.cookies.get(SESSION_COOKIE),
+        )
+    except AppError as exc:
+        if exc.field == "password":
+            exc.field = "new_password"
+        return _error(request, db, user, exc)
+    return redirect(request, "/account", "Your password is changed.")
+
+
+@router.post("/did", response_class=HTMLResponse)
+def change_did(request: Request, db: Db, user: CurrentUser, did: Text = "") -> Response:
+    """Set the DID to name in future credentials (optional)."""
+    try:
+        accounts.set_did(db, user, did)
+    except AppError as exc:
+        return _error(request, db, user, exc, did=did)
+    return redirect(request, "/account", "Your DID is saved." if did.strip() else "DID removed.")
+
+
+@router.post("/email", response_class=HTMLResponse)
+def change_email(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    new_email: Text = "",
+    password: Text = "",
+) -> Response:
+    """Ask to change the e-mail address; a link goes to the new one."""
+    try:
+        address = accounts.request_email_change(
+            db, settings, user, new_email=new_email, password=password
+        )
+    except AppError as exc:
+        return _error(request, db, user, exc, new_email=new_email)
+    return redirect(request, "/account", f"We sent a confirmation link to {address}.")
+
+
+@router.get("/email/confirm", dependencies=[Depends(public)], response_class=HTMLResponse)
+def confirm_email(request: Request, db: Db, settings: AppSettings, token: str = "") -> Response:
+    """Open the link sent to the new address."""
+    try:
+        user = accounts.confirm_email_change(db, settings, token)
+    except AppError as exc:
+        return render(
+            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
+        )
+    return redirect(request, "/account", f"Your e-mail address is now {user.email}.")
+
+
+@router.post("/tokens", response_class=HTMLResponse)
+def create_token(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    name: Text = "",
+    scopes: Annotated[list[str] | None, Form()] = None,
+    expires_in_days: Text = "",
+) -> Response:
+    """Create a personal access token and show it once."""
+    try:
+        days = int(expires_in_days) if expires_in_days.strip() else None
+    except ValueError:
+        error = Invalid("Enter a whole number of days.", field="expires_in_days")
+        return _error(request, db, user, error, name=name)
+    try:
+        token, raw = access_tokens.create_token(
+            db, user, name=name, scopes=scopes or [], expires_in_days=days
+        )
+    except AppError as exc:
+        return _error(request, db, user, exc, name=name)
+    return render(request, "identity/account/token_created.html", 201, token=token, raw_token=raw)
+
+
+@router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def revoke_token(request: Request, db: Db, user: CurrentUser, token_id: uuid.UUID) -> Response:
+    """Revoke one of the person's tokens."""
+    access_tokens.revoke_token(db, user, token_id)
+    return redirect(request, "/account", "The token is revoked; it no longer works.")

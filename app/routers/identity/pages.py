@@ -1,0 +1,215 @@
+"""Pages: sign-up, e-mail verification, sign-in, sign-out and password reset."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import AppError
+from app.models import User
+from app.services.identity import accounts
+from app.services.identity.sessions import end_all_sessions, end_session
+from app.services.orgs import sso
+from app.web.access import (
+    SESSION_COOKIE,
+    AppSettings,
+    Db,
+    MaybeUser,
+    public,
+    signed_in,
+    verify_csrf,
+)
+from app.web.common import (
+    Text,
+    TransactionalRoute,
+    client_ip,
+    form_error,
+    redirect,
+    render,
+    safe_next,
+)
+from app.web.signin import LINK_COOKIE, LINK_COOKIE_PATH, sign_in_response
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+
+
+@router.get("/signup", dependencies=[Depends(public)], response_class=HTMLResponse)
+def signup_page(request: Request) -> Response:
+    """The sign-up form."""
+    return render(request, "identity/auth/signup.html")
+
+
+@router.post("/signup", dependencies=[Depends(public)], response_class=HTMLResponse)
+def signup_submit(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    email: Text = "",
+    display_name: Text = "",
+    password: Text = "",
+) -> Response:
+    """Create the account and ask the person to confirm their e-mail (the same page when the
+    address already has an account: its owner is told by e-mail instead)."""
+    values = {"email": email, "display_name": display_name}
+    try:
+        address = accounts.sign_up(
+            db,
+            settings,
+            email=email,
+            display_name=display_name,
+            password=password,
+            ip=client_ip(request),
+        )
+    except AppError as exc:
+        return form_error(request, "identity/auth/signup.html", exc, values)
+    return render(request, "identity/auth/check_email.html", email=address, status_code=201)
+
+
+@router.get("/verify-email", dependencies=[Depends(public)], response_class=HTMLResponse)
+def verify_email(request: Request, db: Db, token: str = "") -> Response:
+    """Open the link from the verification e-mail."""
+    try:
+        user = accounts.verify_email(db, token)
+    except AppError as exc:
+        return render(
+            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
+        )
+    return redirect(request, "/signin", f"Thanks, {user.email} is confirmed. You can sign in now.")
+
+
+@router.post("/verify-email/resend", dependencies=[Depends(public)], response_class=HTMLResponse)
+def resend_verification(
+    request: Request, db: Db, settings: AppSettings, email: Text = ""
+) -> Response:
+    """Send a new verification link."""
+    try:
+        accounts.resend_verification(db, settings, email, client_ip(request))
+    except AppError as exc:
+        return form_error(request, "identity/auth/signin.html", exc, {"email": email})
+    return render(request, "identity/auth/check_email.html", email=email.strip().lower())
+
+
+def _pending_link(request: Request, db: Db, settings: AppSettings) -> sso.PendingLink | None:
+    return sso.read_pending_link(db, settings, request.cookies.get(LINK_COOKIE))
+
+
+@router.get("/signin", dependencies=[Depends(public)], response_class=HTMLResponse)
+def signin_page(
+    request: Request, db: Db, settings: AppSettings, user: MaybeUser, next: str = "/"
+) -> Response:
+    """The sign-in form (password, or single sign-on through the person's organization)."""
+    if user is not None:
+        return redirect(request, safe_next(next))
+    pending = _pending_link(request, db, settings)
+    values = {"email": pending.email} if pending else {}
+    return render(
+        request, "identity/auth/signin.html", next=safe_next(next), pending=pending, values=values
+    )
+
+
+@router.post("/signin", dependencies=[Depends(public)], response_class=HTMLResponse)
+def signin_submit(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    email: Text = "",
+    password: Text = "",
+    next: Text = "/",
+    link_sso: Text = "",
+) -> Response:
+    """Check the password and start a session; link a waiting single sign-on if asked to."""
+    pending = _pending_link(request, db, settings)
+    try:
+        user = accounts.authenticate(
+            db, settings, email=email, password=password, ip=client_ip(request)
+        )
+    except AppError as exc:
+        return form_error(
+            request,
+            "identity/auth/signin.html",
+            exc,
+            {"email": email},
+            next=safe_next(next),
+            pending=pending,
+            unverified=exc.code == "email_unverified",
+        )
+    note = _confirm_link(db, settings, pending, user, wanted=bool(link_sso)) if pending else ""
+    response = sign_in_response(request, settings, db, user.id, next, note)
+    response.delete_cookie(LINK_COOKIE, path=LINK_COOKIE_PATH)
+    return response
+
+
+def _confirm_link(
+    db: Db, settings: AppSettings, pending: sso.PendingLink, user: User, *, wanted: bool
+) -> str:
+    org = pending.organization_name
+    if not wanted:
+        return f"{org} single sign-on was not linked."
+    if sso.confirm_pending_link(db, settings, pending, user):
+        return f"Your account is now linked to {org} single sign-on."
+    return f"{org} single sign-on was not linked: it is waiting for another account."
+
+
+@router.post("/signout", dependencies=[Depends(signed_in)])
+def signout(request: Request, db: Db) -> Response:
+    """End this browser's session."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        end_session(db, raw)
+    response = redirect(request, "/", "You are signed out.")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/signout/everywhere", dependencies=[Depends(signed_in)])
+def signout_everywhere(request: Request, db: Db, user: MaybeUser) -> Response:
+    """End every session of this account, on every device."""
+    assert user is not None
+    end_all_sessions(db, user.id)
+    response = redirect(request, "/", "You are signed out on every device.")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/password/forgot", dependencies=[Depends(public)], response_class=HTMLResponse)
+def forgot_page(request: Request) -> Response:
+    """Ask for a password reset link."""
+    return render(request, "identity/auth/forgot.html")
+
+
+@router.post("/password/forgot", dependencies=[Depends(public)], response_class=HTMLResponse)
+def forgot_submit(request: Request, db: Db, settings: AppSettings, email: Text = "") -> Response:
+    """Send the reset link if the account exists (the page says the same either way)."""
+    try:
+        accounts.request_password_reset(db, settings, email, client_ip(request))
+    except AppError as exc:
+        return form_error(request, "identity/auth/forgot.html", exc, {"email": email})
+    return render(request, "identity/auth/forgot_sent.html", email=email.strip().lower())
+
+
+@router.get("/password/reset", dependencies=[Depends(public)], response_class=HTMLResponse)
+def reset_page(request: Request, db: Db, token: str = "") -> Response:
+    """The form for a new password, if the link can still be used."""
+    try:
+        accounts.check_reset_token(db, token)
+    except AppError as exc:
+        return render(
+            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
+        )
+    return render(request, "identity/auth/reset.html", token=token)
+
+
+@router.post("/password/reset", dependencies=[Depends(public)], response_class=HTMLResponse)
+def reset_submit(request: Request, db: Db, token: Text = "", password: Text = "") -> Response:
+    """Set the new password; every existing session ends."""
+    try:
+        accounts.reset_password(db, token, password)
+    except AppError as exc:
+        if exc.field:
+            return form_error(request, "identity/auth/reset.html", exc, {}, token=token)
+        return render(
+            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
+        )
+    response = redirect(request, "/signin", "Your password is changed. Sign in with it now.")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

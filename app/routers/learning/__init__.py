@@ -1,0 +1,1 @@
+"""HTTP routes of learning: pages, JSON API and their schemas."""

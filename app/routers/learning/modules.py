@@ -1,0 +1,293 @@
+"""Pages: the module catalog, a module, its activities, enrollment, quizzes and the survey."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import AppError
+from app.services.communities import membership as communities
+from app.services.learning import catalog, enrollment, learner
+from app.services.learning.learning_markdown import render_markdown
+from app.web.access import AppSettings, CurrentUser, Db, verify_csrf
+from app.web.common import Text, TransactionalRoute, redirect, render
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+
+
+def _hours(value: str) -> Decimal | None:
+    """A minimum of PD hours from 0 to 1000 (as the API allows); None for anything else."""
+    try:
+        hours = Decimal(value[:20]) if value else None
+    except InvalidOperation:
+        return None
+    return hours if hours is not None and hours.is_finite() and 0 <= hours <= 1000 else None
+
+
+@router.get("/modules", response_class=HTMLResponse)
+def catalog_page(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    q: str = "",
+    subject: str = "",
+    grade_band: str = "",
+    standard: str = "",
+    length: str = "",
+    format: str = "",
+    language: str = "",
+    min_hours: str = "",
+    sort: str = "relevance",
+    page: int = 1,
+) -> Response:
+    """Browse and search the published modules of the teacher's organizations."""
+    query = catalog.CatalogQuery(
+        q=q[:200],
+        subject=subject,
+        grade_band=grade_band,
+        standard=standard,
+        length=length,
+        format=format,
+        language=language,
+        min_hours=_hours(min_hours),
+        sort=sort if sort in catalog.SORTS else "relevance",
+        page=page,
+    )
+    result = catalog.search(db, user, query)
+    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    return render(
+        request,
+        "learning/modules/catalog.html",
+        result=result,
+        query=query,
+        min_hours=min_hours,
+        params=params,
+        sorts=catalog.SORTS,
+    )
+
+
+def _module_page(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    module_id: uuid.UUID,
+    status: int = 200,
+    **extra: object,
+) -> Response:
+    view = learner.learner_view(db, user, module_id)
+    return render(
+        request,
+        "learning/modules/detail.html",
+        status,
+        view=view,
+        module=view.module,
+        preview=request.query_params.get("preview") == "1" and view.can_author,
+        attached_communities=communities.attached_to(db, "module", str(view.module.family_id)),
+        **extra,
+    )
+
+
+@router.get("/modules/{module_id}", response_class=HTMLResponse)
+def module_page(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) -> Response:
+    """A module: what it covers, sections and activities, and the teacher's progress."""
+    return _module_page(request, db, user, module_id)
+
+
+@router.post("/modules/{module_id}/enroll", response_class=HTMLResponse)
+def enroll(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) -> Response:
+    """Enroll in the module."""
+    try:
+        enrollment.enroll(db, user, module_id)
+    except AppError as exc:
+        return _module_page(
+            request, db, user, module_id, exc.status_code, errors={"_form": exc.detail}
+        )
+    return redirect(
+        request, f"/modules/{module_id}", "You are enrolled. Start whenever you are ready."
+    )
+
+
+@router.post("/modules/{module_id}/unenroll", response_class=HTMLResponse)
+def unenroll(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) -> Response:
+    """Leave the module."""
+    try:
+        enrollment.unenroll(db, user, module_id)
+    except AppError as exc:
+        return _module_page(
+            request, db, user, module_id, exc.status_code, errors={"_form": exc.detail}
+        )
+    return redirect(
+        request,
+        f"/modules/{module_id}",
+        "You left the module. Your progress is kept if you come back.",
+    )
+
+
+@router.post("/modules/{module_id}/move-to-latest", response_class=HTMLResponse)
+def move_to_latest(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) -> Response:
+    """Move an enrollment to the newest version of the module."""
+    view = learner.learner_view(db, user, module_id)
+    try:
+        newer = enrollment.move_to_latest(db, view)
+    except AppError as exc:
+        return _module_page(
+            request, db, user, module_id, exc.status_code, errors={"_form": exc.detail}
+        )
+    return redirect(request, f"/modules/{newer.id}", f"You moved to version {newer.version}.")
+
+
+def _activity_page(
+    request: Request,
+    view: learner.Learner,
+    activity_id: uuid.UUID,
+    status: int = 200,
+    **extra: object,
+) -> Response:
+    activity = enrollment.open_activity(view, activity_id)
+    activities = view.module.activities
+    index = activities.index(activity)
+    progress = view.progress.get(activity.id)
+    return render(
+        request,
+        "learning/modules/activity.html",
+        status,
+        view=view,
+        module=view.module,
+        activity=activity,
+        body_html=render_markdown(activity.body),
+        previous=activities[index - 1] if index > 0 else None,
+        following=activities[index + 1] if index + 1 < len(activities) else None,
+        response_text=progress.response_text if progress else "",
+        attempts=view.attempts.get(activity.id, []),
+        **extra,
+    )
+
+
+@router.get("/modules/{module_id}/activities/{activity_id}", response_class=HTMLResponse)
+def activity_page(
+    request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID, activity_id: uuid.UUID
+) -> Response:
+    """One activity (remembered as where to continue)."""
+    view = learner.learner_view(db, user, module_id)
+    return _activity_page(request, view, activity_id)
+
+
+def _after(view: learner.Learner, activity_id: uuid.UUID) -> str:
+    base = f"/modules/{view.module.id}"
+    if view.enrollment is not None and view.enrollment.completed_at is not None:
+        return base + "#complete"
+    return f"{base}/activities/{activity_id}"
+
+
+@router.post("/modules/{module_id}/activities/{activity_id}/done", response_class=HTMLResponse)
+def mark_done(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    module_id: uuid.UUID,
+    activity_id: uuid.UUID,
+) -> Response:
+    """Mark a reading, video or resource as done and go on to the next activity."""
+    view = learner.learner_view(db, user, module_id)
+    try:
+        activity = enrollment.mark_done(db, settings, view, activity_id)
+    except AppError as exc:
+        return _activity_page(
+            request, view, activity_id, exc.status_code, errors={"_form": exc.detail}
+        )
+    following = view.next_activity
+    if view.enrollment and view.enrollment.completed_at:
+        return redirect(request, f"/modules/{module_id}#complete", "Module complete. Well done!")
+    target = (
+        f"/modules/{module_id}/activities/{following.id}" if following else f"/modules/{module_id}"
+    )
+    return redirect(request, target, f"“{activity.title}” is done.")
+
+
+@router.post(
+    "/modules/{module_id}/activities/{activity_id}/reflection", response_class=HTMLResponse
+)
+def save_reflection(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    module_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    response: Text = "",
+) -> Response:
+    """Save a reflection (the Save button, or autosave from app/static/js/autosave.js)."""
+    view = learner.learner_view(db, user, module_id)
+    autosave = request.headers.get("x-autosave") == "1"
+    try:
+        enrollment.save_reflection(db, settings, view, activity_id, response)
+    except AppError as exc:
+        if autosave:
+            return Response(exc.detail, status_code=exc.status_code, media_type="text/plain")
+        return _activity_page(request, view, activity_id, exc.status_code, errors=exc.form_errors())
+    if autosave:
+        return Response(status_code=204)
+    return redirect(request, _after(view, activity_id), "Your reflection is saved.")
+
+
+@router.post("/modules/{module_id}/activities/{activity_id}/quiz", response_class=HTMLResponse)
+async def submit_quiz(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    module_id: uuid.UUID,
+    activity_id: uuid.UUID,
+) -> Response:
+    """Grade a quiz attempt."""
+    form = await request.form()
+    answers: dict[str, list[str]] = {}
+    for key in form:
+        if key.startswith("q-"):
+            answers[key[2:]] = [str(v) for v in form.getlist(key)]
+    view = learner.learner_view(db, user, module_id)
+    try:
+        attempt_no = int(str(form.get("attempt", "")))
+    except ValueError:
+        attempt_no = 0
+    try:
+        attempt = enrollment.submit_quiz(db, settings, view, activity_id, attempt_no, answers)
+    except AppError as exc:
+        return _activity_page(request, view, activity_id, exc.status_code, errors=exc.form_errors())
+    if attempt.passed:
+        message = f"You passed with {attempt.score}%. The answers are shown below."
+    else:
+        needed = view_pass_mark(view, activity_id)
+        message = f"You scored {attempt.score}%; you need {needed}%. Review and try again."
+    return redirect(request, _after(view, activity_id), message)
+
+
+def view_pass_mark(view: learner.Learner, activity_id: uuid.UUID) -> int:
+    """The pass mark of a quiz in the view."""
+    return enrollment.activity_of(view, activity_id).pass_mark or 100
+
+
+@router.post("/modules/{module_id}/feedback", response_class=HTMLResponse)
+def feedback(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    module_id: uuid.UUID,
+    rating: Text = "",
+    comment: Text = "",
+) -> Response:
+    """Save the end-of-module survey."""
+    view = learner.learner_view(db, user, module_id)
+    try:
+        value = int(rating) if rating else None
+    except ValueError:
+        value = 0
+    try:
+        enrollment.save_feedback(db, view, value, comment)
+    except AppError as exc:
+        return _module_page(request, db, user, module_id, exc.status_code, errors=exc.form_errors())
+    return redirect(request, "/learning", "Thank you for your feedback.")

@@ -1,0 +1,114 @@
+"""Pages: the teacher's learning dashboard, goals and self-assessment, pathways, transcript."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from app.errors import AppError
+from app.models import EnrollmentStatus, Standard
+from app.services.learning import pathways, recommendations, transcript
+from app.web.access import CurrentUser, Db, verify_csrf
+from app.web.common import TransactionalRoute, file_download, form_error, redirect, render
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+
+
+@router.get("/learning", response_class=HTMLResponse)
+def dashboard(request: Request, db: Db, user: CurrentUser) -> Response:
+    """In-progress and completed modules, PD hours, pathways and recommendations."""
+    enrollments = transcript.my_enrollments(db, user)
+    completed = [e for e in enrollments if e.status == EnrollmentStatus.COMPLETED]
+    return render(
+        request,
+        "learning/dashboard.html",
+        in_progress=[e for e in enrollments if e.status == EnrollmentStatus.ACTIVE],
+        completed=completed,
+        total_hours=sum((e.pd_hours_awarded or Decimal(0) for e in completed), Decimal(0)),
+        recommended=recommendations.recommend(db, user),
+        pathway_views=pathways.list_for(db, user),
+    )
+
+
+def _goals_page(
+    request: Request, db: Db, user: CurrentUser, status: int = 200, **extra: object
+) -> Response:
+    profile, ratings = recommendations.profile_of(db, user)
+    return render(
+        request,
+        "learning/goals.html",
+        status,
+        profile=profile,
+        ratings=ratings,
+        standards=list(db.scalars(select(Standard).order_by(Standard.code))),
+        levels=recommendations.LEVELS,
+        **extra,
+    )
+
+
+@router.get("/learning/goals", response_class=HTMLResponse)
+def goals(request: Request, db: Db, user: CurrentUser) -> Response:
+    """Goals, grade band, subject and a short self-assessment against the standards."""
+    return _goals_page(request, db, user)
+
+
+@router.post("/learning/goals", response_class=HTMLResponse)
+async def save_goals(request: Request, db: Db, user: CurrentUser) -> Response:
+    """Save goals and self-ratings."""
+    form = await request.form()
+    ratings = {k[7:]: str(v) for k, v in form.items() if k.startswith("rating-")}
+    try:
+        recommendations.save_profile(
+            db,
+            user,
+            goals=str(form.get("goals", "")),
+            grade_band=str(form.get("grade_band", "")),
+            subject=str(form.get("subject", "")),
+            ratings=ratings,
+        )
+    except AppError as exc:
+        return _goals_page(request, db, user, exc.status_code, errors=exc.form_errors())
+    return redirect(request, "/learning", "Your goals are saved. Recommendations are updated.")
+
+
+@router.get("/learning/transcript", response_class=HTMLResponse)
+def transcript_page(
+    request: Request, db: Db, user: CurrentUser, start: str = "", end: str = "", download: str = ""
+) -> Response:
+    """PD hours and completed modules for a date range; download as CSV or PDF."""
+    try:
+        first, last = transcript.parse_range(start, end)
+    except AppError as exc:
+        return form_error(
+            request, "learning/transcript.html", exc, {"start": start, "end": end}, report=None
+        )
+    report = transcript.build(db, user, first, last)
+    name = f"laurel-transcript-{first or 'all'}-{last or 'today'}"
+    if download == "csv":
+        return file_download(transcript.to_csv(report), "text/csv; charset=utf-8", f"{name}.csv")
+    if download == "pdf":
+        return file_download(transcript.to_pdf(report), "application/pdf", f"{name}.pdf")
+    query = request.url.query
+    return render(
+        request,
+        "learning/transcript.html",
+        report=report,
+        values={"start": start, "end": end},
+        query=query.replace("&download=csv", "").replace("&download=pdf", ""),
+    )
+
+
+@router.get("/pathways", response_class=HTMLResponse)
+def pathway_list(request: Request, db: Db, user: CurrentUser) -> Response:
+    """Pathways of the teacher's organizations, with progress."""
+    return render(request, "learning/pathways.html", pathway_views=pathways.list_for(db, user))
+
+
+@router.get("/pathways/{pathway_id}", response_class=HTMLResponse)
+def pathway_page(request: Request, db: Db, user: CurrentUser, pathway_id: uuid.UUID) -> Response:
+    """One pathway: its modules in order and where the teacher is."""
+    return render(request, "learning/pathway.html", pv=pathways.get_for(db, user, pathway_id))

@@ -1,0 +1,1 @@
+"""HTTP routes of mentorship: pages, JSON API and their schemas."""

@@ -1,0 +1,216 @@
+"""Pages: assigning coaches (administrators), the coaching overview and a coaching page."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import AppError
+from app.models import GoalStatus, Mentorship, User
+from app.services.mentorship import pairs as coaching
+from app.web.access import (
+    Admin,
+    AppSettings,
+    CurrentUser,
+    Db,
+    OrgContext,
+    verify_csrf,
+)
+from app.web.common import Text, TransactionalRoute, form_uuid, redirect, render
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+
+
+def _admin_page(
+    request: Request, db: Db, ctx: OrgContext, status: int = 200, **extra: object
+) -> Response:
+    coaches, members = coaching.candidates(db, ctx.org)
+    return render(
+        request,
+        "mentorship/admin.html",
+        status,
+        org=ctx.org,
+        coaches=coaches,
+        members=members,
+        mentorships=coaching.for_organization(db, ctx.org),
+        **extra,
+    )
+
+
+@router.get("/orgs/{slug}/mentorships", response_class=HTMLResponse)
+def mentorships(request: Request, db: Db, ctx: Admin) -> Response:
+    """The organization's mentorships and the form to assign a coach."""
+    return _admin_page(request, db, ctx)
+
+
+@router.post("/orgs/{slug}/mentorships", response_class=HTMLResponse)
+def assign(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    coach_id: Text = "",
+    teacher_id: Text = "",
+) -> Response:
+    """Assign a coach to a teacher."""
+    try:
+        coach = form_uuid(coach_id, "coach_id", "Choose a coach.")
+        teacher = form_uuid(teacher_id, "teacher_id", "Choose a teacher.")
+        made = coaching.assign(db, settings, ctx.org, ctx.user, coach_id=coach, teacher_id=teacher)
+    except AppError as exc:
+        values = {"coach_id": coach_id, "teacher_id": teacher_id}
+        errors = exc.form_errors()
+        return _admin_page(request, db, ctx, exc.status_code, errors=errors, values=values)
+    message = f"{made.coach.display_name} now coaches {made.teacher.display_name}."
+    return redirect(request, f"/orgs/{ctx.org.slug}/mentorships", message)
+
+
+@router.post("/orgs/{slug}/mentorships/{mentorship_id}/end", response_class=HTMLResponse)
+def end(request: Request, db: Db, ctx: Admin, mentorship_id: uuid.UUID) -> Response:
+    """End a mentorship (its page stays readable by the pair)."""
+    ended = coaching.end(db, ctx.org, ctx.user, mentorship_id)
+    message = f"{ended.coach.display_name} no longer coaches {ended.teacher.display_name}."
+    return redirect(request, f"/orgs/{ctx.org.slug}/mentorships", message)
+
+
+@router.get("/coaching", response_class=HTMLResponse)
+def overview(request: Request, db: Db, user: CurrentUser) -> Response:
+    """A coach's mentees with their progress; a teacher's coaches."""
+    return render(
+        request,
+        "mentorship/overview.html",
+        mentees=coaching.mentees(db, user),
+        coaches=coaching.coaches(db, user),
+    )
+
+
+def _page(
+    request: Request,
+    db: Db,
+    user: User,
+    mentorship: Mentorship,
+    status: int = 200,
+    **extra: object,
+) -> Response:
+    return render(
+        request,
+        "mentorship/page.html",
+        status,
+        m=mentorship,
+        is_coach=user.id == mentorship.coach_id,
+        goals=coaching.goals(db, mentorship),
+        messages=coaching.conversation(db, mentorship, user),
+        progress=coaching.progress_for(db, mentorship),
+        statuses=list(GoalStatus),
+        **extra,
+    )
+
+
+@router.get("/coaching/{mentorship_id}", response_class=HTMLResponse)
+def page(request: Request, db: Db, user: CurrentUser, mentorship_id: uuid.UUID) -> Response:
+    """Goals, conversation, the coach's private notes and the mentee's progress."""
+    return _page(request, db, user, coaching.get_for(db, user, mentorship_id))
+
+
+@router.post("/coaching/{mentorship_id}/messages", response_class=HTMLResponse)
+def message(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    body: Text = "",
+) -> Response:
+    """Send a message to the other party."""
+    return _write(request, db, settings, user, mentorship_id, "body", body, private=False)
+
+
+@router.post("/coaching/{mentorship_id}/notes", response_class=HTMLResponse)
+def note(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    note: Text = "",
+) -> Response:
+    """Keep a private note (the coach only)."""
+    return _write(request, db, settings, user, mentorship_id, "note", note, private=True)
+
+
+def _write(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    field: str,
+    text: str,
+    *,
+    private: bool,
+) -> Response:
+    """Post a message or a private note; on a bad one, show the page with the error beside it."""
+    mentorship = coaching.get_for(db, user, mentorship_id)
+    try:
+        coaching.post_message(db, settings, mentorship, user, text, private=private)
+    except AppError as exc:
+        return _page(
+            request,
+            db,
+            user,
+            mentorship,
+            exc.status_code,
+            errors={field: exc.detail},
+            values={field: text},
+        )
+    anchor, done = ("notes", "Note saved.") if private else ("conversation", "Message sent.")
+    return redirect(request, f"/coaching/{mentorship.id}#{anchor}", done)
+
+
+@router.post("/coaching/{mentorship_id}/goals", response_class=HTMLResponse)
+def add_goal(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    title: Text = "",
+    description: Text = "",
+    due_on: Text = "",
+) -> Response:
+    """Set a coaching goal."""
+    mentorship = coaching.get_for(db, user, mentorship_id)
+    try:
+        coaching.add_goal(
+            db,
+            settings,
+            mentorship,
+            user,
+            title=title,
+            description=description,
+            due_on=coaching.parse_due(due_on),
+        )
+    except AppError as exc:
+        values = {"title": title, "description": description, "due_on": due_on}
+        errors = exc.form_errors()
+        return _page(request, db, user, mentorship, exc.status_code, errors=errors, values=values)
+    return redirect(request, f"/coaching/{mentorship.id}#goals", "Goal added.")
+
+
+@router.post("/coaching/{mentorship_id}/goals/{goal_id}/status", response_class=HTMLResponse)
+def goal_status(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    mentorship_id: uuid.UUID,
+    goal_id: uuid.UUID,
+    status: Text = "",
+) -> Response:
+    """Mark a goal achieved, dropped or open again."""
+    mentorship = coaching.get_for(db, user, mentorship_id)
+    goal = coaching.set_goal_status(db, mentorship, goal_id, coaching.parse_status(status))
+    return redirect(
+        request, f"/coaching/{mentorship.id}#goals", f"'{goal.title}' is {goal.status.value}."
+    )

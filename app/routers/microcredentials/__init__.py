@@ -1,0 +1,1 @@
+"""HTTP routes of microcredentials: pages, JSON API and their schemas."""

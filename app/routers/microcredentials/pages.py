@@ -1,0 +1,381 @@
+"""Pages: authoring micro-credentials (admins), the teachers' catalog and detail pages, the
+public Achievement (JSON-LD) and image, bulk issuing, and awards waiting for their credential."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from app.errors import AppError, Invalid
+from app.kit import markdown, storage
+from app.models import DefinitionStatus, MicroCredential, User
+from app.routers.microcredentials import form as editor
+from app.services import policy
+from app.services.communities import membership as communities
+from app.services.credentials import awards, bulk_issue
+from app.services.microcredentials import definitions as microcredentials
+from app.services.microcredentials import rubrics
+from app.web.access import (
+    Admin,
+    AppSettings,
+    CurrentUser,
+    Db,
+    MaybeUser,
+    OrgContext,
+    public,
+    verify_csrf,
+)
+from app.web.common import TransactionalRoute, redirect, render, wants_json
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+JSON_TYPES = ("application/ld+json", "application/json")
+MAX_CSV_BYTES = 2 * 1024 * 1024
+
+
+# ---------------------------------------------------------------- admin: list and editor
+
+
+@router.get("/orgs/{slug}/micro-credentials", response_class=HTMLResponse)
+def admin_list(request: Request, db: Db, ctx: Admin) -> Response:
+    """The organization's micro-credentials (current version of each)."""
+    return render(
+        request,
+        "microcredentials/admin_list.html",
+        org=ctx.org,
+        items=microcredentials.list_for_admin(db, ctx.user, ctx.org),
+        unsigned=len(awards.unsigned_for_organization(db, ctx.org)),
+    )
+
+
+def _editor(
+    request: Request,
+    db: Db,
+    ctx: OrgContext,
+    form: editor.RubricForm,
+    definition: MicroCredential | None = None,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    modules, paths = microcredentials.link_choices(db, ctx.user, ctx.org)
+    return render(
+        request,
+        "microcredentials/edit.html",
+        status,
+        org=ctx.org,
+        form=form,
+        definition=definition,
+        versions=microcredentials.history(db, definition) if definition else [],
+        frozen=microcredentials.is_frozen(db, definition) if definition else False,
+        modules=modules,
+        pathways=paths,
+        achievement_types=microcredentials.ACHIEVEMENT_TYPES,
+        errors=errors or {},
+    )
+
+
+@router.get("/orgs/{slug}/micro-credentials/new", response_class=HTMLResponse)
+def new_form(request: Request, db: Db, ctx: Admin) -> Response:
+    """An empty editor: three criteria by four levels to start from."""
+    return _editor(request, db, ctx, editor.blank())
+
+
+async def _read_form(request: Request) -> tuple[FormData, storage.Upload | None]:
+    form = await request.form()
+    upload = form.get("image")
+    if isinstance(upload, UploadFile) and upload.filename:
+        return form, storage.Upload(upload.filename, upload.file)
+    return form, None
+
+
+def _plain(form: FormData) -> dict[str, Any]:
+    data: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    data["module_family_ids"] = [v for v in form.getlist("module_family_ids") if isinstance(v, str)]
+    return data
+
+
+@router.post("/orgs/{slug}/micro-credentials/new", response_class=HTMLResponse)
+async def create(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
+    """Save a new draft, or add a criterion or level to the grid and show it again."""
+    raw, upload = await _read_form(request)
+    data = _plain(raw)
+    action = str(data.get("action", "save"))
+    form = editor.from_submitted(data, action)
+    if action != "save":
+        return await to_thread.run_sync(lambda: _editor(request, db, ctx, form))
+
+    def save() -> Response:
+        try:
+            definition = microcredentials.create(
+                db, settings, ctx.user, ctx.org, editor.to_fields(form), upload
+            )
+        except AppError as exc:
+            return _editor(request, db, ctx, form, None, exc.status_code, exc.form_errors())
+        return redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/micro-credentials/{definition.id}/edit",
+            f"Draft “{definition.name}” saved. Publish it when it is ready for teachers.",
+        )
+
+    return await to_thread.run_sync(save)
+
+
+def _errors(exc: AppError) -> dict[str, str]:
+    return exc.form_errors()
+
+
+@router.get("/orgs/{slug}/micro-credentials/{definition_id}/edit", response_class=HTMLResponse)
+def edit_form(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> Response:
+    """The editor for one version, with its version history."""
+    definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
+    return _editor(request, db, ctx, editor.from_definition(definition), definition)
+
+
+@router.post("/orgs/{slug}/micro-credentials/{definition_id}/edit", response_class=HTMLResponse)
+async def update(
+    request: Request, db: Db, settings: AppSettings, ctx: Admin, definition_id: uuid.UUID
+) -> Response:
+    """Save changes (as a new version if anyone has submitted evidence or been awarded)."""
+    raw, upload = await _read_form(request)
+    data = _plain(raw)
+    action = str(data.get("action", "save"))
+    form = editor.from_submitted(data, action)
+
+    def save() -> Response:
+        definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
+        if action != "save":
+            return _editor(request, db, ctx, form, definition)
+        try:
+            saved = microcredentials.update(
+                db,
+                settings,
+                ctx.user,
+                definition,
+                editor.to_fields(form),
+                upload,
+                remove_image=bool(data.get("remove_image")),
+            )
+        except AppError as exc:
+            return _editor(request, db, ctx, form, definition, exc.status_code, exc.form_errors())
+        message = (
+            f"Saved as version {saved.definition.version}: people already submitted evidence "
+            f"for (or earned) version {definition.version}, which stays as it was."
+            if saved.new_version
+            else "Changes saved."
+        )
+        return redirect(
+            request, f"/orgs/{ctx.org.slug}/micro-credentials/{saved.definition.id}/edit", message
+        )
+
+    return await to_thread.run_sync(save)
+
+
+@router.post("/orgs/{slug}/micro-credentials/{definition_id}/publish", response_class=HTMLResponse)
+def publish(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> Response:
+    """Offer the micro-credential to the organization's teachers."""
+    definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
+    try:
+        microcredentials.publish(db, ctx.user, definition)
+    except AppError as exc:
+        form = editor.from_definition(definition)
+        return _editor(request, db, ctx, form, definition, exc.status_code, exc.form_errors())
+    return redirect(
+        request,
+        f"/orgs/{ctx.org.slug}/micro-credentials/{definition.id}/edit",
+        f"“{definition.name}” is published; teachers can find it in the catalog.",
+    )
+
+
+@router.post("/orgs/{slug}/micro-credentials/{definition_id}/archive", response_class=HTMLResponse)
+def archive(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> Response:
+    """Stop offering the micro-credential; credentials already issued stay valid."""
+    definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
+    try:
+        microcredentials.archive(db, ctx.user, definition)
+    except AppError as exc:
+        form = editor.from_definition(definition)
+        return _editor(request, db, ctx, form, definition, exc.status_code, exc.form_errors())
+    return redirect(
+        request,
+        f"/orgs/{ctx.org.slug}/micro-credentials",
+        f"“{definition.name}” is archived. Credentials already issued stay valid.",
+    )
+
+
+# ---------------------------------------------------------------- admin: bulk issue
+
+
+def _issue_page(
+    request: Request,
+    ctx: OrgContext,
+    definition: MicroCredential,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    return render(
+        request,
+        "microcredentials/issue.html",
+        status,
+        org=ctx.org,
+        definition=definition,
+        **extra,
+    )
+
+
+@router.get("/orgs/{slug}/micro-credentials/{definition_id}/issue", response_class=HTMLResponse)
+def issue_form(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> Response:
+    """Upload or paste a CSV of recipients for one micro-credential."""
+    definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
+    return _issue_page(request, ctx, definition)
+
+
+@router.post("/orgs/{slug}/micro-credentials/{definition_id}/issue", response_class=HTMLResponse)
+async def issue(
+    request: Request, db: Db, settings: AppSettings, ctx: Admin, definition_id: uuid.UUID
+) -> Response:
+    """Check every row first (all problems at once), then issue and show the results."""
+    form = await request.form()
+    text = str(form.get("csv_text") or "")
+    upload = form.get("csv_file")
+    too_big = False
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(MAX_CSV_BYTES + 1)
+        too_big = len(raw) > MAX_CSV_BYTES
+        text = raw.decode("utf-8-sig", errors="replace")
+
+    def run() -> Response:
+        definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
+        values = {"csv_text": str(form.get("csv_text") or "")}
+        try:
+            if too_big:
+                raise Invalid("The file is larger than 2 MB; split it.", field="csv_file")
+            if not text.strip():
+                raise Invalid("Upload a CSV file or paste its rows.", field="csv_text")
+            recipients = bulk_issue.parse_recipients(text)
+            outcome = bulk_issue.issue_definition(db, settings, ctx.user, definition, recipients)
+        except bulk_issue.BulkProblems as exc:
+            return _issue_page(request, ctx, definition, 422, problems=exc.problems, values=values)
+        except AppError as exc:
+            return _issue_page(
+                request, ctx, definition, exc.status_code, errors=exc.form_errors(), values=values
+            )
+        return _issue_page(request, ctx, definition, outcome=outcome)
+
+    return await to_thread.run_sync(run)
+
+
+# ---------------------------------------------------------------- admin: unsigned awards
+
+
+@router.get("/orgs/{slug}/awards", response_class=HTMLResponse)
+def unsigned_awards(request: Request, db: Db, ctx: Admin) -> Response:
+    """Awards whose credential is pending or failed, with a button to try again."""
+    return render(
+        request,
+        "microcredentials/awards.html",
+        org=ctx.org,
+        items=awards.unsigned_for_organization(db, ctx.org),
+    )
+
+
+@router.post("/orgs/{slug}/awards/retry", response_class=HTMLResponse)
+def retry_awards(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
+    """Try again to sign every pending or failed credential of the organization."""
+    tried = awards.retry_pending(db, settings, ctx.org)
+    left = sum(1 for award in tried if award.status.value != "issued")
+    message = (
+        f"Tried {len(tried)} award(s): {len(tried) - left} issued, {left} still waiting."
+        if tried
+        else "Nothing was waiting."
+    )
+    return redirect(request, f"/orgs/{ctx.org.slug}/awards", message)
+
+
+# ---------------------------------------------------------------- catalog and public pages
+
+
+@router.get("/micro-credentials", response_class=HTMLResponse)
+def catalog(request: Request, db: Db, user: CurrentUser) -> Response:
+    """Micro-credentials the teacher's organizations offer."""
+    items = microcredentials.catalog(db, user)
+    return render(request, "microcredentials/catalog.html", items=items)
+
+
+@router.get(
+    "/micro-credentials/{definition_id}", dependencies=[Depends(public)], response_model=None
+)
+def detail(
+    request: Request, db: Db, settings: AppSettings, user: MaybeUser, definition_id: uuid.UUID
+) -> Response:
+    """The micro-credential's page, or its OB 3.0 Achievement for JSON clients."""
+    if wants_json(request, JSON_TYPES):
+        definition = microcredentials.get_public(db, definition_id)
+        return JSONResponse(
+            awards.achievement_document(settings, definition), media_type="application/ld+json"
+        )
+    definition = microcredentials.get_visible(db, user, definition_id)
+    return render(request, "microcredentials/detail.html", **_detail_context(db, user, definition))
+
+
+def _detail_context(db: Db, user: User | None, definition: MicroCredential) -> dict[str, Any]:
+    member = user is not None and policy.is_member(user, definition.organization_id)
+    return {
+        "definition": definition,
+        "description_html": markdown.render_markdown(definition.description),
+        "criteria_html": markdown.render_markdown(definition.criteria),
+        "rule": rubrics.describe_rule(
+            definition.rubric, definition.pass_rule, definition.pass_value
+        )
+        if definition.rubric
+        else "",
+        "levels": _level_headings(definition),
+        "modules": microcredentials.linked_modules(db, definition),
+        "attached_communities": communities.attached_to(
+            db, "micro_credential", str(definition.family_id)
+        )
+        if member
+        else [],
+        "pathway": microcredentials.pathway_of(db, definition),
+        "is_member": member,
+        "can_author": user is not None
+        and policy.can_author_microcredentials(user, definition.organization_id),
+        "can_start_evidence": member
+        and definition.status == DefinitionStatus.PUBLISHED
+        and definition.is_current
+        and definition.award_rule.value == "review",
+    }
+
+
+def _level_headings(definition: MicroCredential) -> list[dict[str, Any]]:
+    if not definition.rubric:
+        return []
+    return sorted(definition.rubric[0]["levels"], key=lambda lv: lv["level"])
+
+
+@router.get(
+    "/micro-credentials/{definition_id}/image",
+    dependencies=[Depends(public)],
+    response_model=None,
+)
+def image(db: Db, settings: AppSettings, user: MaybeUser, definition_id: uuid.UUID) -> Response:
+    """The micro-credential's image (uploaded, or the generated default as SVG).
+
+    Public once published; administrators also see their drafts' images.
+    """
+    definition = microcredentials.get_visible(db, user, definition_id)
+    data, media_type = microcredentials.image(settings, definition)
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Cache-Control": "private, no-store"
+            if definition.status == DefinitionStatus.DRAFT
+            else "public, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

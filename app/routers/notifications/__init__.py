@@ -1,0 +1,1 @@
+"""HTTP routes of notifications: pages, JSON API and their schemas."""

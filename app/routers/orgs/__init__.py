@@ -1,0 +1,1 @@
+"""HTTP routes of orgs: pages, JSON API and their schemas."""

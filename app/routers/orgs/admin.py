@@ -1,0 +1,129 @@
+"""Pages: platform administration (organizations, mail that could not be delivered)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import AppError, Invalid
+from app.models import Organization, OrgKind, Role, User
+from app.services.notifications import mail_failures
+from app.services.orgs import organizations
+from app.web.access import Db, platform_admin, verify_csrf
+from app.web.common import Text, TransactionalRoute, redirect, render
+
+router = APIRouter(
+    prefix="/admin", route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)]
+)
+PlatformAdmin = Annotated[User, Depends(platform_admin)]
+
+
+def _page(request: Request, db: Db, status: int = 200, **extra: object) -> Response:
+    return render(
+        request,
+        "orgs/admin/organizations.html",
+        status,
+        organizations=organizations.list_organizations(db),
+        kinds=list(OrgKind),
+        **extra,
+    )
+
+
+@router.get("/organizations", dependencies=[Depends(platform_admin)], response_class=HTMLResponse)
+def list_page(request: Request, db: Db) -> Response:
+    """Every organization, and a form to add one."""
+    return _page(request, db)
+
+
+@router.post("/organizations", response_class=HTMLResponse)
+def create(
+    request: Request,
+    db: Db,
+    admin: PlatformAdmin,
+    slug: Text = "",
+    name: Text = "",
+    kind: Text = "district",
+    url: Text = "",
+    email: Text = "",
+) -> Response:
+    """Create an organization; the creating platform admin becomes its first admin."""
+    values = {"slug": slug, "name": name, "kind": kind, "url": url, "email": email}
+    try:
+        try:
+            org_kind = OrgKind(kind)
+        except ValueError as exc:
+            raise Invalid("Choose district, agency or university.", field="kind") from exc
+        org = organizations.create_organization(
+            db, admin, slug=slug, name=name, kind=org_kind, url=url, email=email
+        )
+        organizations.add_member(db, org, admin, Role.ADMIN)
+    except AppError as exc:
+        return _page(request, db, exc.status_code, errors=exc.form_errors(), values=values)
+    return redirect(request, f"/orgs/{org.slug}/members", f"{org.name} is created.")
+
+
+def _domains_page(
+    request: Request, db: Db, org: Organization, status: int = 200, **extra: object
+) -> Response:
+    return render(
+        request,
+        "orgs/admin/domains.html",
+        status,
+        org=org,
+        domains=organizations.verified_domains(db, org),
+        **extra,
+    )
+
+
+@router.get(
+    "/organizations/{slug}/domains",
+    dependencies=[Depends(platform_admin)],
+    response_class=HTMLResponse,
+)
+def domains_page(request: Request, db: Db, slug: str) -> Response:
+    """The e-mail domains confirmed as the organization's (single sign-on links them)."""
+    return _domains_page(request, db, organizations.get_by_slug(db, slug))
+
+
+@router.post("/organizations/{slug}/domains", response_class=HTMLResponse)
+def save_domains(
+    request: Request, db: Db, admin: PlatformAdmin, slug: str, domains: Text = ""
+) -> Response:
+    """Replace the organization's verified e-mail domains."""
+    org = organizations.get_by_slug(db, slug)
+    try:
+        organizations.set_verified_domains(db, admin, org, domains)
+    except AppError as exc:
+        return _domains_page(
+            request, db, org, exc.status_code, errors=exc.form_errors(), values={"domains": domains}
+        )
+    return redirect(
+        request, f"/admin/organizations/{org.slug}/domains", f"{org.name}'s domains are saved."
+    )
+
+
+@router.get("/mail", dependencies=[Depends(platform_admin)], response_class=HTMLResponse)
+def failed_mail(request: Request, db: Db) -> Response:
+    """Mail that could not be delivered after every retry, with a button to try again."""
+    messages, total = mail_failures.failed_messages(db)
+    return render(request, "orgs/admin/mail.html", messages=messages, total=total)
+
+
+@router.post("/mail/retry", dependencies=[Depends(platform_admin)], response_class=HTMLResponse)
+def retry_all_mail(request: Request, db: Db) -> Response:
+    """Queue every failed message again."""
+    queued = mail_failures.retry_failed(db)
+    return redirect(request, "/admin/mail", f"{queued} message(s) queued again.")
+
+
+@router.post(
+    "/mail/{message_id}/retry", dependencies=[Depends(platform_admin)], response_class=HTMLResponse
+)
+def retry_mail(request: Request, db: Db, message_id: uuid.UUID) -> Response:
+    """Queue one failed message again."""
+    queued = mail_failures.retry_failed(db, message_id)
+    note = "The message is queued again." if queued else "That message is no longer failed."
+    return redirect(request, "/admin/mail", note)

@@ -1,0 +1,212 @@
+"""Pages: an organization's members, invitations and single sign-on settings."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.errors import AppError, Invalid
+from app.models import Role
+from app.services.orgs import organizations, sso
+from app.web.access import (
+    Admin,
+    AppSettings,
+    Coach,
+    CurrentUser,
+    Db,
+    OrgContext,
+    public,
+    verify_csrf,
+)
+from app.web.common import (
+    Text,
+    TransactionalRoute,
+    client_ip,
+    form_error,
+    redirect,
+    render,
+)
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+
+
+def parse_role(value: str) -> Role:
+    """A role from a form value, or Invalid."""
+    try:
+        return Role(value)
+    except ValueError as exc:
+        raise Invalid("Choose teacher, coach or admin.", field="role") from exc
+
+
+def _members_page(
+    request: Request, db: Db, ctx: OrgContext, status: int = 200, **extra: object
+) -> Response:
+    return render(
+        request,
+        "orgs/members.html",
+        status,
+        org=ctx.org,
+        my_role=ctx.role,
+        members=organizations.list_members(db, ctx.user, ctx.org),
+        invitations=organizations.pending_invitations(db, ctx.org)
+        if ctx.role == Role.ADMIN
+        else [],
+        roles=list(Role),
+        **extra,
+    )
+
+
+@router.get("/orgs/{slug}/members", response_class=HTMLResponse)
+def members(request: Request, db: Db, ctx: Coach) -> Response:
+    """Members of the organization (coaches and admins)."""
+    return _members_page(request, db, ctx)
+
+
+@router.post("/orgs/{slug}/invitations", response_class=HTMLResponse)
+def invite(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    email: Text = "",
+    role: Text = "teacher",
+) -> Response:
+    """Invite someone by e-mail."""
+    try:
+        organizations.invite(
+            db,
+            settings,
+            ctx.org,
+            ctx.user,
+            email=email,
+            role=parse_role(role),
+            ip=client_ip(request),
+        )
+    except AppError as exc:
+        errors = exc.form_errors()
+        return _members_page(
+            request, db, ctx, exc.status_code, errors=errors, values={"email": email, "role": role}
+        )
+    return redirect(request, f"/orgs/{ctx.org.slug}/members", f"Invitation sent to {email}.")
+
+
+@router.post("/orgs/{slug}/members/{membership_id}/role", response_class=HTMLResponse)
+def change_role(
+    request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID, role: Text = ""
+) -> Response:
+    """Change a member's role."""
+    try:
+        membership = organizations.change_role(
+            db, ctx.org, ctx.user, membership_id, parse_role(role)
+        )
+    except AppError as exc:
+        return _members_page(request, db, ctx, exc.status_code, errors={"_form": exc.detail})
+    return redirect(
+        request,
+        f"/orgs/{ctx.org.slug}/members",
+        f"{membership.user.display_name} is now {membership.role.value}.",
+    )
+
+
+@router.post("/orgs/{slug}/members/{membership_id}/remove", response_class=HTMLResponse)
+def remove_member(request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID) -> Response:
+    """Remove a member from the organization."""
+    try:
+        organizations.remove_member(db, ctx.org, ctx.user, membership_id)
+    except AppError as exc:
+        return _members_page(request, db, ctx, exc.status_code, errors={"_form": exc.detail})
+    return redirect(request, f"/orgs/{ctx.org.slug}/members", "The member was removed.")
+
+
+@router.get("/invitations/{token}", dependencies=[Depends(public)], response_class=HTMLResponse)
+def invitation_page(request: Request, db: Db, token: str) -> Response:
+    """Show an invitation; signed-in people accept it, others sign in or sign up first."""
+    try:
+        invitation = organizations.find_invitation(db, token)
+    except AppError as exc:
+        return render(
+            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
+        )
+    return render(request, "orgs/invitation.html", invitation=invitation, token=token)
+
+
+@router.post("/invitations/{token}", response_class=HTMLResponse)
+def accept_invitation(request: Request, db: Db, user: CurrentUser, token: str) -> Response:
+    """Accept the invitation with the signed-in account."""
+    try:
+        membership = organizations.accept_invitation(db, token, user)
+    except AppError as exc:
+        return render(
+            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
+        )
+    return redirect(request, "/", f"You joined {membership.organization.name}.")
+
+
+@router.get("/orgs/{slug}/settings/sso", response_class=HTMLResponse)
+def sso_settings(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
+    """The organization's single sign-on settings (admins)."""
+    provider = sso.provider_for(db, ctx.org)
+    values = (
+        {
+            "label": provider.label,
+            "issuer_url": provider.issuer_url,
+            "client_id": provider.client_id,
+            "enabled": provider.enabled,
+        }
+        if provider
+        else {"enabled": True}
+    )
+    return render(
+        request,
+        "orgs/sso.html",
+        org=ctx.org,
+        provider=provider,
+        values=values,
+        redirect_uri=sso.redirect_uri(settings),
+    )
+
+
+@router.post("/orgs/{slug}/settings/sso", response_class=HTMLResponse)
+def save_sso_settings(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    label: Text = "",
+    issuer_url: Text = "",
+    client_id: Text = "",
+    client_secret: Text = "",
+    enabled: Text = "",
+) -> Response:
+    """Save the provider settings."""
+    values = {
+        "label": label,
+        "issuer_url": issuer_url,
+        "client_id": client_id,
+        "enabled": bool(enabled),
+    }
+    try:
+        sso.configure_provider(
+            db,
+            settings,
+            ctx.org,
+            ctx.user,
+            label=label,
+            issuer_url=issuer_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            enabled=bool(enabled),
+        )
+    except AppError as exc:
+        return form_error(
+            request,
+            "orgs/sso.html",
+            exc,
+            values,
+            org=ctx.org,
+            provider=sso.provider_for(db, ctx.org),
+            redirect_uri=sso.redirect_uri(settings),
+        )
+    return redirect(request, f"/orgs/{ctx.org.slug}/settings/sso", "Single sign-on is saved.")

@@ -1,0 +1,1 @@
+"""HTTP routes of review: pages, JSON API and their schemas."""

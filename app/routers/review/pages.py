@@ -1,0 +1,286 @@
+"""Pages: the coaches' review queue and review page, and the administrators' review overview."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from app.db import utcnow
+from app.errors import AppError, Invalid
+from app.kit import numbers
+from app.models import Decision, ReviewKind, Submission, SubmissionStatus, User
+from app.routers.review.evidence import PostedForm, form_values
+from app.services import policy
+from app.services.microcredentials import rubrics
+from app.services.review import decisions as reviews
+from app.services.review import evidence
+from app.settings import Settings
+from app.web.access import (
+    Admin,
+    AppSettings,
+    CurrentUser,
+    Db,
+    OrgContext,
+    verify_csrf,
+)
+from app.web.common import TransactionalRoute, form_uuid, redirect, render
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+
+
+def _uuid(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@router.get("/review", response_class=HTMLResponse)
+def queue_page(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    status: str = "submitted",
+    micro_credential: str = "",
+    teacher: str = "",
+    mine: str = "",
+    sort: str = "oldest",
+) -> Response:
+    """The queue: submissions of the organizations where the person coaches, with filters."""
+    filters = reviews.QueueFilters(
+        status=status if status in reviews.STATUSES else "submitted",
+        micro_credential_id=_uuid(micro_credential[:40]),
+        teacher_id=_uuid(teacher[:40]),
+        mine=bool(mine),
+        sort=sort if sort in reviews.SORTS else "oldest",
+    )
+    rows = reviews.queue(db, user, filters)
+    definitions, teachers = reviews.queue_choices(db, user)
+    return render(
+        request,
+        "review/queue.html",
+        submissions=rows,
+        filters=filters,
+        definitions=definitions,
+        teachers=teachers,
+        now=utcnow(),
+    )
+
+
+def _review_page(
+    request: Request,
+    user: User,
+    submission: Submission,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    definition = submission.micro_credential
+    attempts = evidence.visible_attempts(user, submission)
+    current = attempts[-1]
+    previous = attempts[-2] if len(attempts) > 1 else None
+    blind = reviews.is_blind(user, submission)
+    history = []
+    for attempt in reversed(attempts):
+        shown = [
+            r
+            for r in attempt.reviews
+            if not (blind and attempt is current) and (r.kind == ReviewKind.PRIMARY or not blind)
+        ]
+        history.append(
+            {
+                "attempt": attempt,
+                "reviews": [
+                    {"review": r, "levels": reviews.score_rows(definition, r)} for r in shown
+                ],
+            }
+        )
+    is_admin = policy.can_manage_reviews(user, submission.organization_id)
+    waiting = submission.status == SubmissionStatus.SUBMITTED
+    not_own = submission.user_id != user.id
+    mine_or_free = submission.reviewer_id in (None, user.id) or is_admin
+    return render(
+        request,
+        "review/review.html",
+        status,
+        submission=submission,
+        definition=definition,
+        requirements=evidence.requirements(definition),
+        current=current,
+        changes=evidence.changes(definition, previous, current) if previous else None,
+        previous=previous,
+        history=history,
+        blind=blind,
+        can_decide=waiting and not_own and mine_or_free and not blind,
+        can_calibrate=blind,
+        can_claim=waiting and not_own and submission.reviewer_id is None,
+        can_release=waiting and submission.reviewer_id is not None and mine_or_free,
+        pass_rule=rubrics.describe_rule(
+            definition.rubric, definition.pass_rule, definition.pass_value
+        ),
+        **extra,
+    )
+
+
+@router.get("/review/{submission_id}", response_class=HTMLResponse)
+def review_page(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
+    """Evidence and rubric side by side, the attempt history and what changed."""
+    submission = reviews.for_reviewer(db, user, submission_id)
+    return _review_page(request, user, submission)
+
+
+@router.post("/review/{submission_id}/claim", response_class=HTMLResponse)
+def claim(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
+    """Take the submission to review."""
+    reviews.claim(db, user, submission_id)
+    return redirect(request, f"/review/{submission_id}", "You are reviewing this submission.")
+
+
+@router.post("/review/{submission_id}/release", response_class=HTMLResponse)
+def release(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
+    """Give the submission back to the queue."""
+    reviews.release(db, user, submission_id)
+    return redirect(request, "/review", "The submission is back in the queue.")
+
+
+def review_input(form: FormData, submission: Submission) -> reviews.ReviewInput:
+    """The review form's fields: a level and comment per criterion, feedback and decision."""
+    levels: dict[str, int] = {}
+    comments: dict[str, str] = {}
+    for item in submission.micro_credential.rubric:
+        key = item["key"]
+        level = numbers.whole_number(str(form.get(f"level_{key}") or ""), 999)
+        if level is not None:
+            levels[key] = level
+        comments[key] = str(form.get(f"comment_{key}") or "")
+    decision = str(form.get("decision") or "")
+    if decision not in {d.value for d in Decision}:
+        raise Invalid("Choose Earned or Not yet.", field="decision")
+    attempt_no = numbers.whole_number(str(form.get("attempt_no") or ""), 999_999)
+    if attempt_no is None:
+        raise Invalid("This form is out of date; reload the page.")
+    return reviews.ReviewInput(
+        attempt_no=attempt_no,
+        decision=Decision(decision),
+        levels=levels,
+        comments=comments,
+        feedback=str(form.get("feedback") or ""),
+    )
+
+
+def _refused(
+    request: Request, user: User, submission: Submission, exc: AppError, form: FormData
+) -> Response:
+    """The review page again, with the reason beside its field and the coach's input kept."""
+    values = form_values(form)
+    return _review_page(
+        request, user, submission, exc.status_code, errors=exc.form_errors(), values=values
+    )
+
+
+@router.post("/review/{submission_id}/decision", response_class=HTMLResponse)
+def decide(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    user: CurrentUser,
+    submission_id: uuid.UUID,
+    form: PostedForm,
+) -> Response:
+    """Record the review and the decision (Earned records the award)."""
+    submission = reviews.for_reviewer(db, user, submission_id)
+    try:
+        review = reviews.decide(db, settings, user, submission_id, review_input(form, submission))
+    except AppError as exc:
+        return _refused(request, user, submission, exc, form)
+    word = "Earned" if review.decision == Decision.EARNED else "Not yet"
+    return redirect(request, "/review", f"Decision recorded: {word}. The teacher is notified.")
+
+
+@router.post("/review/{submission_id}/calibration", response_class=HTMLResponse)
+def calibrate(
+    request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID, form: PostedForm
+) -> Response:
+    """Record the blind second review."""
+    submission = reviews.for_reviewer(db, user, submission_id)
+    try:
+        reviews.calibrate(db, user, submission_id, review_input(form, submission))
+    except AppError as exc:
+        return _refused(request, user, submission, exc, form)
+    return redirect(request, f"/review/{submission_id}", "Your second review is recorded.")
+
+
+def _admin_page(
+    request: Request, db: Db, ctx: OrgContext, status: int = 200, **extra: Any
+) -> Response:
+    return render(
+        request,
+        "review/admin.html",
+        status,
+        org=ctx.org,
+        figures=reviews.figures(db, ctx.org),
+        submissions=reviews.open_for_admin(db, ctx.org),
+        coaches=evidence.coaches_of(db, ctx.org.id),
+        calibrations=reviews.calibration_pairs(db, ctx.org),
+        **extra,
+    )
+
+
+@router.get("/orgs/{slug}/review", response_class=HTMLResponse)
+def admin_page(request: Request, db: Db, ctx: Admin) -> Response:
+    """Assignments, calibration requests, turnaround figures and agreement."""
+    return _admin_page(request, db, ctx)
+
+
+@router.post("/orgs/{slug}/review/{submission_id}/assign", response_class=HTMLResponse)
+def assign(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    submission_id: uuid.UUID,
+    coach_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Assign a waiting submission to a coach."""
+    return _admin_action(request, db, settings, ctx, submission_id, coach_id, reviews.assign)
+
+
+@router.post("/orgs/{slug}/review/{submission_id}/calibration", response_class=HTMLResponse)
+def request_calibration(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    submission_id: uuid.UUID,
+    coach_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Ask another coach for a blind second review."""
+    return _admin_action(
+        request, db, settings, ctx, submission_id, coach_id, reviews.request_calibration
+    )
+
+
+def _admin_action(
+    request: Request,
+    db: Db,
+    settings: Settings,
+    ctx: OrgContext,
+    submission_id: uuid.UUID,
+    coach_id: str,
+    action: Any,
+) -> Response:
+    submission = reviews.get_in_org(db, ctx.org, submission_id)
+    try:
+        coach = form_uuid(coach_id[:40], f"coach-{submission.id}", "Choose a coach.")
+        action(db, settings, ctx.user, submission.id, coach)
+    except AppError as exc:
+        errors = {
+            f"coach-{submission.id}"
+            if exc.field == "coach_id"
+            else (exc.field or "_form"): exc.detail
+        }
+        return _admin_page(request, db, ctx, exc.status_code, errors=errors)
+    return redirect(request, f"/orgs/{ctx.org.slug}/review", "Done. The coach is notified.")

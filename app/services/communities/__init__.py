@@ -1,0 +1,1 @@
+"""Communities of practice: membership, threads, resources, moderation, exemplars."""

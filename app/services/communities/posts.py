@@ -1,0 +1,175 @@
+"""Acting on posts and threads: edit with history, delete, react, helpful, pin and lock."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.kit import audit
+from app.kit.markdown import render_markdown
+from app.models import Post, PostRevision, PostStatus, Reaction, Thread
+from app.services.communities.membership import CommunityAccess, require_moderator, require_read
+from app.services.communities.threads import check_body, index_post
+from app.settings import Settings
+
+REACTIONS = {"thanks": "Thanks", "agree": "Agree", "insightful": "Insightful"}
+
+
+def get_post(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+    """A post of this community that the viewer may read."""
+    require_read(ctx)
+    post = db.get(Post, post_id)
+    if post is None or post.community_id != ctx.community.id:
+        raise NotFound("There is no such post in this community.")
+    return post
+
+
+def own_visible_post(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+    """The viewer's own post, still shown: the only kind they may open for editing or change
+    (anyone else's, or a hidden or deleted one, is refused)."""
+    post = get_post(db, ctx, post_id)
+    if post.author_id != ctx.user.id:
+        raise Forbidden("You can only change your own posts.")
+    if post.status != PostStatus.VISIBLE:
+        raise Conflict("This post is no longer shown and cannot be changed.")
+    return post
+
+
+def edit(
+    db: Session, settings: Settings, ctx: CommunityAccess, post_id: uuid.UUID, body: str
+) -> Post:
+    """Change the text of one's own post; the earlier text is kept as a revision."""
+    post = own_visible_post(db, ctx, post_id)
+    if not ctx.can_post:
+        raise Forbidden("You cannot post in this community now.")
+    if post.thread.locked and not ctx.can_moderate:
+        raise Forbidden("This thread is locked.")
+    body = check_body(settings, body)
+    if body == post.body:
+        return post
+    db.add(PostRevision(post_id=post.id, editor_id=ctx.user.id, body=post.body))
+    post.body = body
+    post.body_html = render_markdown(body)
+    post.edited_at = utcnow()
+    index_post(db, post)
+    return post
+
+
+def revisions(
+    db: Session, ctx: CommunityAccess, post_id: uuid.UUID
+) -> tuple[Post, list[PostRevision]]:
+    """A post and its earlier versions, newest first (hidden posts: moderators only)."""
+    post = get_post(db, ctx, post_id)
+    if post.status != PostStatus.VISIBLE and not ctx.can_moderate:
+        raise NotFound("This post is no longer shown.")
+    rows = db.scalars(
+        select(PostRevision)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.created_at.desc())
+    )
+    return post, list(rows)
+
+
+def delete_own(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+    """Delete one's own post (soft: the thread keeps a placeholder; history stays for audit)."""
+    post = own_visible_post(db, ctx, post_id)
+    change_status(db, post, PostStatus.DELETED)
+    index_post(db, post)
+    audit.record(
+        db,
+        "community.post_deleted",
+        actor_id=ctx.user.id,
+        organization_id=ctx.community.organization_id,
+        target_type="community_post",
+        target_id=post.id,
+    )
+    return post
+
+
+def toggle_reaction(db: Session, ctx: CommunityAccess, post_id: uuid.UUID, kind: str) -> bool:
+    """Add or take back a reaction; True when it was added."""
+    if kind not in REACTIONS:
+        raise Invalid("Choose one of the offered reactions.", field="kind")
+    post = get_post(db, ctx, post_id)
+    if not ctx.can_post:
+        raise Forbidden("Join this community to react to posts.")
+    if post.status != PostStatus.VISIBLE:
+        raise Conflict("This post is no longer shown.")
+    removed = db.execute(
+        delete(Reaction).where(
+            Reaction.post_id == post.id, Reaction.user_id == ctx.user.id, Reaction.kind == kind
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if removed:
+        return False
+    try:
+        with db.begin_nested():
+            db.add(Reaction(post_id=post.id, user_id=ctx.user.id, kind=kind))
+    except IntegrityError:
+        pass  # the same person's other request added it a moment ago
+    return True
+
+
+def mark_helpful(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
+    """The thread's author or a facilitator marks a reply as the helpful answer (toggles)."""
+    post = get_post(db, ctx, post_id)
+    thread = _locked_thread(db, post)
+    if thread.author_id != ctx.user.id and not ctx.can_moderate:
+        raise Forbidden("Only the thread's author or a facilitator marks the helpful answer.")
+    if post.is_opening or post.status != PostStatus.VISIBLE:
+        raise Conflict("Only a visible reply can be the helpful answer.")
+    post.helpful = not post.helpful
+    thread.answered = post.helpful or bool(
+        db.scalar(
+            select(Post.id).where(
+                Post.thread_id == thread.id, Post.helpful.is_(True), Post.id != post.id
+            )
+        )
+    )
+    return post
+
+
+def _locked_thread(db: Session, post: Post) -> Thread:
+    """Lock the post's thread row, then re-read it and the post, so two people marking replies
+    helpful at once are applied one after the other and ``answered`` matches the replies."""
+    db.execute(select(Thread.id).where(Thread.id == post.thread_id).with_for_update(key_share=True))
+    db.refresh(post.thread)
+    db.refresh(post, ["helpful", "status"])
+    return post.thread
+
+
+def change_status(db: Session, post: Post, status: PostStatus) -> None:
+    """Set the post's status unless someone changed it since it was read (then Conflict), so a
+    moderator's restore cannot bring back a post its author deleted or another moderator removed."""
+    changed = db.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.status == post.status)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict("Someone else changed this post meanwhile. Reload the page and try again.")
+    set_committed_value(post, "status", status)
+
+
+def set_flag(db: Session, ctx: CommunityAccess, thread: Thread, flag: str, value: bool) -> None:
+    """Pin/unpin or lock/unlock a thread (facilitators and administrators)."""
+    require_moderator(ctx)
+    if flag not in {"pinned", "locked"}:
+        raise Invalid("Unknown thread setting.")
+    setattr(thread, flag, value)
+    action = {"pinned": ("unpinned", "pinned"), "locked": ("unlocked", "locked")}[flag][value]
+    audit.record(
+        db,
+        f"community.thread_{action}",
+        actor_id=ctx.user.id,
+        organization_id=ctx.community.organization_id,
+        target_type="community_thread",
+        target_id=thread.id,
+    )

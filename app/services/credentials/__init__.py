@@ -1,0 +1,1 @@
+"""Credentials: awards, issuing, issuer keys, status lists, downloads, verification."""

@@ -1,0 +1,1 @@
+"""Identity: accounts, sessions, passwords, access tokens, sign-in throttling."""

@@ -1,0 +1,1 @@
+"""Learning: catalog, modules, enrollment, authoring, pathways, recommendations, transcript."""

@@ -1,0 +1,1 @@
+"""Mentorship: coach and teacher pairs, goals, messages and notes."""

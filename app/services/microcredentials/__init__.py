@@ -1,0 +1,1 @@
+"""Micro-credentials: definitions, versions, images and rubrics."""

@@ -1,0 +1,1 @@
+"""Notifications: the bell, e-mail preferences and undelivered mail."""

@@ -1,0 +1,1 @@
+"""Organizations: members, invitations, roles and single sign-on."""

@@ -1,0 +1,1 @@
+"""Review: evidence, the coaches' queue, decisions, calibration and figures."""

@@ -1,0 +1,72 @@
+"""What a signed-in person's dashboard shows of their micro-credential work and review duties."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Award, AwardStatus, Submission, SubmissionStatus, User
+from app.services.review import decisions as review
+
+RETURNED_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class WorkSummary:
+    """Counts of the person's evidence by status, what came back "Not yet", and the queue."""
+
+    by_status: dict[SubmissionStatus, int]
+    returned: list[Submission]
+    pending_awards: int
+    to_review: int | None  # None: the person reviews nowhere
+
+    @property
+    def has_evidence(self) -> bool:
+        """Whether the person ever started evidence."""
+        return any(self.by_status.values())
+
+
+def work_summary(db: Session, user: User) -> WorkSummary:
+    """The person's evidence and review figures, in four small queries."""
+    counts = dict(
+        db.execute(
+            select(Submission.status, func.count())
+            .where(Submission.user_id == user.id)
+            .group_by(Submission.status)
+        ).all()
+    )
+    returned = list(
+        db.scalars(
+            select(Submission)
+            .where(Submission.user_id == user.id, Submission.status == SubmissionStatus.NOT_YET)
+            .order_by(Submission.updated_at.desc())
+            .limit(RETURNED_SHOWN)
+        )
+    )
+    pending = db.scalar(
+        select(func.count()).where(Award.user_id == user.id, Award.status != AwardStatus.ISSUED)
+    )
+    return WorkSummary(
+        by_status={status: counts.get(status, 0) for status in SubmissionStatus},
+        returned=returned,
+        pending_awards=pending or 0,
+        to_review=_waiting_for_review(db, user),
+    )
+
+
+def _waiting_for_review(db: Session, user: User) -> int | None:
+    orgs = review.coached_org_ids(user)
+    if orgs == []:
+        return None
+    return (
+        db.scalar(
+            select(func.count()).where(
+                Submission.status == SubmissionStatus.SUBMITTED,
+                Submission.user_id != user.id,
+                review.in_coached_orgs(orgs),
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,1 @@
+"""Credentials: issuing, sharing, revocation, verification."""

@@ -1,0 +1,1 @@
+"""Identity: accounts, tokens, sign-in."""

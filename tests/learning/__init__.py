@@ -1,0 +1,1 @@
+"""Learning: modules, enrollment, authoring, recommendations."""
