@@ -26,8 +26,7 @@ from app.models import (
 )
 from app.services.communities import exemplar_sharing
 from app.services.communities import membership as communities
-from app.services.review import decisions as review
-from app.services.review import evidence
+from app.services.review import decisions, drafts, evidence, scoring
 from app.settings import Settings
 
 REFLECTION = (
@@ -76,7 +75,7 @@ def _waiting(
     if evidence.current_for(db, user, definition) is not None:
         return None
     submission = evidence.start(db, user, definition.id)
-    evidence.save_draft(db, settings, user, submission.id, _draft(definition, REFLECTION))
+    drafts.save_draft(db, settings, user, submission.id, _draft(definition, REFLECTION))
     submitted = evidence.submit(db, settings, user, submission.id, privacy=True)
     _backdate(submitted, days_ago)
     return submitted
@@ -96,12 +95,12 @@ def _returned_and_resubmitted(
     if submission is None:
         return
     levels = {item["key"]: 1 for item in definition.rubric}
-    review.decide(
+    decisions.decide(
         db,
         settings,
         coach,
         submission.id,
-        review.ReviewInput(
+        scoring.ReviewInput(
             attempt_no=1,
             decision=Decision.NOT_YET,
             levels=levels,
@@ -112,7 +111,7 @@ def _returned_and_resubmitted(
     )
     evidence.revise(db, user, submission.id)
     revised = _draft(definition, REVISED, with_files=False)
-    evidence.save_draft(db, settings, user, submission.id, revised)
+    drafts.save_draft(db, settings, user, submission.id, revised)
     _backdate(evidence.submit(db, settings, user, submission.id, privacy=True), days_ago=0.5)
 
 
@@ -128,14 +127,14 @@ def _earned_and_shared(
     if submission is None:
         return
     levels = {item["key"]: len(item["levels"]) for item in definition.rubric}
-    decision = review.ReviewInput(
+    decision = scoring.ReviewInput(
         attempt_no=1,
         decision=Decision.EARNED,
         levels=levels,
         comments={},
         feedback="Clear, consistent evidence; colleagues will learn from your routines.",
     )
-    review.decide(db, settings, coach, submission.id, decision)
+    decisions.decide(db, settings, coach, submission.id, decision)
     community = _badge_community(db, org, coach, definition)
     communities.join(db, communities.access(db, org, community.slug, user))
     db.flush()
@@ -164,8 +163,8 @@ def _badge_community(
     )
 
 
-def _draft(definition: MicroCredential, text: str, with_files: bool = True) -> evidence.DraftInput:
-    draft = evidence.DraftInput()
+def _draft(definition: MicroCredential, text: str, with_files: bool = True) -> drafts.DraftInput:
+    draft = drafts.DraftInput()
     for req in evidence.requirements(definition):
         if req["kind"] == evidence.REFLECTION:
             draft.responses[req["key"]] = text

@@ -112,13 +112,3 @@ def can_see_catalog_of(user: User, organization_id: uuid.UUID) -> bool:
 def can_author_microcredentials(user: User, organization_id: uuid.UUID) -> bool:
     """Administrators create, edit, publish, archive and bulk-issue micro-credentials."""
     return has_role(user, organization_id, Role.ADMIN)
-
-
-def can_review_evidence(user: User, organization_id: uuid.UUID) -> bool:
-    """Coaches and administrators of the organization review evidence submitted there."""
-    return has_role(user, organization_id, Role.COACH)
-
-
-def can_manage_reviews(user: User, organization_id: uuid.UUID) -> bool:
-    """Administrators assign reviews, ask for calibration and see turnaround figures."""
-    return has_role(user, organization_id, Role.ADMIN)

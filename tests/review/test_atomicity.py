@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.kit.storage import Upload
 from app.models import EvidenceFile, Submission
 from app.services.notifications import delivery as notifications
-from app.services.review import evidence
+from app.services.review import drafts, evidence
 from app.settings import Settings
 from tests.review.support import MINIMAL_PDF, make_world, png_bytes, review_form, submit_evidence
 from tests.support import WebClient
@@ -30,11 +30,11 @@ def test_failure_after_saving_files_leaves_no_row_and_no_file(
     with session_factory() as session:
         teacher = session.merge(w.teacher)
         submission = evidence.start(session, teacher, w.definition.id)
-        draft = evidence.DraftInput(
+        draft = drafts.DraftInput(
             responses={"reflection": "Text"},
             uploads={"artifacts": [Upload("a.pdf", MINIMAL_PDF), Upload("b.png", png_bytes())]},
         )
-        evidence.save_draft(session, settings, teacher, submission.id, draft)
+        drafts.save_draft(session, settings, teacher, submission.id, draft)
         assert len(stored(settings)) == 2  # written before the rows
         session.rollback()  # e.g. the commit failed
     assert stored(settings) == []

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.models import Notification, Review, ReviewKind, Submission
+from app.models import Award, Notification, Review, ReviewKind, Submission, SubmissionStatus
 from tests.review.support import make_world, review_form, submit_evidence
+from tests.review.test_api import token
 from tests.support import WebClient
 
 
@@ -91,3 +92,35 @@ def test_only_admins_reach_the_admin_page(web: WebClient, db) -> None:
     w = make_world(db)
     web.sign_in(w.coach.email)
     assert web.get(f"/orgs/{w.org.slug}/review").status_code == 403
+
+
+def test_the_blind_second_reviewer_cannot_take_the_decision(web: WebClient, db) -> None:
+    w = make_world(db)
+    web.sign_in(w.teacher.email)
+    assert submit_evidence(web, w.definition).status_code == 303
+    submission = db.scalars(select(Submission)).one()
+    web.client.cookies.clear()
+    web.sign_in(w.admin.email)
+    asked = web.post(
+        f"/orgs/{w.org.slug}/review/{submission.id}/calibration", {"coach_id": str(w.coach2.id)}
+    )
+    assert asked.status_code == 303
+
+    coach2 = token(web, w.coach2.email, ["reviews:read", "reviews:write"])
+    url = f"/api/v1/reviews/submissions/{submission.id}"
+    assert web.client.post(f"{url}/claim", headers=coach2).status_code == 200
+    scores = [{"criterion": key, "level": 3} for key in ("plan", "practice", "reflect")]
+    refused = web.client.post(
+        f"{url}/decision",
+        json={"attempt_no": 1, "decision": "earned", "scores": scores},
+        headers=coach2,
+    )
+    assert refused.status_code == 403
+    assert "blind second review" in refused.json()["detail"]
+    page = web.get(f"/review/{submission.id}").text
+    assert "Record second review" in page
+    assert "Record decision" not in page
+    db.expire_all()
+    assert db.scalars(select(Review)).first() is None
+    assert db.scalars(select(Award)).first() is None
+    assert db.scalars(select(Submission)).one().status == SubmissionStatus.SUBMITTED

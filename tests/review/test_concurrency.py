@@ -13,8 +13,7 @@ from app.errors import Conflict
 from app.kit.storage import Upload
 from app.models import Award, Decision, Review, Role, Submission, SubmissionStatus, User
 from app.services.orgs import organizations
-from app.services.review import decisions as review
-from app.services.review import evidence
+from app.services.review import decisions, drafts, evidence, queue, scoring
 from app.settings import Settings
 from tests.review.support import MINIMAL_PDF, make_definition
 from tests.support import make_user
@@ -27,11 +26,11 @@ def waiting_submission(db: Session, settings: Settings) -> tuple[Submission, lis
     coaches = [make_user(db, f"c{i}@race.org", org=org, role=Role.COACH) for i in (1, 2)]
     definition = make_definition(db, org)
     submission = evidence.start(db, teacher, definition.id)
-    draft = evidence.DraftInput(
+    draft = drafts.DraftInput(
         responses={"reflection": "I tried it."},
         uploads={"artifacts": [Upload("plan.pdf", MINIMAL_PDF)]},
     )
-    evidence.save_draft(db, settings, teacher, submission.id, draft)
+    drafts.save_draft(db, settings, teacher, submission.id, draft)
     evidence.submit(db, settings, teacher, submission.id, privacy=True)
     db.commit()
     return submission, coaches
@@ -42,21 +41,21 @@ def test_two_coaches_deciding_at_once(fresh_engine: Engine, settings: Settings) 
         submission, coaches = waiting_submission(db, settings)
     outcomes: list[object] = []
     barrier = threading.Barrier(2)
-    decisions = {coaches[0].id: Decision.EARNED, coaches[1].id: Decision.NOT_YET}
+    chosen = {coaches[0].id: Decision.EARNED, coaches[1].id: Decision.NOT_YET}
 
     def decide(coach_id: object) -> None:
         with Session(fresh_engine, expire_on_commit=False) as db:
             coach = db.get_one(User, coach_id)
-            data = review.ReviewInput(
+            data = scoring.ReviewInput(
                 attempt_no=1,
-                decision=decisions[coach.id],
+                decision=chosen[coach.id],
                 levels={"plan": 3, "practice": 3, "reflect": 3},
                 feedback="Feedback from a coach.",
             )
-            review.for_reviewer(db, coach, submission.id)  # both opened the page
+            queue.for_reviewer(db, coach, submission.id)  # both opened the page
             barrier.wait()
             try:
-                review.decide(db, settings, coach, submission.id, data)
+                decisions.decide(db, settings, coach, submission.id, data)
                 db.commit()
                 outcomes.append("decided")
             except (Conflict, OperationalError) as exc:

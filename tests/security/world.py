@@ -44,7 +44,7 @@ from app.services.communities import membership as communities
 from app.services.communities import threads
 from app.services.identity import access_tokens, sessions
 from app.services.identity.scopes import SCOPES
-from app.services.review import evidence
+from app.services.review import drafts, evidence
 from app.settings import Settings
 from app.web import csrf
 from tests.credentials_support import issue_to
@@ -225,8 +225,8 @@ SECRETS = {
 """Distinctive strings of objects callers must not read; each appears only in its object."""
 
 
-def _draft(definition: MicroCredential, text: str) -> evidence.DraftInput:
-    draft = evidence.DraftInput()
+def _draft(definition: MicroCredential, text: str) -> drafts.DraftInput:
+    draft = drafts.DraftInput()
     for req in evidence.requirements(definition):
         if req["kind"] == evidence.REFLECTION:
             draft.responses[req["key"]] = text
@@ -243,7 +243,7 @@ def _other_objects(
     riverbend = users["admin"].memberships[0].organization
     fresh = make_definition(db, riverbend, name="Matrix Draft Credential")
     draft = evidence.start(db, priya, fresh.id)
-    evidence.save_draft(db, settings, priya, draft.id, _draft(fresh, SECRETS["draft"]))
+    drafts.save_draft(db, settings, priya, draft.id, _draft(fresh, SECRETS["draft"]))
     mentorship = db.scalars(select(Mentorship).where(Mentorship.teacher_id == priya.id)).one()
     for private, body in ((False, SECRETS["message"]), (True, SECRETS["note"])):
         db.add(CoachingMessage(mentorship_id=mentorship.id, author_id=coach.id, body=body,
@@ -255,7 +255,7 @@ def _other_objects(
     lake_coach = make_user(db, "coach@lakeside.org", org=lakeside, role=Role.COACH)
     definition = make_definition(db, lakeside, name="Lakeside Lab Safety")
     submission = evidence.start(db, lake_teacher, definition.id)
-    evidence.save_draft(
+    drafts.save_draft(
         db, settings, lake_teacher, submission.id, _draft(definition, SECRETS["submission"])
     )
     evidence.submit(db, settings, lake_teacher, submission.id, privacy=True)

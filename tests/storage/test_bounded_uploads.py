@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from app.kit import storage
 from app.models import EvidenceFile, MicroCredential
-from app.services.review import evidence
+from app.services.review import evidence, files
 from app.settings import Settings
 from app.web.common import read_uploads
 from badges import bake_png
@@ -219,7 +219,7 @@ def test_a_20_mb_evidence_file_is_stored_in_bounded_memory(
 
     def store() -> Any:
         uploads = read_uploads([sent])
-        return evidence.add_files(db, settings, w.teacher, submission.id, "artifacts", uploads)
+        return files.add_files(db, settings, w.teacher, submission.id, "artifacts", uploads)
 
     saved, peak = peak_bytes(store)
     (row,) = saved.attempts[-1].files

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, UploadFile
 
 from app.kit.storage import Upload
-from app.models import ReviewKind, Submission, User
+from app.models import Submission, User
 from app.routers.review.schemas import (
     AttemptRead,
     DecisionCreate,
@@ -19,8 +19,16 @@ from app.routers.review.schemas import (
     SubmissionRead,
     SubmitRequest,
 )
-from app.services.review import decisions as reviews
-from app.services.review import evidence
+from app.services.review import (
+    assignments,
+    decisions,
+    drafts,
+    evidence,
+    files,
+    permissions,
+    queue,
+    scoring,
+)
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
 from app.web.common import TransactionalRoute
@@ -38,19 +46,11 @@ ReviewWriter = Annotated[User, Depends(ApiToken("reviews:write"))]
 
 
 def _detail(user: User, submission: Submission) -> SubmissionDetail:
-    blind = reviews.is_blind(user, submission)
-    attempts = evidence.visible_attempts(user, submission)
-    current = attempts[-1] if attempts else None
-    owner = submission.user_id == user.id
-    built = []
-    for attempt in attempts:
-        shown = [
-            r
-            for r in attempt.reviews
-            if (not owner or r.kind == ReviewKind.PRIMARY) and not (blind and attempt is current)
-        ]
-        built.append(AttemptRead.build(attempt, shown))
-    return SubmissionDetail(**SubmissionRead.build(submission).model_dump(), attempts=built)
+    attempts = [
+        AttemptRead.build(item.attempt, item.reviews)
+        for item in permissions.history(user, submission)
+    ]
+    return SubmissionDetail(**SubmissionRead.build(submission).model_dump(), attempts=attempts)
 
 
 @router.get("/evidence/submissions", response_model=list[SubmissionRead])
@@ -81,12 +81,12 @@ def save_draft(
     db: Db, settings: AppSettings, user: EvidenceWriter, submission_id: uuid.UUID, body: DraftUpdate
 ) -> SubmissionDetail:
     """Replace the draft's texts and links, and set the public-evidence choice if given."""
-    draft = evidence.DraftInput(
+    draft = drafts.DraftInput(
         responses=dict(body.responses),
         links={key: "\n".join(urls) for key, urls in body.links.items()},
         public_evidence=body.public_evidence,
     )
-    submission = evidence.save_draft(db, settings, user, submission_id, draft)
+    submission = drafts.save_draft(db, settings, user, submission_id, draft)
     return _detail(user, submission)
 
 
@@ -103,7 +103,7 @@ def add_file(
 ) -> SubmissionDetail:
     """Attach a file to a 'files' requirement of the draft (type checked by content)."""
     upload = Upload(file.filename or "file", file.file)
-    submission = evidence.add_files(db, settings, user, submission_id, requirement, [upload])
+    submission = files.add_files(db, settings, user, submission_id, requirement, [upload])
     return _detail(user, submission)
 
 
@@ -118,7 +118,7 @@ def remove_file(
     file_id: uuid.UUID,
 ) -> SubmissionDetail:
     """Remove a file from the draft."""
-    return _detail(user, evidence.remove_file(db, settings, user, submission_id, file_id))
+    return _detail(user, files.remove_file(db, settings, user, submission_id, file_id))
 
 
 @router.post("/evidence/submissions/{submission_id}/submit", response_model=SubmissionDetail)
@@ -145,26 +145,26 @@ def review_queue(
     sort: Literal["oldest", "newest"] = "oldest",
 ) -> list[SubmissionRead]:
     """Submissions of the organizations where the caller coaches (at most 200)."""
-    filters = reviews.QueueFilters(
+    filters = queue.QueueFilters(
         status=status,
         micro_credential_id=micro_credential_id,
         teacher_id=teacher_id,
         mine=mine,
         sort=sort,
     )
-    return [SubmissionRead.build(s) for s in reviews.queue(db, user, filters)]
+    return [SubmissionRead.build(s) for s in queue.queue(db, user, filters)]
 
 
 @router.get("/reviews/submissions/{submission_id}", response_model=SubmissionDetail)
 def review_submission(db: Db, user: ReviewReader, submission_id: uuid.UUID) -> SubmissionDetail:
     """A submission in the caller's queue, with its submitted attempts and reviews."""
-    return _detail(user, reviews.for_reviewer(db, user, submission_id))
+    return _detail(user, queue.for_reviewer(db, user, submission_id))
 
 
 @router.post("/reviews/submissions/{submission_id}/claim", response_model=SubmissionRead)
 def claim(db: Db, user: ReviewWriter, submission_id: uuid.UUID) -> SubmissionRead:
     """Claim a waiting submission (409 when another coach has it)."""
-    return SubmissionRead.build(reviews.claim(db, user, submission_id))
+    return SubmissionRead.build(assignments.claim(db, user, submission_id))
 
 
 @router.post(
@@ -180,11 +180,11 @@ def decide(
     body: DecisionCreate,
 ) -> ReviewRead:
     """Score every criterion and decide Earned or Not yet (409 if already decided)."""
-    data = reviews.ReviewInput(
+    data = scoring.ReviewInput(
         attempt_no=body.attempt_no,
         decision=body.decision,
         levels={s.criterion: s.level for s in body.scores},
         comments={s.criterion: s.comment for s in body.scores},
         feedback=body.feedback,
     )
-    return ReviewRead.build(reviews.decide(db, settings, user, submission_id, data))
+    return ReviewRead.build(decisions.decide(db, settings, user, submission_id, data))

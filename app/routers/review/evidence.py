@@ -12,10 +12,9 @@ from starlette.datastructures import FormData
 from app.errors import AppError
 from app.kit import links
 from app.kit.storage import size_text
-from app.models import MicroCredential, ReviewKind, Submission, SubmissionStatus
+from app.models import MicroCredential, Submission, SubmissionStatus, User
 from app.services.communities import exemplar_sharing
-from app.services.review import decisions as review_service
-from app.services.review import evidence, public_evidence
+from app.services.review import drafts, evidence, files, permissions, public_evidence, scoring
 from app.settings import Settings
 from app.web.access import AppSettings, CurrentUser, Db, public, verify_csrf
 from app.web.common import TransactionalRoute, read_uploads, redirect, render, stored_file
@@ -31,9 +30,9 @@ async def read_form(request: Request) -> FormData:
 PostedForm = Annotated[FormData, Depends(read_form)]
 
 
-def draft_input(form: FormData, definition: MicroCredential) -> evidence.DraftInput:
+def draft_input(form: FormData, definition: MicroCredential) -> drafts.DraftInput:
     """The evidence form's fields as a draft: texts, links and files per requirement."""
-    draft = evidence.DraftInput()
+    draft = drafts.DraftInput()
     for req in evidence.requirements(definition):
         key = req["key"]
         if req["kind"] == evidence.REFLECTION:
@@ -147,7 +146,7 @@ def _save(
 ) -> Response:
     sending = form.get("action") == "submit"
     try:
-        evidence.save_draft(db, settings, user, submission.id, draft_input(form, definition))
+        drafts.save_draft(db, settings, user, submission.id, draft_input(form, definition))
         if sending:
             evidence.submit(db, settings, user, submission.id, privacy=bool(form.get("privacy")))
     except AppError as exc:
@@ -171,7 +170,7 @@ def _save(
 @router.get("/evidence/files/{file_id}")
 def download(db: Db, settings: AppSettings, user: CurrentUser, file_id: uuid.UUID) -> Response:
     """An evidence file, for the teacher and the coaches and administrators of the organization."""
-    row, stream = evidence.open_file(db, settings, user, file_id)
+    row, stream = files.open_file(db, settings, user, file_id)
     return stored_file(row.filename, row.content_type, stream)
 
 
@@ -183,14 +182,16 @@ def submission_page(
     submission = evidence.get_own(db, user, submission_id)
     definition = submission.micro_credential
     if submission.status == SubmissionStatus.DRAFT:
-        return _form_page(request, settings, definition, submission, history=_history(submission))
+        return _form_page(
+            request, settings, definition, submission, history=_history(user, submission)
+        )
     return render(
         request,
         "review/evidence/detail.html",
         submission=submission,
         definition=definition,
         requirements=evidence.requirements(definition),
-        history=_history(submission),
+        history=_history(user, submission),
         sharing=exemplar_sharing.options(db, user, submission)
         if submission.status == SubmissionStatus.EARNED
         else None,
@@ -200,19 +201,19 @@ def submission_page(
     )
 
 
-def _history(submission: Submission) -> list[dict[str, Any]]:
-    """Submitted attempts, newest first, each with its primary review and rubric levels."""
+def _history(user: User, submission: Submission) -> list[dict[str, Any]]:
+    """Submitted attempts, newest first, each with the decision the teacher reads and its levels."""
     definition = submission.micro_credential
     items = []
-    for attempt in reversed(submission.attempts):
-        if attempt.submitted_at is None:
+    for item in reversed(permissions.history(user, submission)):
+        if item.attempt.submitted_at is None:
             continue
-        review = attempt.review_of(ReviewKind.PRIMARY)
+        review = item.reviews[0] if item.reviews else None
         items.append(
             {
-                "attempt": attempt,
+                "attempt": item.attempt,
                 "review": review,
-                "levels": review_service.score_rows(definition, review),
+                "levels": scoring.score_rows(definition, review),
             }
         )
     return items

@@ -12,12 +12,20 @@ from starlette.datastructures import FormData
 from app.db import utcnow
 from app.errors import AppError, Invalid
 from app.kit import numbers
-from app.models import Decision, ReviewKind, Submission, SubmissionStatus, User
+from app.models import Decision, Submission, User
 from app.routers.review.evidence import PostedForm, form_values
-from app.services import policy
 from app.services.microcredentials import rubrics
-from app.services.review import decisions as reviews
-from app.services.review import evidence
+from app.services.review import (
+    assignments,
+    calibration,
+    changes,
+    decisions,
+    evidence,
+    figures,
+    permissions,
+    queue,
+    scoring,
+)
 from app.settings import Settings
 from app.web.access import (
     Admin,
@@ -51,15 +59,15 @@ def queue_page(
     sort: str = "oldest",
 ) -> Response:
     """The queue: submissions of the organizations where the person coaches, with filters."""
-    filters = reviews.QueueFilters(
-        status=status if status in reviews.STATUSES else "submitted",
+    filters = queue.QueueFilters(
+        status=status if status in queue.STATUSES else "submitted",
         micro_credential_id=_uuid(micro_credential[:40]),
         teacher_id=_uuid(teacher[:40]),
         mine=bool(mine),
-        sort=sort if sort in reviews.SORTS else "oldest",
+        sort=sort if sort in queue.SORTS else "oldest",
     )
-    rows = reviews.queue(db, user, filters)
-    definitions, teachers = reviews.queue_choices(db, user)
+    rows = queue.queue(db, user, filters)
+    definitions, teachers = queue.queue_choices(db, user)
     return render(
         request,
         "review/queue.html",
@@ -79,29 +87,18 @@ def _review_page(
     **extra: Any,
 ) -> Response:
     definition = submission.micro_credential
-    attempts = evidence.visible_attempts(user, submission)
-    current = attempts[-1]
-    previous = attempts[-2] if len(attempts) > 1 else None
-    blind = reviews.is_blind(user, submission)
-    history = []
-    for attempt in reversed(attempts):
-        shown = [
-            r
-            for r in attempt.reviews
-            if not (blind and attempt is current) and (r.kind == ReviewKind.PRIMARY or not blind)
-        ]
-        history.append(
-            {
-                "attempt": attempt,
-                "reviews": [
-                    {"review": r, "levels": reviews.score_rows(definition, r)} for r in shown
-                ],
-            }
-        )
-    is_admin = policy.can_manage_reviews(user, submission.organization_id)
-    waiting = submission.status == SubmissionStatus.SUBMITTED
-    not_own = submission.user_id != user.id
-    mine_or_free = submission.reviewer_id in (None, user.id) or is_admin
+    attempts = permissions.history(user, submission)
+    current = attempts[-1].attempt
+    previous = attempts[-2].attempt if len(attempts) > 1 else None
+    history = [
+        {
+            "attempt": item.attempt,
+            "reviews": [
+                {"review": r, "levels": scoring.score_rows(definition, r)} for r in item.reviews
+            ],
+        }
+        for item in reversed(attempts)
+    ]
     return render(
         request,
         "review/review.html",
@@ -110,14 +107,10 @@ def _review_page(
         definition=definition,
         requirements=evidence.requirements(definition),
         current=current,
-        changes=evidence.changes(definition, previous, current) if previous else None,
+        changes=changes.changes(definition, previous, current) if previous else None,
         previous=previous,
         history=history,
-        blind=blind,
-        can_decide=waiting and not_own and mine_or_free and not blind,
-        can_calibrate=blind,
-        can_claim=waiting and not_own and submission.reviewer_id is None,
-        can_release=waiting and submission.reviewer_id is not None and mine_or_free,
+        may=permissions.allowed(user, submission),
         pass_rule=rubrics.describe_rule(
             definition.rubric, definition.pass_rule, definition.pass_value
         ),
@@ -128,25 +121,25 @@ def _review_page(
 @router.get("/review/{submission_id}", response_class=HTMLResponse)
 def review_page(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
     """Evidence and rubric side by side, the attempt history and what changed."""
-    submission = reviews.for_reviewer(db, user, submission_id)
+    submission = queue.for_reviewer(db, user, submission_id)
     return _review_page(request, user, submission)
 
 
 @router.post("/review/{submission_id}/claim", response_class=HTMLResponse)
 def claim(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
     """Take the submission to review."""
-    reviews.claim(db, user, submission_id)
+    assignments.claim(db, user, submission_id)
     return redirect(request, f"/review/{submission_id}", "You are reviewing this submission.")
 
 
 @router.post("/review/{submission_id}/release", response_class=HTMLResponse)
 def release(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
     """Give the submission back to the queue."""
-    reviews.release(db, user, submission_id)
+    assignments.release(db, user, submission_id)
     return redirect(request, "/review", "The submission is back in the queue.")
 
 
-def review_input(form: FormData, submission: Submission) -> reviews.ReviewInput:
+def review_input(form: FormData, submission: Submission) -> scoring.ReviewInput:
     """The review form's fields: a level and comment per criterion, feedback and decision."""
     levels: dict[str, int] = {}
     comments: dict[str, str] = {}
@@ -162,7 +155,7 @@ def review_input(form: FormData, submission: Submission) -> reviews.ReviewInput:
     attempt_no = numbers.whole_number(str(form.get("attempt_no") or ""), 999_999)
     if attempt_no is None:
         raise Invalid("This form is out of date; reload the page.")
-    return reviews.ReviewInput(
+    return scoring.ReviewInput(
         attempt_no=attempt_no,
         decision=Decision(decision),
         levels=levels,
@@ -191,9 +184,9 @@ def decide(
     form: PostedForm,
 ) -> Response:
     """Record the review and the decision (Earned records the award)."""
-    submission = reviews.for_reviewer(db, user, submission_id)
+    submission = queue.for_reviewer(db, user, submission_id)
     try:
-        review = reviews.decide(db, settings, user, submission_id, review_input(form, submission))
+        review = decisions.decide(db, settings, user, submission_id, review_input(form, submission))
     except AppError as exc:
         return _refused(request, user, submission, exc, form)
     word = "Earned" if review.decision == Decision.EARNED else "Not yet"
@@ -205,9 +198,9 @@ def calibrate(
     request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID, form: PostedForm
 ) -> Response:
     """Record the blind second review."""
-    submission = reviews.for_reviewer(db, user, submission_id)
+    submission = queue.for_reviewer(db, user, submission_id)
     try:
-        reviews.calibrate(db, user, submission_id, review_input(form, submission))
+        calibration.calibrate(db, user, submission_id, review_input(form, submission))
     except AppError as exc:
         return _refused(request, user, submission, exc, form)
     return redirect(request, f"/review/{submission_id}", "Your second review is recorded.")
@@ -221,10 +214,10 @@ def _admin_page(
         "review/admin.html",
         status,
         org=ctx.org,
-        figures=reviews.figures(db, ctx.org),
-        submissions=reviews.open_for_admin(db, ctx.org),
+        figures=figures.figures(db, ctx.org),
+        submissions=queue.open_for_admin(db, ctx.org),
         coaches=evidence.coaches_of(db, ctx.org.id),
-        calibrations=reviews.calibration_pairs(db, ctx.org),
+        calibrations=calibration.calibration_pairs(db, ctx.org),
         **extra,
     )
 
@@ -245,7 +238,7 @@ def assign(
     coach_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Assign a waiting submission to a coach."""
-    return _admin_action(request, db, settings, ctx, submission_id, coach_id, reviews.assign)
+    return _admin_action(request, db, settings, ctx, submission_id, coach_id, assignments.assign)
 
 
 @router.post("/orgs/{slug}/review/{submission_id}/calibration", response_class=HTMLResponse)
@@ -259,7 +252,7 @@ def request_calibration(
 ) -> Response:
     """Ask another coach for a blind second review."""
     return _admin_action(
-        request, db, settings, ctx, submission_id, coach_id, reviews.request_calibration
+        request, db, settings, ctx, submission_id, coach_id, calibration.request_calibration
     )
 
 
@@ -272,7 +265,7 @@ def _admin_action(
     coach_id: str,
     action: Any,
 ) -> Response:
-    submission = reviews.get_in_org(db, ctx.org, submission_id)
+    submission = queue.get_in_org(db, ctx.org, submission_id)
     try:
         coach = form_uuid(coach_id[:40], f"coach-{submission.id}", "Choose a coach.")
         action(db, settings, ctx.user, submission.id, coach)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Award, AwardStatus, Submission, SubmissionStatus, User
-from app.services.review import decisions as review
+from app.services.review import queue
 
 RETURNED_SHOWN = 5
 
@@ -57,7 +57,7 @@ def work_summary(db: Session, user: User) -> WorkSummary:
 
 
 def _waiting_for_review(db: Session, user: User) -> int | None:
-    orgs = review.coached_org_ids(user)
+    orgs = queue.coached_org_ids(user)
     if orgs == []:
         return None
     return (
@@ -65,7 +65,7 @@ def _waiting_for_review(db: Session, user: User) -> int | None:
             select(func.count()).where(
                 Submission.status == SubmissionStatus.SUBMITTED,
                 Submission.user_id != user.id,
-                review.in_coached_orgs(orgs),
+                queue.in_coached_orgs(orgs),
             )
         )
         or 0
