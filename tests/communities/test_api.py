@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.models import CommunityMember, Post
-from tests.identity.test_api_tokens import bearer, create_token
 from tests.communities.conftest import World, count, login
+from tests.identity.test_api_tokens import bearer, create_token
 from tests.support import WebClient
 
 

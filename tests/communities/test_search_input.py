@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.platform.test_hostile_input import SYMBOLS
 from tests.communities.conftest import BASE, World, login
 from tests.communities.test_files_resources_digest import members
+from tests.platform.test_hostile_input import SYMBOLS
 from tests.support import WebClient
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from app.models import Role
 from badges import unbake
-from tests.identity.test_api_tokens import create_token
 from tests.credentials_support import issue_to
+from tests.identity.test_api_tokens import create_token
 from tests.support import WebClient, make_org, make_user
 
 
