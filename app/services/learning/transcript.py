@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from importlib.resources import files
 from pathlib import Path
 
 from fpdf import FPDF
@@ -133,7 +134,7 @@ def _cell(value: str) -> str:
 
 #: DejaVu Sans (bundled; free licence in the same folder) prints every teacher's name, not only
 #: Latin-1 ones as the PDF core fonts would.
-FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
+FONTS = Path(str(files("app"))) / "static" / "fonts"
 
 
 def to_pdf(transcript: Transcript) -> bytes:
