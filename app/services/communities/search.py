@@ -11,14 +11,31 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import column, table
 
-from app.kit import search_terms
+from app.kit import full_text, search_terms
 from app.models import Community, Organization, User
 from app.services.communities import membership as communities
 
 MAX_TERMS = 8
+FTS = table(
+    "community_fts",
+    *(column(name) for name in ("kind", "doc_id", "community_id", "thread_id", "label", "body")),
+    column("document"),  # PostgreSQL: tsvector of title and body, generated and GIN-indexed
+)
+TEXT = full_text.Source(
+    fts5="community_fts", tsvector=FTS.c.document, fts5_columns=("title", "body")
+)
+_HIT_COLUMNS = (  # a SearchHit's fields, in order
+    FTS.c.kind,
+    FTS.c.doc_id,
+    FTS.c.community_id,
+    FTS.c.thread_id,
+    FTS.c.label,
+    func.substr(FTS.c.body, 1, 240),
+)
 
 
 @dataclass(frozen=True)
@@ -144,25 +161,11 @@ def search(
     allowed = [c.id.hex for c in readable]
     if not terms or not allowed:
         return []
-    params: dict[str, Any] = {"ids": allowed, "limit": limit}
-    if _is_postgres(db):
-        params["q"] = " ".join(terms)
-        sql = (
-            "SELECT kind, doc_id, community_id, thread_id, label, substr(body, 1, 240) "
-            "FROM community_fts, plainto_tsquery('english', :q) query "
-            "WHERE document @@ query "
-            "AND community_id IN :ids "
-            "ORDER BY ts_rank(document, query) DESC "
-            "LIMIT :limit"
-        )
-    else:
-        params["q"] = "{title body}: (" + " ".join(f'"{t}"' for t in terms) + ")"
-        sql = (
-            "SELECT kind, doc_id, community_id, thread_id, label, substr(body, 1, 240) "
-            "FROM community_fts WHERE community_fts MATCH :q "
-            "AND community_id IN :ids ORDER BY rank LIMIT :limit"
-        )
-    return [
-        SearchHit(*row)
-        for row in db.execute(text(sql).bindparams(bindparam("ids", expanding=True)), params).all()
-    ]
+    match = full_text.match(db, TEXT, terms)
+    statement = (
+        match.apply(select(*_HIT_COLUMNS))
+        .where(FTS.c.community_id.in_(allowed))
+        .order_by(match.best_first)
+        .limit(limit)
+    )
+    return [SearchHit(*row) for row in db.execute(statement).all()]

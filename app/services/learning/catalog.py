@@ -6,16 +6,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, select, text
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.kit import search_terms
+from app.kit import full_text, search_terms
 from app.models import Module, ModuleFormat, ModuleStandard, ModuleStatus, Standard, User
 
 PAGE_SIZE = 12
 LENGTHS = {"short": (0, 30), "medium": (31, 90), "long": (91, 100_000)}
 SORTS = ("relevance", "title", "newest", "shortest", "hours")
 MAX_TERMS = 12
+TEXT = full_text.Source(  # modules_fts is kept in step with modules.search_text by triggers
+    fts5="modules_fts",
+    tsvector=full_text.tsvector(Module.search_text),
+    fts5_rows=("module_id", Module.id),
+)
 
 
 @dataclass(frozen=True)
@@ -60,31 +65,6 @@ def visible_modules(user: User) -> Select[Module]:
     return query
 
 
-def fts_terms(raw: str) -> str:
-    """User text as a safe SQLite FTS5 query: each word quoted, all required."""
-    return " ".join(f'"{w}"' for w in search_terms.words(raw.lower(), MAX_TERMS))
-
-
-def match_text(db: Session, query: Select[Module], raw: str) -> tuple[Select[Module], Any]:
-    """Filter by full text; returns the query and a relevance expression (higher is better).
-    Invalid when the text has no word to search for."""
-    terms = fts_terms(raw)
-    if db.get_bind().dialect.name == "postgresql":
-        vector = func.to_tsvector(literal_column("'english'"), Module.search_text)
-        tsquery = func.websearch_to_tsquery(literal_column("'english'"), raw)
-        return query.where(vector.bool_op("@@")(tsquery)), func.ts_rank(vector, tsquery)
-    hits = (
-        select(
-            literal_column("module_id").label("module_id"),
-            literal_column("bm25(modules_fts)").label("rank"),
-        )
-        .select_from(text("modules_fts"))
-        .where(text("modules_fts MATCH :terms").bindparams(terms=terms))
-        .subquery()
-    )
-    return query.join(hits, hits.c.module_id == Module.id), -hits.c.rank
-
-
 def _filters(query: Select[Module], q: CatalogQuery) -> Select[Module]:
     if q.subject:
         query = query.where(Module.subject == q.subject)
@@ -113,9 +93,10 @@ def _filters(query: Select[Module], q: CatalogQuery) -> Select[Module]:
 def search(db: Session, user: User, q: CatalogQuery) -> CatalogPage:
     """Search and filter the catalog; a bounded number of queries whatever the data size."""
     query = _filters(visible_modules(user), q)
-    relevance: Any = None
-    if q.q.strip():
-        query, relevance = match_text(db, query, q.q.strip())
+    match = None
+    if q.q.strip():  # Invalid when the text holds no word
+        match = full_text.match(db, TEXT, search_terms.words(q.q, MAX_TERMS))
+        query = match.apply(query)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(q.page, 1), pages)
@@ -127,7 +108,7 @@ def search(db: Session, user: User, q: CatalogQuery) -> CatalogPage:
     }
     order = sorts.get(q.sort, [])
     if not order:
-        order = [relevance.desc()] if relevance is not None else [func.lower(Module.title)]
+        order = [match.best_first] if match else [func.lower(Module.title)]
     modules = list(
         db.scalars(
             query.options(selectinload(Module.standards))
