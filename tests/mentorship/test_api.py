@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from app.models import CoachingGoal
+from tests.api_pages import items
 from tests.mentorship.conftest import World, pair, token_for
 
 READ_WRITE = ("coaching:read", "coaching:write")
@@ -16,7 +17,7 @@ def test_the_pair_talks_and_sets_goals_through_the_api(web, db, settings, world:
     ana = token_for(db, world.ana, *READ_WRITE)
     client = web.client
 
-    listed = client.get("/api/v1/mentorships", headers=ana).json()
+    listed = items(client.get("/api/v1/mentorships", headers=ana))
     assert [(m["id"], m["my_role"], m["coach"]["display_name"]) for m in listed] == [
         (str(made.id), "teacher", "Casey Coach")
     ]
@@ -26,11 +27,11 @@ def test_the_pair_talks_and_sets_goals_through_the_api(web, db, settings, world:
     assert sent.json()["body_html"] == "<p>Hello <em>Ana</em></p>\n"
     note = client.post(f"{base}/messages", headers=coach, json={"body": "private", "private": True})
     assert note.status_code == 201
-    assert [m["body"] for m in client.get(f"{base}/messages", headers=coach).json()] == [
+    assert [m["body"] for m in items(client.get(f"{base}/messages", headers=coach))] == [
         "Hello *Ana*",
         "private",
     ]
-    assert [m["body"] for m in client.get(f"{base}/messages", headers=ana).json()] == [
+    assert [m["body"] for m in items(client.get(f"{base}/messages", headers=ana))] == [
         "Hello *Ana*"
     ]
     refused = client.post(f"{base}/messages", headers=ana, json={"body": "x", "private": True})
@@ -47,7 +48,7 @@ def test_the_pair_talks_and_sets_goals_through_the_api(web, db, settings, world:
     )
     assert done.status_code == 200
     assert done.json()["closed_at"] is not None
-    assert [g["status"] for g in client.get(f"{base}/goals", headers=ana).json()] == ["achieved"]
+    assert [g["status"] for g in items(client.get(f"{base}/goals", headers=ana))] == ["achieved"]
 
 
 def test_scopes_and_strangers_are_refused(web, db, settings, world: World) -> None:
@@ -63,7 +64,7 @@ def test_scopes_and_strangers_are_refused(web, db, settings, world: World) -> No
     assert client.get("/api/v1/mentorships").status_code == 401
     for stranger in (world.ben, world.coach2, world.other_admin, world.admin):
         headers = token_for(db, stranger, *READ_WRITE)
-        assert client.get("/api/v1/mentorships", headers=headers).json() == []
+        assert items(client.get("/api/v1/mentorships", headers=headers)) == []
         assert client.get(f"{base}/messages", headers=headers).status_code == 404
         assert client.get(f"{base}/goals", headers=headers).status_code == 404
         posted = client.post(f"{base}/goals", headers=headers, json={"title": "mine"})

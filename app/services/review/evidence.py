@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit, urls
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.kit.storage import (
     Upload,
     check_evidence_uploads,
@@ -46,6 +47,9 @@ from app.settings import Settings
 
 REFLECTION, FILES, LINKS = "reflection", "files", "links"
 MAX_RESPONSE_CHARS = 20_000
+RECENTLY_CHANGED = Order(
+    sort_key(Submission.updated_at, descending=True), sort_key(Submission.id, descending=True)
+)
 MAX_LINKS = 20
 MAX_URL_CHARS = 2000
 PRIVACY_MESSAGE = (
@@ -140,12 +144,14 @@ def start(db: Session, user: User, definition_id: uuid.UUID) -> Submission:
 
 def mine(db: Session, user: User) -> list[Submission]:
     """The person's submissions, most recently changed first."""
-    return list(
-        db.scalars(
-            select(Submission)
-            .where(Submission.user_id == user.id)
-            .order_by(Submission.updated_at.desc())
-        )
+    query = select(Submission).where(Submission.user_id == user.id)
+    return list(db.scalars(query.order_by(*RECENTLY_CHANGED.clauses())))
+
+
+def mine_page(db: Session, user: User, page: PageRequest) -> Slice[Submission]:
+    """A page of ``mine`` after a cursor."""
+    return RECENTLY_CHANGED.scalars(
+        db, select(Submission).where(Submission.user_id == user.id), page
     )
 
 
