@@ -120,8 +120,8 @@ class Order:
         """The opaque cursor of a row with these sort-key values."""
         plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
         plain = [str(v) if isinstance(v, uuid.UUID) else v for v in plain]
-        raw = json.dumps([self.signature, plain], separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        raw = json.dumps([self.signature, plain], separators=(",", ":"), ensure_ascii=False)
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     def decode(self, cursor: str) -> list[Value]:
         """The sort-key values in a cursor; Invalid when it was not made by this order."""

@@ -14,7 +14,7 @@ T = TypeVar("T")
 S = TypeVar("S")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-MAX_CURSOR = 1_000
+MAX_CURSOR = 4_000  # a cursor holds a sort key: up to 200 characters of a name
 
 
 class Page(BaseModel, Generic[T]):

@@ -97,6 +97,18 @@ def test_members_with_the_same_name_each_appear_once(api, db) -> None:
     assert names == ["Ann 0", "Ann 2", "Ann 4", "Sam Same", "Sam Same", "Sam Same", "Zoe Boss"]
 
 
+def test_a_cursor_holding_a_long_name_in_any_script_works(api, db) -> None:
+    org = make_org(db)
+    admin = make_user(db, "boss@school.org", org=org, role=Role.ADMIN, name="\U0001f600" * 120)
+    make_user(db, "t@school.org", org=org, name="\u00c9" * 120)
+    headers = bearer(db, admin, "orgs:read")
+
+    pages = walk(api, "/api/v1/orgs/riverbend/members", headers, limit=1)
+
+    assert [len(page) for page in pages] == [1, 1]
+    assert sorted(m["email"] for page in pages for m in page) == ["boss@school.org", "t@school.org"]
+
+
 def test_the_review_queue_walks_past_its_old_cap_in_both_orders(api, db) -> None:
     org = make_org(db)
     coach = make_user(db, "coach@school.org", org=org, role=Role.COACH)
