@@ -141,6 +141,7 @@ def _load(kind: type, value: object) -> Value:
         return value
     if not isinstance(value, str) or "\x00" in value:
         raise TypeError("not a key value")
+    value.encode()  # UnicodeEncodeError for a lone surrogate, which no database accepts
     if kind is datetime:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:

@@ -16,6 +16,7 @@ from app.db import utcnow
 from app.models import Notification, Role, Submission, SubmissionStatus, User
 from app.services.identity import access_tokens
 from app.services.notifications.delivery import NEWEST_FIRST
+from app.services.orgs.organizations import MEMBER_ORDER
 from tests.api_pages import every, items, walk
 from tests.review.support import make_definition
 from tests.support import make_org, make_user
@@ -173,6 +174,21 @@ def test_a_cursor_the_list_did_not_give_out_is_refused(api, db, bad: str) -> Non
     assert response.status_code == 422
     assert response.json()["error"] == "invalid_cursor"
     assert "next_cursor" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("name", ["\ud800", "a\x00b", 7])
+def test_a_cursor_with_a_name_no_database_takes_is_refused(api, db, name: object) -> None:
+    admin = make_user(db, "boss@school.org", org=make_org(db), role=Role.ADMIN)
+    bad = cursor(MEMBER_ORDER.signature, [name, str(uuid.UUID(int=0))])
+
+    response = api.get(
+        "/api/v1/orgs/riverbend/members",
+        params={"cursor": bad},
+        headers=bearer(db, admin, "orgs:read"),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_cursor"
 
 
 def test_a_cursor_of_another_list_is_refused(api, db) -> None:
