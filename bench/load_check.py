@@ -94,6 +94,8 @@ PASSWORD = "load-check-passphrase"  # noqa: S105 - a throw-away local account
 HOT_THREADS = 3
 SIGN_IN_SECONDS = 120.0
 PAGE_SIZE = 10
+API_PAGE_LIMIT = 200  # the most items the JSON API gives in one page
+API_MAX_PAGES = 10_000
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 POST_ID = re.compile(rf'<article class="post[^"]*" id="post-({UUID})"')
@@ -671,7 +673,7 @@ class Coach(VirtualUser):
     def decide(self) -> None:
         """Score one of the oldest waiting submissions; Earned four times in five."""
         queue = self.call("queue_api", "GET", "/api/v1/reviews/queue", api=True)
-        waiting = queue.json() if queue.status_code == 200 else []
+        waiting = queue.json()["items"] if queue.status_code == 200 else []
         if not waiting:
             time.sleep(0.2)
             return
@@ -785,6 +787,10 @@ class Reader(Browser):
         response.raise_for_status()
         return response.json()
 
+    def api_list(self, url: str, token: str | None = None, **params: Any) -> list[Any]:
+        """Every item of a paginated JSON API list, following next_cursor page by page."""
+        return every_item(lambda query: self.api(url, token, **query), params)
+
     def html_pages(self, url: str, pattern: re.Pattern[str], limit: int = 2000) -> list[str]:
         """Every match on the page and the pages its "Next page" links lead to."""
         found: list[str] = []
@@ -881,23 +887,22 @@ def _api_posts(reader: Reader, community: str, thread: str) -> list[str]:
     return found
 
 
-def _api_threads(reader: Reader, community: str, limit: int = 1000) -> list[str]:
-    """Thread ids on API pages 1, 2, ... until a 404, an empty page or a repeat of the previous
-    one (older servers answer a page past the last with the last)."""
-    found: list[str] = []
-    previous: list[str] = []
-    url = f"/api/v1/communities/{community}/threads"
-    headers = {"Authorization": f"Bearer {reader.account.token}"}
-    for page in range(1, limit):
-        response = reader.request("GET", url, params={"page": page}, headers=headers)
-        if response.status_code == 404 and page > 1:  # past the last page
-            break
-        ids = [t["id"] for t in response.raise_for_status().json()]
-        if not ids or ids == previous:
-            break
-        found += ids
-        previous = ids
-    return found
+def _api_threads(reader: Reader, community: str) -> list[str]:
+    """Thread ids on every API page of the community."""
+    return [t["id"] for t in reader.api_list(f"/api/v1/communities/{community}/threads")]
+
+
+def every_item(get_page: Any, params: dict[str, Any]) -> list[Any]:
+    """Every item of a paginated list; ``get_page(query)`` answers one page's JSON."""
+    found: list[Any] = []
+    query = {**params, "limit": API_PAGE_LIMIT}
+    for _ in range(API_MAX_PAGES):
+        page = get_page(query)
+        found += page["items"]
+        if page["next_cursor"] is None:
+            return found
+        query["cursor"] = page["next_cursor"]
+    raise RuntimeError(f"more than {API_MAX_PAGES} pages")
 
 
 def _check_submissions(
@@ -905,7 +910,7 @@ def _check_submissions(
     findings: Findings,
 ) -> None:  # fmt: skip
     """One submission per teacher and micro-credential; in their list and in the coach queue."""
-    queue = Counter(s["id"] for s in coach.api("/api/v1/reviews/queue", status="all"))
+    queue = Counter(s["id"] for s in coach.api_list("/api/v1/reviews/queue", status="all"))
     mine: dict[str, Counter[str]] = {}
     for ack in acks:
         name = f"submission {ack['id']}"
@@ -919,7 +924,7 @@ def _check_submissions(
         )  # fmt: skip
         findings.expect_once(f"{name}: row", same or 0, stored=True)
         if ack["user"] not in mine:
-            listed = coach.api("/api/v1/evidence/submissions", accounts[ack["user"]].token)
+            listed = coach.api_list("/api/v1/evidence/submissions", accounts[ack["user"]].token)
             mine[ack["user"]] = Counter(s["id"] for s in listed)
         findings.expect_once(f"{name}: teacher's list", mine[ack["user"]][ack["id"]], stored=False)
         findings.expect_once(f"{name}: coach queue", queue[ack["id"]], stored=False)
@@ -990,9 +995,12 @@ def _check_learning(
     client = httpx.Client(base_url=base, timeout=60.0)
     try:
 
-        def api(user: str, url: str) -> Any:
+        def api(user: str, url: str, **params: Any) -> Any:
             headers = {"Authorization": f"Bearer {accounts[user].token}"}
-            return client.get(url, headers=headers).raise_for_status().json()
+            return client.get(url, params=params, headers=headers).raise_for_status().json()
+
+        def api_list(user: str, url: str) -> list[Any]:
+            return every_item(lambda query: api(user, url, **query), {})
 
         for ack in writes["enrollment"]:
             name = f"enrollment of {ack['user']} in {ack['module']}"
@@ -1004,7 +1012,7 @@ def _check_learning(
                 )
             )  # fmt: skip
             findings.expect_once(f"{name}: row", enrolled or 0, stored=True)
-            listed = [e["module_id"] for e in api(ack["user"], "/api/v1/enrollments")]
+            listed = [e["module_id"] for e in api_list(ack["user"], "/api/v1/enrollments")]
             findings.expect_once(
                 f"{name}: enrollments API", listed.count(ack["module"]), stored=False
             )

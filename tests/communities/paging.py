@@ -1,5 +1,5 @@
 """Walking a thread's pages the way people and scripts do: HTML by its "Next page" links, the
-API page by page up to ``page_count``."""
+API page by page up to ``page_count`` (posts) or the last next_cursor (threads)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from app.models import Post
 from app.services.identity import access_tokens, sessions
 from app.settings import Settings
 from app.web.access import SESSION_COOKIE
+from tests.api_pages import walk
 
 POST_ANCHOR = re.compile(r'<article class="post[^"]*" id="post-([0-9a-f-]{36})"')
 THREAD_LINK = re.compile(r'href="[^"]*/threads/([0-9a-f-]{36})"')
@@ -50,16 +51,11 @@ def walk_api_posts(client: TestClient, url: str, headers: dict[str, str]) -> lis
     raise AssertionError(f"more than {MAX_PAGES} pages")
 
 
-def walk_api_threads(client: TestClient, url: str, headers: dict[str, str]) -> list[str]:
-    """Thread ids of every API page of a community, until the API answers 404."""
-    found: list[str] = []
-    for page in range(1, MAX_PAGES):
-        response = client.get(url, params={"page": page}, headers=headers)
-        if response.status_code == 404 and page > 1:
-            return found
-        assert response.status_code == 200, response.text
-        found += [thread["id"] for thread in response.json()]
-    raise AssertionError(f"more than {MAX_PAGES} pages")
+def walk_api_threads(
+    client: TestClient, url: str, headers: dict[str, str], limit: int
+) -> list[list[str]]:
+    """Thread ids of every API page of a community (``limit`` a page), following next_cursor."""
+    return [[t["id"] for t in page] for page in walk(client, url, headers, limit=limit)]
 
 
 def sign_in(client: TestClient, db: Any, settings: Settings, user: Any) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.models import Enrollment
+from tests.api_pages import items
 from tests.identity.test_api_tokens import bearer, create_token
 from tests.learning_support import published
 from tests.support import WebClient, make_org, make_user
@@ -40,7 +41,7 @@ def test_teacher_uses_the_learning_api(web: WebClient, db) -> None:
     refused = api.post(f"/api/v1/modules/{module.id}/activities/{quiz.id}/done", headers=token)
     assert refused.status_code == 422
 
-    mine = api.get("/api/v1/enrollments", headers=token).json()
+    mine = items(api.get("/api/v1/enrollments", headers=token))
     assert mine[0]["module_title"] == "Exit Tickets That Work"
     transcript = api.get("/api/v1/transcript", headers=token).json()
     assert transcript["total_hours"] == "0"

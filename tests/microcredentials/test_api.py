@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.models import Role
 from app.services.identity import access_tokens
+from tests.api_pages import items
 from tests.microcredentials.support import admin_of, fields, make_definition
 from tests.support import make_org, make_user
 
@@ -52,11 +53,11 @@ def test_admin_creates_edits_publishes_through_the_api(api, db, settings, org) -
     assert changed.json()["name"] == "Formative Assessment in Practice"
     published = api.post(f"/api/v1/micro-credentials/{item['id']}/publish", headers=admin)
     assert published.json()["status"] == "published"
-    listed = api.get("/api/v1/orgs/riverbend/micro-credentials", headers=admin).json()
+    listed = items(api.get("/api/v1/orgs/riverbend/micro-credentials", headers=admin))
     assert [d["id"] for d in listed] == [item["id"]]
 
     teacher = bearer(db, make_user(db, "ada@riverbend.org", org=org), ["microcredentials:read"])
-    catalog = api.get("/api/v1/micro-credentials", headers=teacher).json()
+    catalog = items(api.get("/api/v1/micro-credentials", headers=teacher))
     assert [d["name"] for d in catalog] == ["Formative Assessment in Practice"]
 
 
@@ -72,7 +73,7 @@ def test_bad_definitions_get_clear_errors(api, db, org) -> None:
     assert bad_rule.status_code == 422
     assert "between 1 and 4" in bad_rule.json()["detail"]
     assert api.post(url, json={**body(), "extra": 1}, headers=admin).status_code == 422
-    assert api.get(url, headers=admin).json() == []
+    assert items(api.get(url, headers=admin)) == []
 
 
 def test_who_may_do_what(api, db, settings, org) -> None:

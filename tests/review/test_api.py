@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.models import Award, Submission
+from tests.api_pages import items
 from tests.review.support import MINIMAL_PDF, make_world
 from tests.support import WebClient
 
@@ -76,7 +77,7 @@ def test_submit_and_review_through_the_api(web: WebClient, db) -> None:
     assert api.get("/api/v1/reviews/queue", headers=other).status_code == 403
     assert api.get("/api/v1/reviews/queue", headers=teacher).status_code == 403  # no scope
 
-    queue = api.get("/api/v1/reviews/queue", headers=coach).json()
+    queue = items(api.get("/api/v1/reviews/queue", headers=coach))
     assert [s["id"] for s in queue] == [sid]
     assert api.post(f"/api/v1/reviews/submissions/{sid}/claim", headers=coach).status_code == 200
     scores = [{"criterion": "plan", "level": 3}, {"criterion": "practice", "level": 4}]

@@ -24,6 +24,7 @@ from app.services.orgs import organizations
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
 from app.web.common import TransactionalRoute
+from app.web.paging import Page, Paging
 
 router = APIRouter(
     prefix="/api/v1", route_class=TransactionalRoute, tags=["communities"],
@@ -35,21 +36,19 @@ AccountReader = Annotated[User, Depends(ApiToken("account:read"))]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 
 
-@router.get("/orgs/{slug}/communities", response_model=list[CommunityRead])
-def list_communities(db: Db, user: Reader, slug: str) -> list[CommunityRead]:
-    """Communities of an organization the caller belongs to."""
+@router.get("/orgs/{slug}/communities", response_model=Page[CommunityRead])
+def list_communities(db: Db, user: Reader, slug: str, paging: Paging) -> Page[CommunityRead]:
+    """Communities of an organization the caller belongs to, by name."""
     org = organizations.get_for_member(db, user, slug)
-    return [CommunityRead.build(c, m) for c, m in communities.list_for(db, user, org)]
+    rows = communities.communities_page(db, user, org, paging)
+    return Page[CommunityRead].of(rows, lambda row: CommunityRead.build(*row))
 
 
-@router.get("/communities/{community_id}/threads", response_model=list[ThreadRead])
-def list_threads(
-    db: Db, settings: AppSettings, user: Reader, community_id: uuid.UUID, page: PageNumber = 1
-) -> list[ThreadRead]:
-    """A page of threads, pinned first, then most recently active."""
+@router.get("/communities/{community_id}/threads", response_model=Page[ThreadRead])
+def list_threads(db: Db, user: Reader, community_id: uuid.UUID, paging: Paging) -> Page[ThreadRead]:
+    """Threads, pinned first, then most recently active."""
     ctx = communities.access_by_id(db, community_id, user)
-    rows, _page = threads.list_threads(db, settings, ctx, page, strict=True)
-    return [ThreadRead.model_validate(t) for t in rows]
+    return Page[ThreadRead].of(threads.threads_page(db, ctx, paging), ThreadRead.model_validate)
 
 
 @router.post("/communities/{community_id}/threads", response_model=ThreadRead, status_code=201)
@@ -102,7 +101,8 @@ def reply(
     return PostRead.build(post)
 
 
-@router.get("/notifications", response_model=list[NotificationRead])
-def my_notifications(db: Db, user: AccountReader) -> list[NotificationRead]:
-    """The caller's newest notifications."""
-    return [NotificationRead.model_validate(n) for n in notifications.recent(db, user)]
+@router.get("/notifications", response_model=Page[NotificationRead])
+def my_notifications(db: Db, user: AccountReader, paging: Paging) -> Page[NotificationRead]:
+    """The caller's notifications, newest first."""
+    rows = notifications.notifications_page(db, user, paging)
+    return Page[NotificationRead].of(rows, NotificationRead.model_validate)

@@ -21,6 +21,7 @@ from app.services.learning import catalog, enrollment, learner, transcript
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
 from app.web.common import TransactionalRoute
+from app.web.paging import Page, Paging
 
 router = APIRouter(
     prefix="/api/v1", route_class=TransactionalRoute, tags=["learning"], responses=ERROR_RESPONSES
@@ -99,10 +100,11 @@ def mark_done(
     return ModuleDetailRead.from_view(view)
 
 
-@router.get("/enrollments", response_model=list[MyEnrollmentRead])
-def enrollments(db: Db, user: Reader) -> list[MyEnrollmentRead]:
-    """The caller's active and completed enrollments."""
-    return [MyEnrollmentRead.of(e, e.module) for e in transcript.my_enrollments(db, user)]
+@router.get("/enrollments", response_model=Page[MyEnrollmentRead])
+def enrollments(db: Db, user: Reader, paging: Paging) -> Page[MyEnrollmentRead]:
+    """The caller's active and completed enrollments, most recently changed first."""
+    rows = transcript.enrollments_page(db, user, paging)
+    return Page[MyEnrollmentRead].of(rows, lambda e: MyEnrollmentRead.of(e, e.module))
 
 
 @router.get("/transcript", response_model=TranscriptRead)

@@ -23,6 +23,7 @@ from app.services.mentorship import pairs as coaching
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
 from app.web.common import TransactionalRoute
+from app.web.paging import Page, Paging
 
 router = APIRouter(
     prefix="/api/v1", route_class=TransactionalRoute, tags=["coaching"], responses=ERROR_RESPONSES
@@ -31,17 +32,19 @@ Reader = Annotated[User, Depends(ApiToken("coaching:read"))]
 Writer = Annotated[User, Depends(ApiToken("coaching:write"))]
 
 
-@router.get("/mentorships", response_model=list[MentorshipRead])
-def my_mentorships(db: Db, user: Reader) -> list[MentorshipRead]:
-    """Mentorships where the caller is the coach or the teacher (active first)."""
-    return [MentorshipRead.build(m, user) for m in coaching.mine(db, user)]
+@router.get("/mentorships", response_model=Page[MentorshipRead])
+def my_mentorships(db: Db, user: Reader, paging: Paging) -> Page[MentorshipRead]:
+    """Mentorships where the caller is the coach or the teacher (active first, newest first)."""
+    rows = coaching.mine_page(db, user, paging)
+    return Page[MentorshipRead].of(rows, lambda m: MentorshipRead.build(m, user))
 
 
-@router.get("/mentorships/{mentorship_id}/messages", response_model=list[MessageRead])
-def messages(db: Db, user: Reader, mentorship_id: uuid.UUID) -> list[MessageRead]:
+@router.get("/mentorships/{mentorship_id}/messages", response_model=Page[MessageRead])
+def messages(db: Db, user: Reader, mentorship_id: uuid.UUID, paging: Paging) -> Page[MessageRead]:
     """The conversation, oldest first (a coach also gets their own private notes)."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    return [MessageRead.build(m) for m in coaching.conversation(db, mentorship, user)]
+    rows = coaching.conversation_page(db, mentorship, user, paging)
+    return Page[MessageRead].of(rows, MessageRead.build)
 
 
 @router.post("/mentorships/{mentorship_id}/messages", response_model=MessageRead, status_code=201)
@@ -55,11 +58,11 @@ def send_message(
     return MessageRead.build(message)
 
 
-@router.get("/mentorships/{mentorship_id}/goals", response_model=list[GoalRead])
-def goals(db: Db, user: Reader, mentorship_id: uuid.UUID) -> list[GoalRead]:
+@router.get("/mentorships/{mentorship_id}/goals", response_model=Page[GoalRead])
+def goals(db: Db, user: Reader, mentorship_id: uuid.UUID, paging: Paging) -> Page[GoalRead]:
     """The mentorship's goals, open ones first."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    return [GoalRead.build(g) for g in coaching.goals(db, mentorship)]
+    return Page[GoalRead].of(coaching.goals_page(db, mentorship, paging), GoalRead.build)
 
 
 @router.post("/mentorships/{mentorship_id}/goals", response_model=GoalRead, status_code=201)

@@ -19,6 +19,7 @@ from app.settings import Settings
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
 from app.web.common import TransactionalRoute
+from app.web.paging import Page, Paging
 
 router = APIRouter(
     prefix="/api/v1",
@@ -36,10 +37,13 @@ def _read(settings: Settings, definition: MicroCredential) -> MicroCredentialRea
     )
 
 
-@router.get("/micro-credentials", response_model=list[MicroCredentialRead])
-def catalog(db: Db, settings: AppSettings, user: Reader) -> list[MicroCredentialRead]:
-    """Published, current micro-credentials of the caller's organizations."""
-    return [_read(settings, d) for d in microcredentials.catalog(db, user)]
+@router.get("/micro-credentials", response_model=Page[MicroCredentialRead])
+def catalog(
+    db: Db, settings: AppSettings, user: Reader, paging: Paging
+) -> Page[MicroCredentialRead]:
+    """Published, current micro-credentials of the caller's organizations, by name."""
+    rows = microcredentials.catalog_page(db, user, paging)
+    return Page[MicroCredentialRead].of(rows, lambda d: _read(settings, d))
 
 
 @router.get("/micro-credentials/{definition_id}", response_model=MicroCredentialRead)
@@ -50,11 +54,14 @@ def detail(
     return _read(settings, microcredentials.get_visible(db, user, definition_id))
 
 
-@router.get("/orgs/{slug}/micro-credentials", response_model=list[MicroCredentialRead])
-def admin_list(db: Db, settings: AppSettings, user: Writer, slug: str) -> list[MicroCredentialRead]:
-    """Every definition of the organization, current version of each (administrators)."""
+@router.get("/orgs/{slug}/micro-credentials", response_model=Page[MicroCredentialRead])
+def admin_list(
+    db: Db, settings: AppSettings, user: Writer, slug: str, paging: Paging
+) -> Page[MicroCredentialRead]:
+    """Every definition of the organization, current version of each, by name (administrators)."""
     org = organizations.get_by_slug(db, slug)
-    return [_read(settings, d) for d in microcredentials.list_for_admin(db, user, org)]
+    rows = microcredentials.admin_page(db, user, org, paging)
+    return Page[MicroCredentialRead].of(rows, lambda d: _read(settings, d))
 
 
 @router.post("/orgs/{slug}/micro-credentials", response_model=MicroCredentialRead, status_code=201)

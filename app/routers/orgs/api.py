@@ -17,11 +17,11 @@ from app.routers.orgs.schemas import (
     OrganizationRead,
     RoleUpdate,
 )
-from app.services import policy
 from app.services.orgs import organizations
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
 from app.web.common import TransactionalRoute, client_ip
+from app.web.paging import Page, Paging
 
 router = APIRouter(
     prefix="/api/v1", route_class=TransactionalRoute, tags=["core"], responses=ERROR_RESPONSES
@@ -37,10 +37,11 @@ def me(user: AccountReader) -> MeRead:
     return MeRead.from_user(user)
 
 
-@router.get("/orgs", response_model=list[MembershipRead])
-def my_organizations(user: OrgReader) -> list[MembershipRead]:
-    """Organizations the caller belongs to, with the caller's role."""
-    return [MembershipRead.from_membership(m) for m in policy.organizations_of(user)]
+@router.get("/orgs", response_model=Page[MembershipRead])
+def my_organizations(db: Db, user: OrgReader, paging: Paging) -> Page[MembershipRead]:
+    """Organizations the caller belongs to, with the caller's role, by name."""
+    rows = organizations.memberships_page(db, user, paging)
+    return Page[MembershipRead].of(rows, MembershipRead.from_membership)
 
 
 @router.get("/orgs/{slug}", response_model=OrganizationRead)
@@ -49,11 +50,12 @@ def organization(db: Db, user: OrgReader, slug: str) -> OrganizationRead:
     return OrganizationRead.model_validate(organizations.get_for_member(db, user, slug))
 
 
-@router.get("/orgs/{slug}/members", response_model=list[MemberRead])
-def members(db: Db, user: OrgReader, slug: str) -> list[MemberRead]:
-    """Members (coaches and admins only)."""
+@router.get("/orgs/{slug}/members", response_model=Page[MemberRead])
+def members(db: Db, user: OrgReader, slug: str, paging: Paging) -> Page[MemberRead]:
+    """Members by name (coaches and admins only)."""
     org = organizations.get_for_member(db, user, slug)
-    return [MemberRead.from_membership(m) for m in organizations.list_members(db, user, org)]
+    rows = organizations.members_page(db, user, org, paging)
+    return Page[MemberRead].of(rows, MemberRead.from_membership)
 
 
 @router.post("/orgs/{slug}/invitations", response_model=InvitationRead, status_code=201)

@@ -32,6 +32,7 @@ from app.services.review import (
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
 from app.web.common import TransactionalRoute
+from app.web.paging import Page, Paging
 
 router = APIRouter(
     prefix="/api/v1",
@@ -53,10 +54,10 @@ def _detail(user: User, submission: Submission) -> SubmissionDetail:
     return SubmissionDetail(**SubmissionRead.build(submission).model_dump(), attempts=attempts)
 
 
-@router.get("/evidence/submissions", response_model=list[SubmissionRead])
-def my_submissions(db: Db, user: EvidenceReader) -> list[SubmissionRead]:
-    """The caller's own submissions."""
-    return [SubmissionRead.build(s) for s in evidence.mine(db, user)]
+@router.get("/evidence/submissions", response_model=Page[SubmissionRead])
+def my_submissions(db: Db, user: EvidenceReader, paging: Paging) -> Page[SubmissionRead]:
+    """The caller's own submissions, most recently changed first."""
+    return Page[SubmissionRead].of(evidence.mine_page(db, user, paging), SubmissionRead.build)
 
 
 @router.post(
@@ -134,17 +135,18 @@ def submit(
     return _detail(user, submission)
 
 
-@router.get("/reviews/queue", response_model=list[SubmissionRead])
+@router.get("/reviews/queue", response_model=Page[SubmissionRead])
 def review_queue(
     db: Db,
     user: ReviewReader,
+    paging: Paging,
     status: Literal["submitted", "not_yet", "earned", "all"] = "submitted",
     micro_credential_id: uuid.UUID | None = None,
     teacher_id: uuid.UUID | None = None,
     mine: bool = False,
     sort: Literal["oldest", "newest"] = "oldest",
-) -> list[SubmissionRead]:
-    """Submissions of the organizations where the caller coaches (at most 200)."""
+) -> Page[SubmissionRead]:
+    """Submissions of the organizations where the caller coaches."""
     filters = queue.QueueFilters(
         status=status,
         micro_credential_id=micro_credential_id,
@@ -152,7 +154,9 @@ def review_queue(
         mine=mine,
         sort=sort,
     )
-    return [SubmissionRead.build(s) for s in queue.queue(db, user, filters)]
+    return Page[SubmissionRead].of(
+        queue.queue_page(db, user, filters, paging), SubmissionRead.build
+    )
 
 
 @router.get("/reviews/submissions/{submission_id}", response_model=SubmissionDetail)

@@ -6,12 +6,13 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, String, delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit, counters
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import (
     Community,
     CommunityMember,
@@ -28,6 +29,7 @@ from app.services import policy
 
 RESERVED_SLUGS = frozenset({"search", "new"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+COMMUNITY_ORDER = Order(sort_key(func.lower(Community.name, type_=String)), sort_key(Community.id))
 
 
 @dataclass(frozen=True)
@@ -122,20 +124,32 @@ def create_community(
     return community
 
 
-def list_for(
-    db: Session, user: User, org: Organization
-) -> list[tuple[Community, CommunityMember | None]]:
+def _with_membership(user: User, org: Organization) -> Select[Community, CommunityMember]:
     """Communities of the organization with the viewer's membership (every one is listed)."""
-    rows = db.execute(
+    return (
         select(Community, CommunityMember)
         .outerjoin(
             CommunityMember,
             (CommunityMember.community_id == Community.id) & (CommunityMember.user_id == user.id),
         )
         .where(Community.organization_id == org.id)
-        .order_by(func.lower(Community.name))
-    ).all()
+    )
+
+
+def list_for(
+    db: Session, user: User, org: Organization
+) -> list[tuple[Community, CommunityMember | None]]:
+    """Communities of the organization with the viewer's membership, by name."""
+    rows = db.execute(_with_membership(user, org).order_by(*COMMUNITY_ORDER.clauses())).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def communities_page(
+    db: Session, user: User, org: Organization, page: PageRequest
+) -> Slice[tuple[Community, CommunityMember | None]]:
+    """A page of ``list_for``."""
+    rows = COMMUNITY_ORDER.rows(db, _with_membership(user, org), page)
+    return Slice([(row[0], row[1]) for row in rows.items], rows.next_cursor)
 
 
 def attachment_choices(db: Session, org: Organization) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from app import faults
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from app.kit import counters
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.kit.markdown import render_markdown
 from app.kit.storage import Upload
 from app.models import (
@@ -38,6 +39,11 @@ from app.settings import Settings
 T = TypeVar("T")
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9-]{0,60})", re.IGNORECASE)
 MAX_MENTIONS = 10
+THREAD_ORDER = Order(
+    sort_key(Thread.pinned, descending=True),
+    sort_key(Thread.last_activity_at, descending=True),
+    sort_key(Thread.id),
+)
 
 
 def handle_for(user: User) -> str:
@@ -266,16 +272,21 @@ def get_thread(db: Session, ctx: CommunityAccess, thread_id: uuid.UUID) -> Threa
 
 
 def list_threads(
-    db: Session, settings: Settings, ctx: CommunityAccess, page: int = 1, *, strict: bool = False
+    db: Session, settings: Settings, ctx: CommunityAccess, page: int = 1
 ) -> tuple[list[Thread], Page]:
-    """Pinned threads first, then the most recently active (``strict``: see ``make_page``)."""
+    """Page ``page`` of the threads: pinned first, then the most recently active."""
     require_read(ctx)
-    query = (
-        select(Thread)
-        .where(Thread.community_id == ctx.community.id)
-        .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id)
+    query = select(Thread).where(Thread.community_id == ctx.community.id)
+    query = query.order_by(*THREAD_ORDER.clauses())
+    return paginate(db, query, page, settings.community_threads_per_page, strict=False)
+
+
+def threads_page(db: Session, ctx: CommunityAccess, page: PageRequest) -> Slice[Thread]:
+    """A page of the threads after a cursor, in the order of ``list_threads``."""
+    require_read(ctx)
+    return THREAD_ORDER.scalars(
+        db, select(Thread).where(Thread.community_id == ctx.community.id), page
     )
-    return paginate(db, query, page, settings.community_threads_per_page, strict=strict)
 
 
 def list_posts(

@@ -11,11 +11,16 @@ from importlib.resources import files
 from pathlib import Path
 
 from fpdf import FPDF
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.errors import Invalid
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import Enrollment, EnrollmentStatus, Module, User
+
+NEWEST_ENROLLMENTS = Order(
+    sort_key(Enrollment.updated_at, descending=True), sort_key(Enrollment.id, descending=True)
+)
 
 
 @dataclass(frozen=True)
@@ -46,19 +51,26 @@ class Transcript:
         return sum((r.hours for r in self.rows), Decimal("0"))
 
 
+def _enrollments(user: User) -> Select[Enrollment]:
+    """The teacher's active and completed enrollments with their modules."""
+    return (
+        select(Enrollment)
+        .where(
+            Enrollment.user_id == user.id,
+            Enrollment.status.in_((EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)),
+        )
+        .options(joinedload(Enrollment.module))
+    )
+
+
 def my_enrollments(db: Session, user: User) -> list[Enrollment]:
     """The teacher's active and completed enrollments, newest first, with their modules."""
-    return list(
-        db.scalars(
-            select(Enrollment)
-            .where(
-                Enrollment.user_id == user.id,
-                Enrollment.status.in_((EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)),
-            )
-            .options(joinedload(Enrollment.module))
-            .order_by(Enrollment.updated_at.desc())
-        )
-    )
+    return list(db.scalars(_enrollments(user).order_by(*NEWEST_ENROLLMENTS.clauses())))
+
+
+def enrollments_page(db: Session, user: User, page: PageRequest) -> Slice[Enrollment]:
+    """A page of ``my_enrollments`` after a cursor."""
+    return NEWEST_ENROLLMENTS.scalars(db, _enrollments(user), page)
 
 
 def parse_range(start: str, end: str) -> tuple[date | None, date | None]:

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.kit.markdown import render_markdown
 from app.models import (
     Award,
@@ -47,6 +48,17 @@ MESSAGE_MAX_CHARS = 10_000
 GOAL_TITLE_MAX = 200
 GOAL_DESCRIPTION_MAX = 5_000
 COACH_ROLES = (Role.COACH, Role.ADMIN)
+MENTORSHIP_ORDER = Order(
+    sort_key(Mentorship.ended_at.is_not(None)),
+    sort_key(Mentorship.created_at, descending=True),
+    sort_key(Mentorship.id),
+)
+GOAL_ORDER = Order(
+    sort_key(CoachingGoal.status != GoalStatus.OPEN),
+    sort_key(CoachingGoal.created_at),
+    sort_key(CoachingGoal.id),
+)
+OLDEST_MESSAGES = Order(sort_key(CoachingMessage.created_at), sort_key(CoachingMessage.id))
 
 
 @dataclass(frozen=True)
@@ -216,15 +228,23 @@ def get_for(db: Session, user: User, mentorship_id: uuid.UUID) -> Mentorship:
     return mentorship
 
 
-def mine(db: Session, user: User, *, active_only: bool = False) -> list[Mentorship]:
-    """Mentorships where the user is coach or teacher (active first, newest first)."""
-    query = select(Mentorship).where(
+def _mine(user: User) -> Select[Mentorship]:
+    return select(Mentorship).where(
         or_(Mentorship.coach_id == user.id, Mentorship.teacher_id == user.id)
     )
+
+
+def mine(db: Session, user: User, *, active_only: bool = False) -> list[Mentorship]:
+    """Mentorships where the user is coach or teacher (active first, newest first)."""
+    query = _mine(user)
     if active_only:
         query = query.where(Mentorship.ended_at.is_(None))
-    order = (Mentorship.ended_at.is_not(None), Mentorship.created_at.desc())
-    return list(db.scalars(query.order_by(*order)).unique())
+    return list(db.scalars(query.order_by(*MENTORSHIP_ORDER.clauses())).unique())
+
+
+def mine_page(db: Session, user: User, page: PageRequest) -> Slice[Mentorship]:
+    """A page of ``mine`` after a cursor."""
+    return MENTORSHIP_ORDER.scalars(db, _mine(user), page)
 
 
 def mentees(db: Session, coach: User) -> list[Mentee]:
@@ -313,13 +333,14 @@ def _other_party(mentorship: Mentorship, user: User) -> User:
 
 def goals(db: Session, mentorship: Mentorship) -> list[CoachingGoal]:
     """The mentorship's goals: open ones first, then by when they were set."""
-    return list(
-        db.scalars(
-            select(CoachingGoal)
-            .where(CoachingGoal.mentorship_id == mentorship.id)
-            .order_by(CoachingGoal.status != GoalStatus.OPEN, CoachingGoal.created_at)
-        )
-    )
+    query = select(CoachingGoal).where(CoachingGoal.mentorship_id == mentorship.id)
+    return list(db.scalars(query.order_by(*GOAL_ORDER.clauses())))
+
+
+def goals_page(db: Session, mentorship: Mentorship, page: PageRequest) -> Slice[CoachingGoal]:
+    """A page of ``goals`` after a cursor."""
+    query = select(CoachingGoal).where(CoachingGoal.mentorship_id == mentorship.id)
+    return GOAL_ORDER.scalars(db, query, page)
 
 
 def parse_due(value: str) -> date | None:
@@ -397,18 +418,25 @@ def parse_status(value: str) -> GoalStatus:
         raise Invalid("Choose open, achieved or dropped.", field="status") from exc
 
 
-def conversation(db: Session, mentorship: Mentorship, viewer: User) -> list[CoachingMessage]:
-    """Messages oldest first; private notes only for the coach who wrote them."""
+def _conversation(mentorship: Mentorship, viewer: User) -> Select[CoachingMessage]:
+    """Messages; private notes only for the coach who wrote them."""
     visible: ColumnElement[bool] = CoachingMessage.private.is_(False)
     if viewer.id == mentorship.coach_id:
         visible = or_(visible, CoachingMessage.author_id == viewer.id)
-    return list(
-        db.scalars(
-            select(CoachingMessage)
-            .where(CoachingMessage.mentorship_id == mentorship.id, visible)
-            .order_by(CoachingMessage.created_at, CoachingMessage.id)
-        ).unique()
-    )
+    return select(CoachingMessage).where(CoachingMessage.mentorship_id == mentorship.id, visible)
+
+
+def conversation(db: Session, mentorship: Mentorship, viewer: User) -> list[CoachingMessage]:
+    """Messages oldest first; private notes only for the coach who wrote them."""
+    query = _conversation(mentorship, viewer).order_by(*OLDEST_MESSAGES.clauses())
+    return list(db.scalars(query).unique())
+
+
+def conversation_page(
+    db: Session, mentorship: Mentorship, viewer: User, page: PageRequest
+) -> Slice[CoachingMessage]:
+    """A page of ``conversation`` after a cursor."""
+    return OLDEST_MESSAGES.scalars(db, _conversation(mentorship, viewer), page)
 
 
 def post_message(

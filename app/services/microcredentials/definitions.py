@@ -14,12 +14,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PIL import UnidentifiedImageError
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, func, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit, numbers, storage, urls
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import (
     Award,
     AwardRule,
@@ -52,6 +53,9 @@ ACHIEVEMENT_TYPES = (
     "Award",
 )
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+BY_NAME = Order(
+    sort_key(func.lower(MicroCredential.name, type_=String)), sort_key(MicroCredential.id)
+)
 MAX_NAME = 200
 MAX_TEXT = 20_000
 MAX_SHORT = 2_000
@@ -580,16 +584,24 @@ def get_for_admin(
     return definition
 
 
+def _admin_query(actor: User, org: Organization) -> Select[MicroCredential]:
+    """The current version of each of the organization's definitions (its administrators)."""
+    _check_author(actor, org.id)
+    return select(MicroCredential).where(
+        MicroCredential.organization_id == org.id, MicroCredential.is_current.is_(True)
+    )
+
+
 def list_for_admin(db: Session, actor: User, org: Organization) -> list[MicroCredential]:
     """The current version of each of the organization's definitions, by name."""
-    _check_author(actor, org.id)
-    return list(
-        db.scalars(
-            select(MicroCredential)
-            .where(MicroCredential.organization_id == org.id, MicroCredential.is_current.is_(True))
-            .order_by(func.lower(MicroCredential.name))
-        )
-    )
+    return list(db.scalars(_admin_query(actor, org).order_by(*BY_NAME.clauses())))
+
+
+def admin_page(
+    db: Session, actor: User, org: Organization, page: PageRequest
+) -> Slice[MicroCredential]:
+    """A page of ``list_for_admin`` after a cursor."""
+    return BY_NAME.scalars(db, _admin_query(actor, org), page)
 
 
 def history(db: Session, definition: MicroCredential) -> list[MicroCredential]:
@@ -603,7 +615,7 @@ def history(db: Session, definition: MicroCredential) -> list[MicroCredential]:
     )
 
 
-def catalog(db: Session, user: User) -> list[MicroCredential]:
+def _catalog_query(user: User) -> Select[MicroCredential]:
     """Published, current definitions of the organizations the user belongs to."""
     query = select(MicroCredential).where(
         MicroCredential.status == DefinitionStatus.PUBLISHED,
@@ -612,7 +624,17 @@ def catalog(db: Session, user: User) -> list[MicroCredential]:
     if not user.is_platform_admin:
         orgs = select(Membership.organization_id).where(Membership.user_id == user.id)
         query = query.where(MicroCredential.organization_id.in_(orgs))
-    return list(db.scalars(query.order_by(func.lower(MicroCredential.name))))
+    return query
+
+
+def catalog(db: Session, user: User) -> list[MicroCredential]:
+    """Published, current definitions of the organizations the user belongs to, by name."""
+    return list(db.scalars(_catalog_query(user).order_by(*BY_NAME.clauses())))
+
+
+def catalog_page(db: Session, user: User, page: PageRequest) -> Slice[MicroCredential]:
+    """A page of ``catalog`` after a cursor."""
+    return BY_NAME.scalars(db, _catalog_query(user), page)
 
 
 def get_visible(db: Session, user: User | None, definition_id: uuid.UUID) -> MicroCredential:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Invalid, NotFound
 from app.kit import mail
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import Notification, NotificationPreference, User
 from app.settings import Settings
 
@@ -28,6 +29,9 @@ class NotificationKind:
 
 
 KINDS: dict[str, NotificationKind] = {}
+NEWEST_FIRST = Order(
+    sort_key(Notification.created_at, descending=True), sort_key(Notification.id, descending=True)
+)
 
 
 def register_kind(key: str, label: str, *, email_default: bool = True) -> NotificationKind:
@@ -102,13 +106,14 @@ def unread_count(db: Session, user: User) -> int:
 
 def recent(db: Session, user: User, limit: int = 50) -> list[Notification]:
     """The person's newest notifications."""
-    return list(
-        db.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc())
-            .limit(limit)
-        )
+    query = select(Notification).where(Notification.user_id == user.id)
+    return list(db.scalars(query.order_by(*NEWEST_FIRST.clauses()).limit(limit)))
+
+
+def notifications_page(db: Session, user: User, page: PageRequest) -> Slice[Notification]:
+    """A page of the person's notifications, newest first."""
+    return NEWEST_FIRST.scalars(
+        db, select(Notification).where(Notification.user_id == user.id), page
     )
 
 

@@ -6,12 +6,13 @@ import re
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit, mail
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.kit.tokens import new_token, token_hash
 from app.models import (
     Invitation,
@@ -28,6 +29,10 @@ from app.settings import Settings
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 MAX_VERIFIED_DOMAINS = 50
+MEMBER_ORDER = Order(sort_key(func.lower(User.display_name, type_=String)), sort_key(Membership.id))
+MEMBERSHIP_ORDER = Order(
+    sort_key(func.lower(Organization.name, type_=String)), sort_key(Membership.id)
+)
 
 
 def get_by_slug(db: Session, slug: str) -> Organization:
@@ -88,19 +93,34 @@ def create_organization(
     return org
 
 
-def list_members(db: Session, viewer: User, org: Organization) -> list[Membership]:
+def _members(viewer: User, org: Organization) -> Select[Membership]:
     """Members with their accounts, for coaches and admins."""
     if not policy.can_view_members(viewer, org.id):
         raise Forbidden("Only coaches and administrators can see the member list.")
-    return list(
-        db.scalars(
-            select(Membership)
-            .where(Membership.organization_id == org.id)
-            .options(selectinload(Membership.user))
-            .join(User)
-            .order_by(func.lower(User.display_name))
-        )
+    return (
+        select(Membership)
+        .where(Membership.organization_id == org.id)
+        .options(selectinload(Membership.user))
+        .join(User)
     )
+
+
+def list_members(db: Session, viewer: User, org: Organization) -> list[Membership]:
+    """Members with their accounts, by name (coaches and admins)."""
+    return list(db.scalars(_members(viewer, org).order_by(*MEMBER_ORDER.clauses())))
+
+
+def members_page(
+    db: Session, viewer: User, org: Organization, page: PageRequest
+) -> Slice[Membership]:
+    """A page of the members, by name (coaches and admins)."""
+    return MEMBER_ORDER.scalars(db, _members(viewer, org), page)
+
+
+def memberships_page(db: Session, user: User, page: PageRequest) -> Slice[Membership]:
+    """A page of the person's memberships, by organization name."""
+    query = select(Membership).join(Organization).where(Membership.user_id == user.id)
+    return MEMBERSHIP_ORDER.scalars(db, query, page)
 
 
 def pending_invitations(db: Session, org: Organization) -> list[Invitation]:

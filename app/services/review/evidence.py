@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.kit import audit
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import (
     AwardRule,
     DefinitionStatus,
@@ -34,6 +35,9 @@ from app.services.review.notices import RECEIVED
 from app.settings import Settings
 
 REFLECTION, FILES, LINKS = "reflection", "files", "links"
+RECENTLY_CHANGED = Order(
+    sort_key(Submission.updated_at, descending=True), sort_key(Submission.id, descending=True)
+)
 PRIVACY_MESSAGE = (
     "Confirm that your evidence shows no student names or faces unless you have consent."
 )
@@ -104,12 +108,14 @@ def start(db: Session, user: User, definition_id: uuid.UUID) -> Submission:
 
 def mine(db: Session, user: User) -> list[Submission]:
     """The person's submissions, most recently changed first."""
-    return list(
-        db.scalars(
-            select(Submission)
-            .where(Submission.user_id == user.id)
-            .order_by(Submission.updated_at.desc())
-        )
+    query = select(Submission).where(Submission.user_id == user.id)
+    return list(db.scalars(query.order_by(*RECENTLY_CHANGED.clauses())))
+
+
+def mine_page(db: Session, user: User, page: PageRequest) -> Slice[Submission]:
+    """A page of ``mine`` after a cursor."""
+    return RECENTLY_CHANGED.scalars(
+        db, select(Submission).where(Submission.user_id == user.id), page
     )
 
 

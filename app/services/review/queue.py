@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import Forbidden, NotFound
+from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import MicroCredential, Organization, Submission, SubmissionStatus, User
 from app.services.review import permissions
 
 QUEUE_LIMIT = 200
+SUBMITTED_AT = func.coalesce(Submission.submitted_at, Submission.created_at)
 STATUSES = ("submitted", "not_yet", "earned", "all")
 SORTS = ("oldest", "newest")
 
@@ -44,7 +46,7 @@ def in_coached_orgs(orgs: list[uuid.UUID] | None) -> ColumnElement[bool]:
     return true() if orgs is None else Submission.organization_id.in_(orgs)
 
 
-def queue(db: Session, user: User, filters: QueueFilters) -> list[Submission]:
+def _queue_query(user: User, filters: QueueFilters) -> Select[Submission]:
     """Submissions of the organizations where the person coaches (never their own)."""
     orgs = coached_org_ids(user)
     if orgs == []:
@@ -60,8 +62,25 @@ def queue(db: Session, user: User, filters: QueueFilters) -> list[Submission]:
         query = query.where(
             or_(Submission.reviewer_id == user.id, Submission.calibration_reviewer_id == user.id)
         )
-    order = Submission.submitted_at.desc() if filters.sort == "newest" else Submission.submitted_at
-    return list(db.scalars(query.order_by(order, Submission.id).limit(QUEUE_LIMIT)))
+    return query
+
+
+def _queue_order(filters: QueueFilters) -> Order:
+    newest = filters.sort == "newest"
+    return Order(sort_key(SUBMITTED_AT, descending=newest), sort_key(Submission.id))
+
+
+def queue(db: Session, user: User, filters: QueueFilters) -> list[Submission]:
+    """The first ``QUEUE_LIMIT`` submissions of the queue, oldest (or newest) first."""
+    query = _queue_query(user, filters).order_by(*_queue_order(filters).clauses())
+    return list(db.scalars(query.limit(QUEUE_LIMIT)))
+
+
+def queue_page(
+    db: Session, user: User, filters: QueueFilters, page: PageRequest
+) -> Slice[Submission]:
+    """A page of the queue after a cursor, in the order of ``queue``."""
+    return _queue_order(filters).scalars(db, _queue_query(user, filters), page)
 
 
 def _status_filter(status: str, user: User) -> ColumnElement[bool]:
