@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, Response
 from app.errors import AppError, Invalid
 from app.models import JoinPolicy
 from app.routers.communities.common import Community, base_url
-from app.services import policy
 from app.services.communities import membership as communities
 from app.services.communities import search as community_search
 from app.services.communities import threads
 from app.services.communities.membership import CommunityAccess
+from app.services.communities.permissions import can_create_community
 from app.web.access import AppSettings, Coach, Db, Member, verify_csrf
 from app.web.common import Text, TransactionalRoute, form_error, redirect, render
 
@@ -35,7 +35,7 @@ def _directory(
         status,
         org=org.org,
         rows=communities.list_for(db, org.user, org.org),
-        can_create=policy.can_create_community(org.user, org.org.id),
+        can_create=can_create_community(org.user, org.org.id),
         attachments=communities.attachment_choices(db, org.org),
         policies=list(JoinPolicy),
         **extra,

@@ -15,11 +15,12 @@ from app.errors import AppError, Invalid
 from app.kit import markdown, storage
 from app.models import DefinitionStatus, MicroCredential, User
 from app.routers.microcredentials import form as editor
-from app.services import policy
 from app.services.communities import membership as communities
 from app.services.credentials import awards, bulk_issue
 from app.services.microcredentials import definitions as microcredentials
 from app.services.microcredentials import rubrics
+from app.services.microcredentials.permissions import can_author_microcredentials
+from app.services.orgs.permissions import is_member
 from app.web.access import (
     Admin,
     AppSettings,
@@ -322,7 +323,7 @@ def detail(
 
 
 def _detail_context(db: Db, user: User | None, definition: MicroCredential) -> dict[str, Any]:
-    member = user is not None and policy.is_member(user, definition.organization_id)
+    member = user is not None and is_member(user, definition.organization_id)
     return {
         "definition": definition,
         "description_html": markdown.render_markdown(definition.description),
@@ -342,7 +343,7 @@ def _detail_context(db: Db, user: User | None, definition: MicroCredential) -> d
         "pathway": microcredentials.pathway_of(db, definition),
         "is_member": member,
         "can_author": user is not None
-        and policy.can_author_microcredentials(user, definition.organization_id),
+        and can_author_microcredentials(user, definition.organization_id),
         "can_start_evidence": member
         and definition.status == DefinitionStatus.PUBLISHED
         and definition.is_current

@@ -17,8 +17,8 @@ from app.routers.orgs.schemas import (
     OrganizationRead,
     RoleUpdate,
 )
-from app.services import policy
 from app.services.orgs import organizations
+from app.services.orgs.permissions import organizations_of
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
 from app.web.common import TransactionalRoute, client_ip
@@ -40,7 +40,7 @@ def me(user: AccountReader) -> MeRead:
 @router.get("/orgs", response_model=list[MembershipRead])
 def my_organizations(user: OrgReader) -> list[MembershipRead]:
     """Organizations the caller belongs to, with the caller's role."""
-    return [MembershipRead.from_membership(m) for m in policy.organizations_of(user)]
+    return [MembershipRead.from_membership(m) for m in organizations_of(user)]
 
 
 @router.get("/orgs/{slug}", response_model=OrganizationRead)

@@ -16,10 +16,10 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit
 from app.models import IssuedCredential, Organization, User
-from app.services import policy
 from app.services.credentials import issuer, status_lists
 from app.services.microcredentials import badge_images
 from app.services.notifications import delivery as notifications
+from app.services.orgs.permissions import can_manage_members
 from app.settings import Settings
 from badges import (
     Achievement,
@@ -266,7 +266,7 @@ def revoke(
 ) -> IssuedCredential:
     """Revoke (administrators of the issuing organization): flip the status bit, re-sign."""
     row = get(db, credential_id)
-    if not policy.can_manage_members(actor, row.organization_id):
+    if not can_manage_members(actor, row.organization_id):
         raise Forbidden("Only administrators of the issuing organization revoke credentials.")
     reason = reason.strip()
     if not reason:
@@ -343,7 +343,7 @@ def renew(
 ) -> IssuedCredential:
     """Issue a new credential for another ``months`` that supersedes (links to) the old one."""
     old = get(db, credential_id)
-    if not policy.can_manage_members(actor, old.organization_id):
+    if not can_manage_members(actor, old.organization_id):
         raise Forbidden("Only administrators of the issuing organization renew credentials.")
     if old.revoked_at is not None or old.superseded_at is not None:
         raise Conflict("Only a credential in force (not revoked or already renewed) is renewed.")

@@ -33,8 +33,8 @@ from app.models import (
     Submission,
     User,
 )
-from app.services import policy
 from app.services.microcredentials import badge_images, rubrics
+from app.services.microcredentials.permissions import can_author_microcredentials
 from app.settings import Settings
 from badges.imaging import TooManyPixels, open_image
 
@@ -413,7 +413,7 @@ def image_png(settings: Settings, definition: MicroCredential) -> bytes | None:
 
 
 def _check_author(actor: User, org_id: uuid.UUID) -> None:
-    if not policy.can_author_microcredentials(actor, org_id):
+    if not can_author_microcredentials(actor, org_id):
         raise Forbidden("Only administrators of this organization author its micro-credentials.")
 
 
@@ -621,7 +621,7 @@ def get_visible(db: Session, user: User | None, definition_id: uuid.UUID) -> Mic
     if definition is None:
         raise NotFound("There is no such micro-credential.")
     if definition.status == DefinitionStatus.DRAFT and not (
-        user is not None and policy.can_author_microcredentials(user, definition.organization_id)
+        user is not None and can_author_microcredentials(user, definition.organization_id)
     ):
         raise NotFound("There is no such micro-credential.")
     return definition

@@ -21,9 +21,9 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit, mail, outbound, urls
 from app.kit.tokens import SecretBox, new_token
 from app.models import OidcIdentity, OidcProvider, Organization, Role, User
-from app.services import policy
 from app.services.identity.accounts import find_by_email, normalize_email
 from app.services.orgs import organizations
+from app.services.orgs.permissions import sso_may_link_by_email
 from app.settings import Settings
 from badges.net import FetchError
 
@@ -258,7 +258,7 @@ def _link_account(
     else:
         email = _verified_email(claims)
         existing = find_by_email(db, email)
-        if existing is not None and not policy.sso_may_link_by_email(
+        if existing is not None and not sso_may_link_by_email(
             existing,
             provider.organization_id,
             owns_domain=organizations.owns_email_domain(db, provider.organization, email),

@@ -39,6 +39,7 @@ from app.services import policy
 from app.services.credentials import awards
 from app.services.microcredentials import rubrics
 from app.services.notifications import delivery as notifications
+from app.services.orgs.permissions import has_role
 from app.services.review import evidence
 from app.settings import Settings
 
@@ -79,9 +80,7 @@ def coached_org_ids(user: User) -> list[uuid.UUID] | None:
     if user.is_platform_admin:
         return None
     return [
-        m.organization_id
-        for m in user.memberships
-        if policy.has_role(user, m.organization_id, Role.COACH)
+        m.organization_id for m in user.memberships if has_role(user, m.organization_id, Role.COACH)
     ]
 
 

@@ -42,6 +42,7 @@ from app.models import (
 )
 from app.services import policy
 from app.services.notifications import delivery as notifications
+from app.services.orgs.permissions import is_member
 from app.settings import Settings
 
 REFLECTION, FILES, LINKS = "reflection", "files", "links"
@@ -86,7 +87,7 @@ def definition_for(db: Session, user: User, definition_id: uuid.UUID) -> MicroCr
     if (
         definition is None
         or definition.status != DefinitionStatus.PUBLISHED
-        or not policy.is_member(user, definition.organization_id)
+        or not is_member(user, definition.organization_id)
     ):
         raise NotFound("There is no such micro-credential.")
     if definition.award_rule != AwardRule.REVIEW:

@@ -1,0 +1,40 @@
+"""Who may read, post in, moderate and create communities (no I/O)."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.models import Community, CommunityMember, JoinPolicy, MemberRole, MemberStatus, Role, User
+from app.services.orgs.permissions import has_role, is_member
+
+
+def community_moderator(
+    user: User, organization_id: uuid.UUID, member: CommunityMember | None
+) -> bool:
+    """Facilitators of the community and administrators of its organization moderate it."""
+    if has_role(user, organization_id, Role.ADMIN):
+        return True
+    return (
+        member is not None
+        and member.role == MemberRole.FACILITATOR
+        and member.status == MemberStatus.ACTIVE
+    )
+
+
+def can_read_community(user: User, community: Community, member: CommunityMember | None) -> bool:
+    """Members read their community; open communities are readable by the whole organization."""
+    if community_moderator(user, community.organization_id, member):
+        return True
+    if member is not None and member.status != MemberStatus.PENDING:
+        return True
+    return community.join_policy == JoinPolicy.OPEN and is_member(user, community.organization_id)
+
+
+def can_post_in_community(member: CommunityMember | None) -> bool:
+    """Only active (not pending, not suspended) members post."""
+    return member is not None and member.status == MemberStatus.ACTIVE
+
+
+def can_create_community(user: User, organization_id: uuid.UUID) -> bool:
+    """Coaches and administrators create communities."""
+    return has_role(user, organization_id, Role.COACH)
