@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from app.models import Community, CommunityMember, JoinPolicy, MemberRole, MemberStatus, Role, User
+from app.models import (
+    Community,
+    CommunityMember,
+    JoinPolicy,
+    MemberRole,
+    MemberStatus,
+    Post,
+    Role,
+    Thread,
+    User,
+)
 from app.services.orgs.permissions import has_role, is_member
 
 
@@ -38,3 +48,13 @@ def can_post_in_community(member: CommunityMember | None) -> bool:
 def can_create_community(user: User, organization_id: uuid.UUID) -> bool:
     """Coaches and administrators create communities."""
     return has_role(user, organization_id, Role.COACH)
+
+
+def is_own_post(user: User, post: Post) -> bool:
+    """Authors edit and delete their own posts (and do not report them)."""
+    return post.author_id == user.id
+
+
+def can_mark_helpful(user: User, thread: Thread, *, moderator: bool) -> bool:
+    """The thread's author and the community's moderators mark a reply as the helpful answer."""
+    return thread.author_id == user.id or moderator

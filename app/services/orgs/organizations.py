@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -107,6 +108,22 @@ def list_members(db: Session, viewer: User, org: Organization) -> list[Membershi
             .order_by(func.lower(User.display_name))
         )
     )
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    """The member list and whether the viewer manages it (invites, changes roles, removes)."""
+
+    members: list[Membership]
+    invitations: list[Invitation]
+    can_manage: bool
+
+
+def members_page(db: Session, viewer: User, org: Organization) -> MembersPage:
+    """The member list (coaches and admins); managers also get the pending invitations."""
+    can_manage = can_manage_members(viewer, org.id)
+    invitations = pending_invitations(db, org) if can_manage else []
+    return MembersPage(list_members(db, viewer, org), invitations, can_manage)
 
 
 def pending_invitations(db: Session, org: Organization) -> list[Invitation]:
