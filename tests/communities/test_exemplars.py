@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import Conflict, Forbidden, Invalid
-from app.kit.storage import Upload, storage_for
+from app.kit.storage import storage_for
+from app.kit.storage.uploads import Upload
 from app.models import Attachment, Exemplar, JoinPolicy
 from app.services.communities import exemplars
 from app.services.communities import membership as communities

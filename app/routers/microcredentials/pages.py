@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app.errors import AppError, Invalid
-from app.kit import markdown, storage
+from app.kit import markdown
+from app.kit.storage.uploads import Upload
 from app.models import DefinitionStatus, MicroCredential, User
 from app.routers.microcredentials import form as editor
 from app.services.communities import membership as communities
@@ -85,11 +86,11 @@ def new_form(request: Request, db: Db, ctx: Admin) -> Response:
     return _editor(request, db, ctx, editor.blank())
 
 
-async def _read_form(request: Request) -> tuple[FormData, storage.Upload | None]:
+async def _read_form(request: Request) -> tuple[FormData, Upload | None]:
     form = await request.form()
     upload = form.get("image")
     if isinstance(upload, UploadFile) and upload.filename:
-        return form, storage.Upload(upload.filename, upload.file)
+        return form, Upload(upload.filename, upload.file)
     return form, None
 
 

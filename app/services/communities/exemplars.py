@@ -17,7 +17,9 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit
 from app.kit.markdown import render_markdown
-from app.kit.storage import Upload, delete_after_commit, storage_for
+from app.kit.storage import storage_for
+from app.kit.storage.transactions import delete_after_commit
+from app.kit.storage.uploads import Upload
 from app.models import Exemplar
 from app.services.communities import attachments
 from app.services.communities.membership import CommunityAccess, require_read

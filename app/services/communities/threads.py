@@ -17,7 +17,7 @@ from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from app.kit import counters
 from app.kit.markdown import render_markdown
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import (
     Community,
     CommunityMember,

@@ -19,7 +19,11 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit, numbers, storage, urls
+from app.kit import audit, numbers, urls
+from app.kit.storage import storage_for
+from app.kit.storage.sniffing import sniff_type
+from app.kit.storage.transactions import delete_after_commit, discard_on_rollback
+from app.kit.storage.uploads import Upload
 from app.models import (
     Award,
     AwardRule,
@@ -323,7 +327,7 @@ def _pathway(db: Session, org: Organization, value: Any) -> uuid.UUID | None:
 # ---------------------------------------------------------------- images
 
 
-def check_image(settings: Settings, upload: storage.Upload) -> str:
+def check_image(settings: Settings, upload: Upload) -> str:
     """The image's real type (PNG, JPEG or WebP, judged by content), or Invalid; its size in
     pixels is checked from the header, before any pixel is decoded."""
     limit_kb = settings.badge_image_max_bytes // 1024
@@ -332,7 +336,7 @@ def check_image(settings: Settings, upload: storage.Upload) -> str:
     if upload.size > settings.badge_image_max_bytes:
         raise Invalid(f"The image is larger than {limit_kb} KB.", field="image")
     try:
-        content_type = storage.sniff_type(upload.rewound())
+        content_type = sniff_type(upload.rewound())
     except TooManyPixels as exc:
         raise Invalid(f"The image {exc}.", field="image") from exc
     if content_type is None or content_type not in IMAGE_TYPES.values():
@@ -341,7 +345,7 @@ def check_image(settings: Settings, upload: storage.Upload) -> str:
     return content_type
 
 
-def _check_pixels(settings: Settings, upload: storage.Upload) -> None:
+def _check_pixels(settings: Settings, upload: Upload) -> None:
     """Invalid unless the image is at most ``badge_image_max_pixels`` a side and decodes."""
     biggest = settings.badge_image_max_pixels
     try:
@@ -359,12 +363,12 @@ def _check_pixels(settings: Settings, upload: storage.Upload) -> None:
 
 
 def _store_image(
-    db: Session, settings: Settings, definition: MicroCredential, upload: storage.Upload
+    db: Session, settings: Settings, definition: MicroCredential, upload: Upload
 ) -> None:
     content_type = check_image(settings, upload)
-    store = storage.storage_for(settings)
+    store = storage_for(settings)
     key = store.save(upload.rewound())
-    storage.discard_on_rollback(db, store, key)
+    discard_on_rollback(db, store, key)
     _release_image(db, settings, definition)
     definition.image_key = key
     definition.image_content_type = content_type
@@ -381,7 +385,7 @@ def _release_image(db: Session, settings: Settings, definition: MicroCredential)
         .where(MicroCredential.image_key == key, MicroCredential.id != definition.id)
     )
     if not shared:
-        storage.delete_after_commit(db, storage.storage_for(settings), key)
+        delete_after_commit(db, storage_for(settings), key)
     definition.image_key = None
     definition.image_content_type = None
 
@@ -390,7 +394,7 @@ def image(settings: Settings, definition: MicroCredential) -> tuple[bytes, str]:
     """The definition's image and media type: the upload, or the generated default (SVG)."""
     if definition.image_key:
         try:
-            with storage.storage_for(settings).open(definition.image_key) as fh:
+            with storage_for(settings).open(definition.image_key) as fh:
                 return fh.read(), definition.image_content_type or "image/png"
         except FileNotFoundError:
             pass
@@ -431,7 +435,7 @@ def create(
     actor: User,
     org: Organization,
     fields: dict[str, Any],
-    upload: storage.Upload | None = None,
+    upload: Upload | None = None,
 ) -> MicroCredential:
     """A new draft definition (version 1 of a new family)."""
     _check_author(actor, org.id)
@@ -469,7 +473,7 @@ def update(
     actor: User,
     definition: MicroCredential,
     fields: dict[str, Any],
-    upload: storage.Upload | None = None,
+    upload: Upload | None = None,
     remove_image: bool = False,
 ) -> Saved:
     """Edit the current version in place, or (if it is frozen) as the next version."""

@@ -19,15 +19,9 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit, urls
-from app.kit.storage import (
-    Upload,
-    check_evidence_uploads,
-    clean_filename,
-    delete_after_commit,
-    discard_on_rollback,
-    open_stored,
-    storage_for,
-)
+from app.kit.storage import open_stored, storage_for
+from app.kit.storage.transactions import delete_after_commit, discard_on_rollback
+from app.kit.storage.uploads import Upload, check_evidence_uploads, clean_filename
 from app.models import (
     AwardRule,
     DefinitionStatus,
