@@ -26,6 +26,7 @@ from app.models import (
 from app.services.credentials import awards, downloads, issuer
 from app.services.credentials.remote_documents import DocumentCache
 from app.services.credentials.verification import verify_credential
+from app.services.microcredentials import definition_images
 from app.services.microcredentials import definitions as microcredentials
 from badges import schema_errors, unbake
 from tests.interop.verifiers import openbadgeslib_issuer
@@ -90,8 +91,8 @@ def test_new_version_keeps_the_old_image_file(db, settings, org) -> None:
         db, settings, admin, definition, fields(), Upload("b.png", png(color="blue"))
     )
     db.commit()
-    assert microcredentials.image(settings, definition)[0] == png(color="red")
-    assert microcredentials.image(settings, saved.definition)[0] == png(color="blue")
+    assert definition_images.image(settings, definition)[0] == png(color="red")
+    assert definition_images.image(settings, saved.definition)[0] == png(color="blue")
 
 
 def earned(db, settings, org, definition):

@@ -18,8 +18,8 @@ from app.models import DefinitionStatus, MicroCredential, User
 from app.routers.microcredentials import form as editor
 from app.services.communities import membership as communities
 from app.services.credentials import awards, bulk_issue
+from app.services.microcredentials import definition_fields, definition_images, rubrics
 from app.services.microcredentials import definitions as microcredentials
-from app.services.microcredentials import rubrics
 from app.services.microcredentials.permissions import can_author_microcredentials
 from app.services.orgs.permissions import is_member
 from app.web.access import (
@@ -75,7 +75,7 @@ def _editor(
         frozen=microcredentials.is_frozen(db, definition) if definition else False,
         modules=modules,
         pathways=paths,
-        achievement_types=microcredentials.ACHIEVEMENT_TYPES,
+        achievement_types=definition_fields.ACHIEVEMENT_TYPES,
         errors=errors or {},
     )
 
@@ -369,7 +369,7 @@ def image(db: Db, settings: AppSettings, user: MaybeUser, definition_id: uuid.UU
     Public once published; administrators also see their drafts' images.
     """
     definition = microcredentials.get_visible(db, user, definition_id)
-    data, media_type = microcredentials.image(settings, definition)
+    data, media_type = definition_images.image(settings, definition)
     return Response(
         data,
         media_type=media_type,
