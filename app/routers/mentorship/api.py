@@ -19,6 +19,8 @@ from app.routers.mentorship.schemas import (
     MessageCreate,
     MessageRead,
 )
+from app.services.mentorship import goals as coaching_goals
+from app.services.mentorship import messages as coaching_messages
 from app.services.mentorship import pairs as coaching
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
@@ -41,7 +43,7 @@ def my_mentorships(db: Db, user: Reader) -> list[MentorshipRead]:
 def messages(db: Db, user: Reader, mentorship_id: uuid.UUID) -> list[MessageRead]:
     """The conversation, oldest first (a coach also gets their own private notes)."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    return [MessageRead.build(m) for m in coaching.conversation(db, mentorship, user)]
+    return [MessageRead.build(m) for m in coaching_messages.conversation(db, mentorship, user)]
 
 
 @router.post("/mentorships/{mentorship_id}/messages", response_model=MessageRead, status_code=201)
@@ -50,7 +52,9 @@ def send_message(
 ) -> MessageRead:
     """Send a message to the other party, or (the coach) keep a private note."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    message = coaching.post_message(db, settings, mentorship, user, body.body, private=body.private)
+    message = coaching_messages.post_message(
+        db, settings, mentorship, user, body.body, private=body.private
+    )
     db.flush()
     return MessageRead.build(message)
 
@@ -59,7 +63,7 @@ def send_message(
 def goals(db: Db, user: Reader, mentorship_id: uuid.UUID) -> list[GoalRead]:
     """The mentorship's goals, open ones first."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    return [GoalRead.build(g) for g in coaching.goals(db, mentorship)]
+    return [GoalRead.build(g) for g in coaching_goals.goals(db, mentorship)]
 
 
 @router.post("/mentorships/{mentorship_id}/goals", response_model=GoalRead, status_code=201)
@@ -68,7 +72,7 @@ def add_goal(
 ) -> GoalRead:
     """Set a goal (the other party is notified)."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    goal = coaching.add_goal(
+    goal = coaching_goals.add_goal(
         db,
         settings,
         mentorship,
@@ -87,6 +91,6 @@ def update_goal(
 ) -> GoalRead:
     """Mark a goal achieved, dropped or open again."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    goal = coaching.set_goal_status(db, mentorship, goal_id, body.status)
+    goal = coaching_goals.set_goal_status(db, mentorship, goal_id, body.status)
     db.flush()
     return GoalRead.build(goal)
