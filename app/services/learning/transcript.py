@@ -133,7 +133,7 @@ def _cell(value: str) -> str:
 
 #: DejaVu Sans (bundled; free licence in the same folder) prints every teacher's name, not only
 #: Latin-1 ones as the PDF core fonts would.
-FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
+FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 
 
 def to_pdf(transcript: Transcript) -> bytes:
