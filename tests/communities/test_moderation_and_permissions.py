@@ -222,3 +222,17 @@ def test_only_moderators_see_the_text_of_a_hidden_post(
     assert "Unkind words here" not in page
     login(web, "coach@school.org")
     assert "Unkind words here" in web.get(f"{BASE}/math/threads/{thread.id}").text
+
+
+def test_the_member_list_offers_facilitators_controls_for_others_only(
+    web: WebClient, db, world: World
+) -> None:
+    communities.join(db, communities.access(db, world.org, "math", world.ana))
+    db.commit()
+    math = select(CommunityMember).where(CommunityMember.community_id == world.open.id)
+    rows = {m.user_id: m.id for m in db.scalars(math)}
+    login(web, "coach@school.org")
+    page = web.get(f"{BASE}/math/members").text
+    assert "Ana Alvarez" in page
+    assert f"{BASE}/math/members/{rows[world.ana.id]}" in page
+    assert f"{BASE}/math/members/{rows[world.coach.id]}" not in page

@@ -25,6 +25,7 @@ from app.models import (
     User,
 )
 from app.services.communities.permissions import (
+    can_change_membership,
     can_create_community,
     can_post_in_community,
     can_read_community,
@@ -309,6 +310,11 @@ def members(db: Session, ctx: CommunityAccess) -> list[CommunityMember]:
     )
 
 
+def changeable(ctx: CommunityAccess, rows: list[CommunityMember]) -> set[uuid.UUID]:
+    """The ids of the members whose membership the viewer may change."""
+    return {m.id for m in rows if ctx.can_moderate and can_change_membership(ctx.user, m)}
+
+
 def _member(db: Session, ctx: CommunityAccess, member_id: uuid.UUID) -> CommunityMember:
     member = db.get(CommunityMember, member_id)
     if member is None or member.community_id != ctx.community.id:
@@ -330,7 +336,7 @@ def set_member_status(
     """Approve a request, suspend, reinstate, or make/unmake a facilitator (moderators)."""
     require_moderator(ctx)
     member = _member(db, ctx, member_id)
-    if member.user_id == ctx.user.id:
+    if not can_change_membership(ctx.user, member):
         raise Conflict("You cannot change your own membership this way.")
     before = member.status
     change = _MEMBER_CHANGES.get((action, before))

@@ -7,6 +7,7 @@ import uuid
 from app.models import (
     Community,
     CommunityMember,
+    Exemplar,
     JoinPolicy,
     MemberRole,
     MemberStatus,
@@ -58,3 +59,13 @@ def is_own_post(user: User, post: Post) -> bool:
 def can_mark_helpful(user: User, thread: Thread, *, moderator: bool) -> bool:
     """The thread's author and the community's moderators mark a reply as the helpful answer."""
     return thread.author_id == user.id or moderator
+
+
+def can_change_membership(user: User, member: CommunityMember) -> bool:
+    """Moderators approve, suspend, reinstate and promote other people, never themselves."""
+    return member.user_id != user.id
+
+
+def can_withdraw_exemplar(user: User, exemplar: Exemplar) -> bool:
+    """Only the teacher who shared an exemplar withdraws it."""
+    return exemplar.owner_id == user.id
