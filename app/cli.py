@@ -254,7 +254,7 @@ def issue_bulk(
 def remind_expiring() -> None:
     """E-mail holders whose credentials expire within 30 days (run daily; each is reminded once)."""
     from app.kit.mail import drain_outbox
-    from app.services.credentials.issuing import send_expiry_reminders
+    from app.services.credentials.lifecycle import send_expiry_reminders
 
     settings = get_settings()
     factory = _sessions(settings)

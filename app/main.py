@@ -32,7 +32,7 @@ from app.routers.credentials import public as issuers
 from app.routers.identity import account
 from app.routers.identity import pages as auth
 from app.routers.learning import api as learning_api
-from app.routers.learning import authoring, modules
+from app.routers.learning import authoring, module_content, modules, pathway_authoring
 from app.routers.learning import pages as learning
 from app.routers.mentorship import api as coaching_api
 from app.routers.mentorship import pages as coaching
@@ -131,7 +131,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         admin.router,
         modules.router,
         learning.router,
+        module_content.router,  # before authoring: its POST …/{action} takes one segment
         authoring.router,
+        pathway_authoring.router,
         credentials.router,
         microcredentials.router,
         communities.router,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import (
     AwardRule,
     Community,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.kit.storage import Storage, StoredFile
+from app.kit.storage.protocol import Storage, StoredFile
 from app.models import Attachment, EvidenceFile, MicroCredential, Organization
 
 # Every column that holds a storage key. A new feature that stores files adds its column here.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.services import policy
+from app.services.orgs.permissions import organizations_of
 from app.services.review import dashboard
 from app.web.access import Db, MaybeUser, public
 from app.web.common import TransactionalRoute, render
@@ -18,7 +18,7 @@ def home(request: Request, db: Db, user: MaybeUser) -> Response:
     """The landing page for visitors; the dashboard for people who are signed in."""
     if user is None:
         return render(request, "home/landing.html")
-    memberships = policy.organizations_of(user)
+    memberships = organizations_of(user)
     roles = {m.role.value for m in memberships}
     return render(
         request,

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from app.errors import Forbidden, Unauthorized
 from app.models import AccessToken, Organization, Role, User
-from app.services import policy
 from app.services.identity import access_tokens
 from app.services.identity.sessions import load_session
 from app.services.orgs import organizations
+from app.services.orgs.permissions import ROLE_RANK, can_manage_organizations, role_in
 from app.settings import Settings
 from app.web import csrf
 
@@ -110,7 +110,7 @@ CurrentUser = Annotated[User, Depends(signed_in)]
 
 def platform_admin(user: CurrentUser) -> User:
     """The caller must be a platform administrator."""
-    if not policy.can_manage_organizations(user):
+    if not can_manage_organizations(user):
         raise Forbidden("Only platform administrators can do this.")
     return user
 
@@ -132,10 +132,10 @@ class OrgRole:
 
     def __call__(self, slug: str, user: CurrentUser, db: Db) -> OrgContext:
         org = organizations.get_by_slug(db, slug)
-        role = policy.role_in(user, org.id)
+        role = role_in(user, org.id)
         if role is None:
             raise Forbidden(f"You are not a member of {org.name}.")
-        if policy.ROLE_RANK[role] < policy.ROLE_RANK[self.minimum]:
+        if ROLE_RANK[role] < ROLE_RANK[self.minimum]:
             raise Forbidden(f"This needs the {self.minimum.value} role in {org.name}.")
         return OrgContext(org=org, user=user, role=role)
 

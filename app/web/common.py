@@ -23,7 +23,7 @@ from starlette.datastructures import UploadFile
 from app.db import begin_writing
 from app.errors import AppError, Invalid
 from app.kit import mail, rate_limits
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import AccessToken, User
 from app.services.credentials import verification
 from app.services.identity import throttle, usage

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.models import User
 from app.services.identity.sessions import start_session
-from app.services.orgs import sso
+from app.services.orgs import sso_links
 from app.web.access import SESSION_COOKIE, AppSettings, Db
 from app.web.common import client_ip, redirect, safe_next
 
@@ -48,7 +48,7 @@ def set_link_cookie(response: Response, settings: AppSettings, value: str) -> No
     response.set_cookie(
         LINK_COOKIE,
         value,
-        max_age=sso.LINK_MAX_AGE,
+        max_age=sso_links.LINK_MAX_AGE,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,

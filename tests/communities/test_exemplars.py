@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import Conflict, Forbidden, Invalid
-from app.kit.storage import Upload, storage_for
+from app.kit.storage import storage_for
+from app.kit.storage.uploads import Upload
 from app.models import Attachment, Exemplar, JoinPolicy
 from app.services.communities import exemplars
 from app.services.communities import membership as communities
@@ -64,11 +65,14 @@ def test_gallery_shows_it_and_withdrawal_deletes_the_copy(
     login(web2, "ben@school.org")
     gallery = web2.get(f"{BASE}/mc-reading/exemplars")
     assert "Guided reading video notes" in gallery.text
+    withdraw = f"{BASE}/mc-reading/exemplars/{shared.id}/withdraw"
+    assert withdraw not in gallery.text
     file_id = db.scalar(select(Attachment.id))
     assert web2.get(f"/files/{file_id}").content == b"My notes"
     assert web2.post(f"{BASE}/mc-reading/exemplars/{shared.id}/withdraw").status_code == 403
     login(web, "ana@school.org")
-    assert web.post(f"{BASE}/mc-reading/exemplars/{shared.id}/withdraw").status_code == 303
+    assert withdraw in web.get(f"{BASE}/mc-reading/exemplars").text
+    assert web.post(withdraw).status_code == 303
     db.expire_all()
     assert db.get(Exemplar, shared.id).withdrawn_at is not None
     assert count(db, Attachment) == 0

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from app.errors import Invalid
-from app.kit.storage import LocalStorage, Upload, check_upload, sniff_type
+from app.kit.storage.local import LocalStorage
+from app.kit.storage.sniffing import sniff_type
+from app.kit.storage.uploads import Upload, check_upload
 from app.models import Attachment, CommunityMember, OutboxMessage, Post, Resource
 from app.services.communities import digest
 from tests.communities.conftest import BASE, World, count, login

@@ -17,7 +17,7 @@ from app.models import (
     Thread,
 )
 from app.services.communities import membership as communities
-from app.services.communities import threads
+from app.services.communities import moderation, threads
 from tests.communities.conftest import BASE, World, count, login
 from tests.support import WebClient, make_user
 
@@ -162,3 +162,77 @@ def test_last_facilitator_cannot_leave_and_mute_works(web: WebClient, db, world:
         )
     )
     assert member.muted
+
+
+@pytest.fixture
+def discussion(db, world: World, settings) -> tuple[Thread, Post, Post, Post]:
+    """Ana's question, Ben's reply and Ben's second reply, which the facilitator hid."""
+    communities.join(db, communities.access(db, world.org, "math", world.ana))
+    ana = communities.access(db, world.org, "math", world.ana)
+    thread = threads.create_thread(db, settings, ana, title="Exit tickets", body="How short?")
+    communities.join(db, communities.access(db, world.org, "math", world.ben))
+    ben = communities.access(db, world.org, "math", world.ben)
+    answer = threads.reply(db, settings, ben, thread.id, body="Three questions at most")
+    rude = threads.reply(db, settings, ben, thread.id, body="Unkind words here")
+    coach = communities.access(db, world.org, "math", world.coach)
+    moderation.moderate(db, settings, coach, rude.id, "hide")
+    db.commit()
+    question = db.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening))
+    return thread, question, answer, rude
+
+
+def controls_on(web: WebClient, email: str, thread: Thread, *posts: Post) -> list[set[str]]:
+    """The post controls ``email`` is offered on the thread page, per post."""
+    login(web, email)
+    html = web.get(f"{BASE}/math/threads/{thread.id}").text
+    kinds = ("react", "helpful", "edit", "delete", "report", "moderate")
+    return [{k for k in kinds if f"/posts/{post.id}/{k}" in html} for post in posts]
+
+
+def test_the_thread_page_offers_each_person_only_their_controls(
+    web: WebClient, world: World, discussion: tuple[Thread, Post, Post, Post]
+) -> None:
+    thread, question, answer, rude = discussion
+    everyone = (thread, question, answer, rude)
+    assert controls_on(web, "ana@school.org", *everyone) == [
+        {"react", "edit", "delete"},
+        {"react", "helpful", "report"},
+        set(),
+    ]
+    assert controls_on(web, "ben@school.org", *everyone) == [
+        {"react", "report"},
+        {"react", "edit", "delete"},
+        set(),
+    ]
+    assert controls_on(web, "cleo@school.org", *everyone) == [{"report"}, {"report"}, set()]
+    assert controls_on(web, "coach@school.org", *everyone) == [
+        {"react", "report", "moderate"},
+        {"react", "helpful", "report", "moderate"},
+        {"moderate"},
+    ]
+
+
+def test_only_moderators_see_the_text_of_a_hidden_post(
+    web: WebClient, world: World, discussion: tuple[Thread, Post, Post, Post]
+) -> None:
+    thread = discussion[0]
+    login(web, "ana@school.org")
+    page = web.get(f"{BASE}/math/threads/{thread.id}").text
+    assert "A facilitator hid this post." in page
+    assert "Unkind words here" not in page
+    login(web, "coach@school.org")
+    assert "Unkind words here" in web.get(f"{BASE}/math/threads/{thread.id}").text
+
+
+def test_the_member_list_offers_facilitators_controls_for_others_only(
+    web: WebClient, db, world: World
+) -> None:
+    communities.join(db, communities.access(db, world.org, "math", world.ana))
+    db.commit()
+    math = select(CommunityMember).where(CommunityMember.community_id == world.open.id)
+    rows = {m.user_id: m.id for m in db.scalars(math)}
+    login(web, "coach@school.org")
+    page = web.get(f"{BASE}/math/members").text
+    assert "Ana Alvarez" in page
+    assert f"{BASE}/math/members/{rows[world.ana.id]}" in page
+    assert f"{BASE}/math/members/{rows[world.coach.id]}" not in page

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.models import IssuedCredential, Notification, OutboxMessage, Role
-from app.services.credentials import issuing as credentials
+from app.services.credentials import lifecycle
 from app.services.credentials.remote_documents import DocumentCache
 from app.services.credentials.verification import verify_credential
 from tests.credentials_support import issue_to
@@ -76,9 +76,9 @@ def test_expiry_reminders_are_sent_once(db, settings, world) -> None:
     )
     issue_to(db, settings, org, teacher, name="Later", valid_until=utcnow() + timedelta(days=90))
     issue_to(db, settings, org, teacher, name="Never")
-    assert credentials.send_expiry_reminders(db, settings) == 1
+    assert lifecycle.send_expiry_reminders(db, settings) == 1
     db.commit()
-    assert credentials.send_expiry_reminders(db, settings) == 0
+    assert lifecycle.send_expiry_reminders(db, settings) == 0
     reminders = db.scalars(
         select(OutboxMessage).where(OutboxMessage.subject.contains("expires on"))
     ).all()

@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.models import IssuedCredential, Role, StatusList, User
-from app.services.credentials import issuing as credentials
+from app.services.credentials import lifecycle
 from app.services.orgs import organizations
 from app.settings import Settings
 from badges import StatusList as Bits
@@ -31,14 +31,12 @@ def test_overlapping_revocations_keep_both_bits(fresh_engine: Engine, settings: 
     assert row.status_list.bits is not None  # this transaction has read the bits
 
     with Session(fresh_engine) as fast:
-        credentials.revoke(
-            fast, settings, fast.get_one(User, admin.id), second.id, "Issued in error"
-        )
+        lifecycle.revoke(fast, settings, fast.get_one(User, admin.id), second.id, "Issued in error")
         fast.commit()
 
     sqlite = fresh_engine.dialect.name == "sqlite"
     try:
-        credentials.revoke(slow, settings, slow.get_one(User, admin.id), first.id, "Duplicate")
+        lifecycle.revoke(slow, settings, slow.get_one(User, admin.id), first.id, "Duplicate")
         slow.commit()
     except OperationalError:
         # SQLite lets one writer at a time and refuses a writer whose snapshot is stale:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from app.models import CoachingGoal, GoalStatus
+from app.services.mentorship import goals as coaching_goals
+from app.services.mentorship import messages as coaching_messages
 from app.services.mentorship import pairs as coaching
 from tests.api_pages import every, items, walk
 from tests.mentorship.conftest import World, pair, token_for
@@ -86,11 +88,11 @@ def test_the_coach_walks_mentorships_goals_and_messages_one_by_one(
     coaching.end(db, world.org, world.admin, ended.id)
     active = [pair(db, settings, world, world.coach, t) for t in (world.ana, world.cleo)]
     for n in range(4):
-        coaching.add_goal(db, settings, active[0], world.coach, title=f"Goal {n}")
-        coaching.post_message(db, settings, active[0], world.coach, f"Message {n}")
+        coaching_goals.add_goal(db, settings, active[0], world.coach, title=f"Goal {n}")
+        coaching_messages.post_message(db, settings, active[0], world.coach, f"Message {n}")
     db.flush()
-    goals = coaching.goals(db, active[0])
-    coaching.set_goal_status(db, active[0], goals[0].id, GoalStatus.ACHIEVED)
+    goals = coaching_goals.goals(db, active[0])
+    coaching_goals.set_goal_status(db, active[0], goals[0].id, GoalStatus.ACHIEVED)
     db.commit()
     coach = token_for(db, world.coach, "coaching:read")
     base = f"/api/v1/mentorships/{active[0].id}"

@@ -252,7 +252,7 @@ def test_preferences_list_every_kind_and_turning_off_coaching_mail_works(
 
 
 def test_pd_hours_are_shown_without_exponents_or_trailing_zeros() -> None:
-    from app.services.mentorship.pairs import Progress
+    from app.services.mentorship.progress import Progress
 
     shown = [Progress(pd_hours=Decimal(v)).pd_hours_text for v in ("0", "1.50", "10.00", "0.25")]
     assert shown == ["0", "1.5", "10", "0.25"]

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from app.demo.district import DEMO_ACCOUNTS, DEMO_ORG_SLUG, seed_demo
 from app.demo.mentorship import seed_mentorship
 from app.models import CoachingGoal, CoachingMessage, Mentorship, Organization, User
-from app.services.mentorship.pairs import conversation, mentees
+from app.services.mentorship.messages import conversation
+from app.services.mentorship.pairs import mentees
 
 
 def counts(db) -> tuple[int, ...]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.errors import Conflict
-from app.kit import storage
+from app.kit.storage.uploads import Upload
 from app.models import (
     AwardStatus,
     Decision,
@@ -26,6 +26,7 @@ from app.models import (
 from app.services.credentials import awards, downloads, issuer
 from app.services.credentials.remote_documents import DocumentCache
 from app.services.credentials.verification import verify_credential
+from app.services.microcredentials import definition_images
 from app.services.microcredentials import definitions as microcredentials
 from badges import schema_errors, unbake
 from tests.interop.verifiers import openbadgeslib_issuer
@@ -81,17 +82,17 @@ def test_edits_in_place_until_someone_submits_then_versions(db, settings, org) -
 def test_new_version_keeps_the_old_image_file(db, settings, org) -> None:
     admin = admin_of(db, org)
     definition = microcredentials.create(
-        db, settings, admin, org, fields(), storage.Upload("a.png", png(color="red"))
+        db, settings, admin, org, fields(), Upload("a.png", png(color="red"))
     )
     db.commit()
     submit(db, definition, make_user(db, "ada@riverbend.org", org=org))
     db.commit()
     saved = microcredentials.update(
-        db, settings, admin, definition, fields(), storage.Upload("b.png", png(color="blue"))
+        db, settings, admin, definition, fields(), Upload("b.png", png(color="blue"))
     )
     db.commit()
-    assert microcredentials.image(settings, definition)[0] == png(color="red")
-    assert microcredentials.image(settings, saved.definition)[0] == png(color="blue")
+    assert definition_images.image(settings, definition)[0] == png(color="red")
+    assert definition_images.image(settings, saved.definition)[0] == png(color="blue")
 
 
 def earned(db, settings, org, definition):
@@ -125,7 +126,7 @@ def earned(db, settings, org, definition):
 def test_awarded_credential_carries_the_definition(db, settings, org) -> None:
     admin = admin_of(db, org)
     definition = microcredentials.create(
-        db, settings, admin, org, fields(validity_months="12"), storage.Upload("a.png", png())
+        db, settings, admin, org, fields(validity_months="12"), Upload("a.png", png())
     )
     microcredentials.publish(db, admin, definition)
     db.commit()

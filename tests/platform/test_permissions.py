@@ -118,3 +118,32 @@ def test_only_admins_of_the_organization_change_roles(web: WebClient, db, people
     assert db.get(Membership, target.id).role == Role.TEACHER
     invite = web.post("/orgs/riverbend/invitations", {"email": "x@y.org", "role": "admin"})
     assert invite.status_code == 403
+
+
+MEMBER_CONTROLS = {
+    "Coaching assignments": "/orgs/riverbend/mentorships",
+    "role forms": "/role",
+    "remove buttons": "/remove",
+    "invitation form": "Send invitation",
+    "pending invitations": "invited@riverbend.org",
+}
+
+
+@pytest.mark.parametrize(
+    ("who", "manages"),
+    [("coach@riverbend.org", False), ("admin@riverbend.org", True), ("root@laurel.org", True)],
+)
+def test_the_member_list_offers_its_controls_to_administrators_only(
+    web: WebClient, people, who, manages
+) -> None:
+    web.sign_in("admin@riverbend.org")
+    invited = web.post(
+        "/orgs/riverbend/invitations", {"email": "invited@riverbend.org", "role": "teacher"}
+    )
+    assert invited.status_code == 303
+    web.sign_in(who)
+    page = web.get("/orgs/riverbend/members").text
+    assert "teacher@riverbend.org" in page
+    assert {name: marker in page for name, marker in MEMBER_CONTROLS.items()} == dict.fromkeys(
+        MEMBER_CONTROLS, manages
+    )

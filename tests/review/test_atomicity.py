@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import EvidenceFile, Submission
 from app.services.notifications import delivery as notifications
 from app.services.review import drafts, evidence

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.kit.storage import sniff_evidence_type
+from app.kit.storage.sniffing import sniff_evidence_type
 from app.models import EvidenceFile, Review, Submission, SubmissionStatus
 from app.settings import Settings
 from tests.review.support import (

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import Award, Decision, Review, Role, Submission, SubmissionStatus, User
 from app.services.orgs import organizations
 from app.services.review import decisions, drafts, evidence, queue, scoring

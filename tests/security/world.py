@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.demo.district import seed_demo
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import (
     AccessToken,
     Activity,

@@ -10,7 +10,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
-from app.kit.storage import S3Storage, _s3_client
+from app.kit.storage.s3 import S3Storage, s3_client
 from app.settings import Settings
 
 
@@ -39,7 +39,7 @@ def use_s3(settings: Settings, endpoint: str, prefix: str = "laurel") -> Setting
     settings.s3_access_key_id = "testing"
     settings.s3_secret_access_key = SecretStr("testing-secret")
     settings.s3_prefix = prefix
-    _s3_client(settings).create_bucket(Bucket=settings.s3_bucket)
+    s3_client(settings).create_bucket(Bucket=settings.s3_bucket)
     return settings
 
 
@@ -51,6 +51,6 @@ def s3_settings(settings: Settings, s3_endpoint: str) -> Settings:
 
 def s3_objects(settings: Settings) -> list[str]:
     """Every object name in the settings' bucket (whatever the prefix)."""
-    storage = S3Storage(_s3_client(settings), settings.s3_bucket, "")
+    storage = S3Storage(s3_client(settings), settings.s3_bucket, "")
     response = storage.client.list_objects_v2(Bucket=settings.s3_bucket)
     return [item["Key"] for item in response.get("Contents", [])]

@@ -21,6 +21,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.kit import storage
+from app.kit.storage import sniffing
+from app.kit.storage.protocol import StoredFile
 from app.models import EvidenceFile, MicroCredential
 from app.services.review import evidence, files
 from app.settings import Settings
@@ -92,7 +94,7 @@ def rows(db, model) -> int:
     return db.scalar(select(func.count()).select_from(model))
 
 
-def stored_files(settings: Settings) -> list[storage.StoredFile]:
+def stored_files(settings: Settings) -> list[StoredFile]:
     return list(storage.storage_for(settings).list_files())
 
 
@@ -117,8 +119,8 @@ def test_a_zip_member_is_read_through_a_capped_stream() -> None:
     """Within the declared-size caps, a 250 MB manifest is still read only to its first 1 MB."""
     bomb = docx_bomb(250 * MB, 1_400_000)
     assert declared_bytes(bomb) > 240 * MB
-    found, peak = peak_bytes(lambda: storage.sniff_evidence_type(bomb))
-    assert found == storage.OOXML_PARTS["word/document.xml"][0]
+    found, peak = peak_bytes(lambda: sniffing.sniff_evidence_type(bomb))
+    assert found == sniffing.OOXML_PARTS["word/document.xml"][0]
     assert peak < PEAK_LIMIT, f"peak {peak / MB:.1f} MB"
 
 
@@ -127,9 +129,9 @@ def test_too_many_zip_members_are_refused() -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", MANIFEST)
         archive.writestr("word/document.xml", "<w:document/>")
-        for number in range(storage.ZIP_MAX_ENTRIES):
+        for number in range(sniffing.ZIP_MAX_ENTRIES):
             archive.writestr(f"word/part{number}.xml", "")
-    assert storage.sniff_evidence_type(buffer.getvalue()) is None
+    assert sniffing.sniff_evidence_type(buffer.getvalue()) is None
 
 
 # ---------------------------------------------------------------- pixel bombs

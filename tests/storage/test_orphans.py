@@ -14,7 +14,8 @@ from PIL import Image
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from app.kit.storage import LocalStorage, storage_for
+from app.kit.storage import storage_for
+from app.kit.storage.local import LocalStorage
 from app.kit.storage_gc import clean_orphans
 from app.models import Attachment, CommunityMember, Post, Role
 from app.services.communities import attachments

@@ -9,14 +9,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from app.kit.storage import (
-    LocalStorage,
-    S3Storage,
-    Storage,
-    delete_after_commit,
-    discard_on_rollback,
-    storage_for,
-)
+from app.kit.storage import storage_for
+from app.kit.storage.local import LocalStorage
+from app.kit.storage.protocol import Storage
+from app.kit.storage.s3 import S3Storage
+from app.kit.storage.transactions import delete_after_commit, discard_on_rollback
 from app.settings import Settings
 from tests.storage.conftest import s3_objects
 

@@ -9,8 +9,8 @@ import pytest
 from app.errors import Invalid
 from app.kit.tokens import SecretBox
 from app.models import Membership, Organization, Role, User
-from app.services import policy
 from app.services.identity.passwords import check_password_rules, hash_password, verify_password
+from app.services.orgs.permissions import can_manage_members, has_role
 from app.web import csrf
 
 
@@ -64,9 +64,9 @@ def _user(role: Role | None, platform_admin: bool = False) -> tuple[User, uuid.U
 )
 def test_role_ranks(role, minimum, allowed) -> None:
     user, org_id = _user(role)
-    assert policy.has_role(user, org_id, minimum) is allowed
+    assert has_role(user, org_id, minimum) is allowed
 
 
 def test_platform_admin_acts_as_admin_everywhere() -> None:
     user, org_id = _user(None, platform_admin=True)
-    assert policy.can_manage_members(user, org_id)
+    assert can_manage_members(user, org_id)

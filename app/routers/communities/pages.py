@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, Response
 from app.errors import AppError, Invalid
 from app.models import JoinPolicy
 from app.routers.communities.common import Community, base_url
-from app.services import policy
 from app.services.communities import membership as communities
 from app.services.communities import search as community_search
 from app.services.communities import threads
 from app.services.communities.membership import CommunityAccess
+from app.services.communities.permissions import can_create_community
 from app.web.access import AppSettings, Coach, Db, Member, verify_csrf
 from app.web.common import Text, TransactionalRoute, form_error, redirect, render
 
@@ -35,7 +35,7 @@ def _directory(
         status,
         org=org.org,
         rows=communities.list_for(db, org.user, org.org),
-        can_create=policy.can_create_community(org.user, org.org.id),
+        can_create=can_create_community(org.user, org.org.id),
         attachments=communities.attachment_choices(db, org.org),
         policies=list(JoinPolicy),
         **extra,
@@ -160,15 +160,19 @@ def mute(request: Request, ctx: Community, muted: Text = "") -> Response:
 @router.get("/{community}/members", response_class=HTMLResponse)
 def members(request: Request, db: Db, ctx: Community) -> Response:
     """Members and requests to join (facilitators and administrators)."""
-    return render(
-        request,
-        "communities/members.html",
-        ctx=ctx,
-        community=ctx.community,
-        org=ctx.community.organization,
-        members=communities.members(db, ctx),
-        base=base_url(ctx),
-    )
+    return render(request, "communities/members.html", **_members_context(db, ctx))
+
+
+def _members_context(db: Db, ctx: CommunityAccess) -> dict[str, Any]:
+    rows = communities.members(db, ctx)
+    return {
+        "ctx": ctx,
+        "community": ctx.community,
+        "org": ctx.community.organization,
+        "members": rows,
+        "changeable": communities.changeable(ctx, rows),
+        "base": base_url(ctx),
+    }
 
 
 @router.post("/{community}/members/{member_id}", response_class=HTMLResponse)
@@ -179,11 +183,7 @@ def member_action(
     try:
         member = communities.set_member_status(db, ctx, member_id, action)
     except AppError as exc:
-        return form_error(
-            request, "communities/members.html", exc, {}, ctx=ctx, community=ctx.community,
-            org=ctx.community.organization, members=communities.members(db, ctx),
-            base=base_url(ctx),
-        )  # fmt: skip
+        return form_error(request, "communities/members.html", exc, {}, **_members_context(db, ctx))
     done = {
         "approve": "is now a member",
         "suspend": "is suspended from this community",

@@ -91,9 +91,10 @@ def vote(request: Request, db: Db, ctx: Community, resource_id: uuid.UUID) -> Re
 @router.get("/orgs/{slug}/communities/{community}/exemplars", response_class=HTMLResponse)
 def exemplar_gallery(request: Request, db: Db, ctx: Community) -> Response:
     """Evidence that members shared, with consent, from their earned micro-credentials."""
+    rows = exemplars.gallery(db, ctx)
     return render(
         request, "communities/exemplars.html", ctx=ctx, community=ctx.community,
-        exemplars=exemplars.gallery(db, ctx), base=base_url(ctx),
+        exemplars=rows, withdrawable=exemplars.withdrawable(ctx, rows), base=base_url(ctx),
     )  # fmt: skip
 
 

@@ -51,6 +51,7 @@ def _thread_page(
         org=ctx.community.organization,
         thread=thread,
         posts=rows,
+        controls=posts.controls(ctx, thread, rows),
         page=current,
         base=base_url(ctx),
         reactions=posts.REACTIONS,

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from app.errors import AppError, Invalid, NotFound
 from app.kit import numbers
 from app.models import IssuedCredential
-from app.services.credentials import awards, downloads, qr
+from app.services.credentials import awards, downloads, holdings, lifecycle, qr
 from app.services.credentials import issuing as credentials
 from app.web.access import (
     Admin,
@@ -46,8 +46,8 @@ def wallet(request: Request, db: Db, user: CurrentUser) -> Response:
     return render(
         request,
         "credentials/wallet/list.html",
-        items=credentials.wallet(db, user),
-        outdated=credentials.outdated_recipients(db, user),
+        items=holdings.wallet(db, user),
+        outdated=lifecycle.outdated_recipients(db, user),
         pending=awards.unsigned_for_user(db, user),
     )
 
@@ -55,7 +55,7 @@ def wallet(request: Request, db: Db, user: CurrentUser) -> Response:
 @router.post("/wallet/reissue", response_class=HTMLResponse)
 def reissue(request: Request, db: Db, settings: AppSettings, user: CurrentUser) -> Response:
     """Re-issue credentials that name an old e-mail address to the current one."""
-    fresh = credentials.reissue_to_current_email(db, settings, user)
+    fresh = lifecycle.reissue_to_current_email(db, settings, user)
     return redirect(
         request,
         "/wallet",
@@ -73,7 +73,7 @@ def set_visibility(
     public_page: Annotated[str, Form()] = "",
 ) -> Response:
     """Publish a credential's page, or make it private again."""
-    row = credentials.set_public(db, user, credential_id, public_page == "1")
+    row = holdings.set_public(db, user, credential_id, public_page == "1")
     message = (
         "Anyone with the link can now see and verify this credential."
         if row.is_public
@@ -85,7 +85,7 @@ def set_visibility(
 @router.get("/wallet/{credential_id}/download/{fmt}")
 def download(db: Db, user: CurrentUser, credential_id: uuid.UUID, fmt: str) -> Response:
     """The credential as JSON-LD, VC-JWT, or a baked PNG or SVG image."""
-    item = downloads.render(credentials.owned(db, user, credential_id), fmt)
+    item = downloads.render(holdings.owned(db, user, credential_id), fmt)
     return file_download(item.content, item.media_type, item.filename)
 
 
@@ -109,7 +109,7 @@ def credential_page(
     request: Request, db: Db, settings: AppSettings, credential_id: uuid.UUID
 ) -> Response:
     """A published credential: JSON-LD for machines, a page with live verification for people."""
-    row = credentials.get_public(db, credential_id)
+    row = holdings.get_public(db, credential_id)
     if wants_json(request, JSON_TYPES):
         return JSONResponse(row.credential_json, media_type="application/ld+json")
     report = verify_here(request, db, settings, row.credential_json, None)
@@ -175,12 +175,12 @@ def org_credentials(request: Request, db: Db, ctx: Admin) -> Response:
         request,
         "credentials/org_list.html",
         org=ctx.org,
-        items=credentials.for_organization(db, ctx.org),
+        items=holdings.for_organization(db, ctx.org),
     )
 
 
 def _org_credential(db: Db, ctx: OrgContext, credential_id: uuid.UUID) -> IssuedCredential:
-    row = credentials.get(db, credential_id)
+    row = holdings.get(db, credential_id)
     if row.organization_id != ctx.org.id:
         raise NotFound("There is no such credential in this organization.")
     return row
@@ -192,7 +192,7 @@ def _list_with_error(request: Request, db: Db, ctx: OrgContext, exc: AppError) -
         "credentials/org_list.html",
         exc.status_code,
         org=ctx.org,
-        items=credentials.for_organization(db, ctx.org),
+        items=holdings.for_organization(db, ctx.org),
         errors={"_form": exc.detail},
     )
 
@@ -209,7 +209,7 @@ def revoke(
     """Revoke a credential; verifiers see it as revoked from now on."""
     row = _org_credential(db, ctx, credential_id)
     try:
-        credentials.revoke(db, settings, ctx.user, credential_id, reason)
+        lifecycle.revoke(db, settings, ctx.user, credential_id, reason)
     except AppError as exc:
         return _list_with_error(request, db, ctx, exc)
     return redirect(
@@ -232,7 +232,7 @@ def renew(
     row = _org_credential(db, ctx, credential_id)
     count = numbers.whole_number(months, 1000) or 0
     try:
-        credentials.renew(db, settings, ctx.user, credential_id, count)
+        lifecycle.renew(db, settings, ctx.user, credential_id, count)
     except AppError as exc:
         return _list_with_error(request, db, ctx, exc)
     return redirect(

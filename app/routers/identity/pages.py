@@ -9,7 +9,7 @@ from app.errors import AppError
 from app.models import User
 from app.services.identity import accounts
 from app.services.identity.sessions import end_all_sessions, end_session
-from app.services.orgs import sso
+from app.services.orgs import sso_links
 from app.web.access import (
     SESSION_COOKIE,
     AppSettings,
@@ -89,8 +89,8 @@ def resend_verification(
     return render(request, "identity/auth/check_email.html", email=email.strip().lower())
 
 
-def _pending_link(request: Request, db: Db, settings: AppSettings) -> sso.PendingLink | None:
-    return sso.read_pending_link(db, settings, request.cookies.get(LINK_COOKIE))
+def _pending_link(request: Request, db: Db, settings: AppSettings) -> sso_links.PendingLink | None:
+    return sso_links.read_pending_link(db, settings, request.cookies.get(LINK_COOKIE))
 
 
 @router.get("/signin", dependencies=[Depends(public)], response_class=HTMLResponse)
@@ -140,12 +140,12 @@ def signin_submit(
 
 
 def _confirm_link(
-    db: Db, settings: AppSettings, pending: sso.PendingLink, user: User, *, wanted: bool
+    db: Db, settings: AppSettings, pending: sso_links.PendingLink, user: User, *, wanted: bool
 ) -> str:
     org = pending.organization_name
     if not wanted:
         return f"{org} single sign-on was not linked."
-    if sso.confirm_pending_link(db, settings, pending, user):
+    if sso_links.confirm_pending_link(db, settings, pending, user):
         return f"Your account is now linked to {org} single sign-on."
     return f"{org} single sign-on was not linked: it is waiting for another account."
 

@@ -1,10 +1,13 @@
-"""Pages for organization admins: author modules, version, publish, import and export."""
+"""Pages for organization admins: author modules (details), version, publish, import and export.
+
+Sections and activities are edited in ``module_content``, pathways in ``pathway_authoring``.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -12,46 +15,18 @@ from sqlalchemy import select
 
 from app.errors import AppError, Invalid
 from app.models import ActivityKind, Standard
-from app.services.learning import authoring, module_io, pathways
+from app.services.learning import authoring, module_io
 from app.services.learning.module_document import (
     MAX_DOCUMENT_BYTES,
     ModuleDoc,
     parse_document,
-    questions_from_text,
-    questions_to_text,
 )
 from app.web.access import Admin, Db, verify_csrf
-from app.web.common import Text, TransactionalRoute, file_download, form_uuid, redirect, render
+from app.web.common import Text, TransactionalRoute, file_download, redirect, render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 
 
-def activity_values(
-    kind: Text = "",
-    title: Text = "",
-    required: Text = "",
-    body: Text = "",
-    url: Text = "",
-    transcript_url: Text = "",
-    pass_mark: Text = "",
-    evidence_target: Text = "",
-    questions: Text = "",
-) -> dict[str, Any]:
-    """The activity form's fields, as submitted (checked by the service)."""
-    return {
-        "kind": kind,
-        "title": title,
-        "required": bool(required),
-        "body": body,
-        "url": url,
-        "transcript_url": transcript_url,
-        "pass_mark": pass_mark,
-        "evidence_target": evidence_target,
-        "questions": questions,
-    }
-
-
-ActivityValues = Annotated[dict[str, Any], Depends(activity_values)]
 METADATA = (
     "title",
     "summary",
@@ -122,9 +97,10 @@ async def import_module(
     )
 
 
-def _edit_page(
+def edit_page(
     request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, status: int = 200, **extra: Any
 ) -> Response:
+    """A draft's editing page (details and content), with any errors and submitted values."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
     values = extra.pop("values", None) or {name: getattr(module, name) or "" for name in METADATA}
     if "format" in values and hasattr(values["format"], "value"):
@@ -147,7 +123,7 @@ def _edit_page(
 @router.get("/orgs/{slug}/modules/{module_id}/edit", response_class=HTMLResponse)
 def edit_module(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID) -> Response:
     """Edit a module's details and content."""
-    return _edit_page(request, db, ctx, module_id)
+    return edit_page(request, db, ctx, module_id)
 
 
 @router.post("/orgs/{slug}/modules/{module_id}/edit", response_class=HTMLResponse)
@@ -180,7 +156,7 @@ async def save_module(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID
     try:
         authoring.update_metadata(db, ctx.user, module, fields)
     except AppError as exc:
-        return _edit_page(
+        return edit_page(
             request,
             db,
             ctx,
@@ -190,183 +166,6 @@ async def save_module(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID
             values=values,
         )
     return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit", "Details saved.")
-
-
-@router.post("/orgs/{slug}/modules/{module_id}/sections", response_class=HTMLResponse)
-def add_section(
-    request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, section_title: Text = ""
-) -> Response:
-    """Add a section to a draft."""
-    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.add_section(ctx.user, module, section_title)
-    except AppError as exc:
-        return _edit_page(request, db, ctx, module_id, exc.status_code, errors=exc.form_errors())
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Section added."
-    )
-
-
-@router.post(
-    "/orgs/{slug}/modules/{module_id}/sections/{section_id}/rename", response_class=HTMLResponse
-)
-def rename_section(
-    request: Request,
-    db: Db,
-    ctx: Admin,
-    module_id: uuid.UUID,
-    section_id: uuid.UUID,
-    title: Text = "",
-) -> Response:
-    """Rename a section of a draft."""
-    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.rename_section(ctx.user, module, section_id, title)
-    except AppError as exc:
-        return _edit_page(request, db, ctx, module_id, exc.status_code, errors=exc.form_errors())
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#s-{section_id}", "Section renamed."
-    )
-
-
-@router.post("/orgs/{slug}/modules/{module_id}/activities", response_class=HTMLResponse)
-def add_activity(
-    request: Request,
-    db: Db,
-    ctx: Admin,
-    module_id: uuid.UUID,
-    values: ActivityValues,
-    section_id: Text = "",
-) -> Response:
-    """Add an activity to a section of a draft."""
-    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    fields = _activity_input(values)
-    try:
-        authoring.add_activity(
-            ctx.user, module, form_uuid(section_id, "section_id", "Choose a section."), fields
-        )
-    except AppError as exc:
-        errors = {("activity_" + exc.field if exc.field else "_form"): exc.detail}
-        return _edit_page(request, db, ctx, module_id, exc.status_code, errors=errors)
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity added."
-    )
-
-
-def _activity_page(
-    request: Request,
-    db: Db,
-    ctx: Admin,
-    module_id: uuid.UUID,
-    activity_id: uuid.UUID,
-    status: int = 200,
-    **extra: Any,
-) -> Response:
-    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    activity = module_io.find_activity(module, activity_id)
-    values = extra.pop("values", None) or authoring.activity_fields(activity)
-    if isinstance(values.get("questions"), list):
-        values["questions"] = questions_to_text(values["questions"])
-    return render(
-        request,
-        "learning/authoring/activity.html",
-        status,
-        org=ctx.org,
-        module=module,
-        activity=activity,
-        values=values,
-        kinds=list(ActivityKind),
-        **extra,
-    )
-
-
-@router.get(
-    "/orgs/{slug}/modules/{module_id}/activities/{activity_id}/edit", response_class=HTMLResponse
-)
-def edit_activity(
-    request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, activity_id: uuid.UUID
-) -> Response:
-    """Edit one activity of a draft."""
-    return _activity_page(request, db, ctx, module_id, activity_id)
-
-
-@router.post(
-    "/orgs/{slug}/modules/{module_id}/activities/{activity_id}/edit", response_class=HTMLResponse
-)
-def save_activity(
-    request: Request,
-    db: Db,
-    ctx: Admin,
-    module_id: uuid.UUID,
-    activity_id: uuid.UUID,
-    values: ActivityValues,
-) -> Response:
-    """Save an activity of a draft."""
-    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.update_activity(ctx.user, module, activity_id, _activity_input(values))
-    except AppError as exc:
-        return _activity_page(
-            request,
-            db,
-            ctx,
-            module_id,
-            activity_id,
-            exc.status_code,
-            errors={("activity_" + exc.field if exc.field else "_form"): exc.detail},
-            values=values,
-        )
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity saved."
-    )
-
-
-def _activity_input(values: dict[str, Any]) -> dict[str, Any]:
-    """Form values as an activity document."""
-    kind = values["kind"]
-    return {
-        **values,
-        "url": values["url"] or None,
-        "transcript_url": values["transcript_url"] or None,
-        "pass_mark": values["pass_mark"] or None,
-        "evidence_target": values["evidence_target"] or None,
-        "questions": questions_from_text(values["questions"]) if kind == "quiz" else [],
-    }
-
-
-@router.post("/orgs/{slug}/modules/{module_id}/items/{item_id}/move", response_class=HTMLResponse)
-def move_item(
-    request: Request,
-    db: Db,
-    ctx: Admin,
-    module_id: uuid.UUID,
-    item_id: uuid.UUID,
-    direction: Text = "",
-) -> Response:
-    """Move a section or activity up or down."""
-    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.move(ctx.user, module, item_id, -1 if direction == "up" else 1)
-    except AppError as exc:
-        return _edit_page(
-            request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail}
-        )
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Moved.")
-
-
-@router.post("/orgs/{slug}/modules/{module_id}/items/{item_id}/remove", response_class=HTMLResponse)
-def remove_item(
-    request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, item_id: uuid.UUID
-) -> Response:
-    """Delete a section or activity from a draft."""
-    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.remove(ctx.user, module, item_id)
-    except AppError as exc:
-        return _edit_page(
-            request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail}
-        )
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Removed.")
 
 
 @router.post("/orgs/{slug}/modules/{module_id}/{action}", response_class=HTMLResponse)
@@ -389,9 +188,7 @@ def lifecycle(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, action
         else:
             raise Invalid("Unknown action.")
     except AppError as exc:
-        return _edit_page(
-            request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail}
-        )
+        return edit_page(request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail})
     return redirect(request, f"/orgs/{ctx.org.slug}/modules/{target}/edit", message)
 
 
@@ -402,62 +199,3 @@ def export_module(db: Db, ctx: Admin, module_id: uuid.UUID) -> Response:
     body = json.dumps(module_io.export_document(module), indent=2, ensure_ascii=False)
     name = f"module-{module.family_id}-v{module.version}.json"
     return file_download(body, "application/json", name)
-
-
-def _pathways_page(
-    request: Request, db: Db, ctx: Admin, status: int = 200, **extra: Any
-) -> Response:
-    return render(
-        request,
-        "learning/authoring/pathways.html",
-        status,
-        org=ctx.org,
-        pathway_views=pathways.list_for(db, ctx.user, ctx.org.id),
-        modules=authoring.published_for_author(db, ctx.user, ctx.org),
-        **extra,
-    )
-
-
-@router.get("/orgs/{slug}/pathways", response_class=HTMLResponse)
-def pathway_list(request: Request, db: Db, ctx: Admin) -> Response:
-    """The organization's pathways, and a form to create one."""
-    return _pathways_page(request, db, ctx)
-
-
-@router.post("/orgs/{slug}/pathways", response_class=HTMLResponse)
-async def create_pathway(request: Request, db: Db, ctx: Admin) -> Response:
-    """Create a pathway from modules given positions."""
-    form = await request.form()
-    title, summary = str(form.get("title", "")), str(form.get("summary", ""))
-    positions = {k[4:]: str(v).strip() for k, v in form.items() if k.startswith("pos-")}
-    try:
-        chosen = sorted((int(v), uuid.UUID(k)) for k, v in positions.items() if v)
-        pathways.author_pathway(
-            db,
-            ctx.user,
-            ctx.org.id,
-            title=title,
-            summary=summary,
-            family_ids=[f for _, f in chosen],
-        )
-    except ValueError:
-        return _pathways_page(
-            request,
-            db,
-            ctx,
-            422,
-            errors={"modules": "Positions must be whole numbers."},
-            values={"title": title, "summary": summary, **positions},
-        )
-    except AppError as exc:
-        return _pathways_page(
-            request,
-            db,
-            ctx,
-            exc.status_code,
-            errors=exc.form_errors(),
-            values={"title": title, "summary": summary, **positions},
-        )
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/pathways", f"Pathway “{title.strip()}” created."
-    )

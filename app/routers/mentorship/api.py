@@ -19,6 +19,8 @@ from app.routers.mentorship.schemas import (
     MessageCreate,
     MessageRead,
 )
+from app.services.mentorship import goals as coaching_goals
+from app.services.mentorship import messages as coaching_messages
 from app.services.mentorship import pairs as coaching
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
@@ -43,7 +45,7 @@ def my_mentorships(db: Db, user: Reader, paging: Paging) -> Page[MentorshipRead]
 def messages(db: Db, user: Reader, mentorship_id: uuid.UUID, paging: Paging) -> Page[MessageRead]:
     """The conversation, oldest first (a coach also gets their own private notes)."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    rows = coaching.conversation_page(db, mentorship, user, paging)
+    rows = coaching_messages.conversation_page(db, mentorship, user, paging)
     return Page[MessageRead].of(rows, MessageRead.build)
 
 
@@ -53,7 +55,9 @@ def send_message(
 ) -> MessageRead:
     """Send a message to the other party, or (the coach) keep a private note."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    message = coaching.post_message(db, settings, mentorship, user, body.body, private=body.private)
+    message = coaching_messages.post_message(
+        db, settings, mentorship, user, body.body, private=body.private
+    )
     db.flush()
     return MessageRead.build(message)
 
@@ -62,7 +66,7 @@ def send_message(
 def goals(db: Db, user: Reader, mentorship_id: uuid.UUID, paging: Paging) -> Page[GoalRead]:
     """The mentorship's goals, open ones first."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    return Page[GoalRead].of(coaching.goals_page(db, mentorship, paging), GoalRead.build)
+    return Page[GoalRead].of(coaching_goals.goals_page(db, mentorship, paging), GoalRead.build)
 
 
 @router.post("/mentorships/{mentorship_id}/goals", response_model=GoalRead, status_code=201)
@@ -71,7 +75,7 @@ def add_goal(
 ) -> GoalRead:
     """Set a goal (the other party is notified)."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    goal = coaching.add_goal(
+    goal = coaching_goals.add_goal(
         db,
         settings,
         mentorship,
@@ -90,6 +94,6 @@ def update_goal(
 ) -> GoalRead:
     """Mark a goal achieved, dropped or open again."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    goal = coaching.set_goal_status(db, mentorship, goal_id, body.status)
+    goal = coaching_goals.set_goal_status(db, mentorship, goal_id, body.status)
     db.flush()
     return GoalRead.build(goal)

@@ -9,7 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
 from app.models import GoalStatus, Mentorship, User
+from app.services.mentorship import goals as coaching_goals
+from app.services.mentorship import messages as coaching_messages
 from app.services.mentorship import pairs as coaching
+from app.services.mentorship import progress as mentee_progress
 from app.web.access import (
     Admin,
     AppSettings,
@@ -100,9 +103,9 @@ def _page(
         status,
         m=mentorship,
         is_coach=user.id == mentorship.coach_id,
-        goals=coaching.goals(db, mentorship),
-        messages=coaching.conversation(db, mentorship, user),
-        progress=coaching.progress_for(db, mentorship),
+        goals=coaching_goals.goals(db, mentorship),
+        messages=coaching_messages.conversation(db, mentorship, user),
+        progress=mentee_progress.progress_for(db, mentorship),
         statuses=list(GoalStatus),
         **extra,
     )
@@ -154,7 +157,7 @@ def _write(
     """Post a message or a private note; on a bad one, show the page with the error beside it."""
     mentorship = coaching.get_for(db, user, mentorship_id)
     try:
-        coaching.post_message(db, settings, mentorship, user, text, private=private)
+        coaching_messages.post_message(db, settings, mentorship, user, text, private=private)
     except AppError as exc:
         return _page(
             request,
@@ -183,14 +186,14 @@ def add_goal(
     """Set a coaching goal."""
     mentorship = coaching.get_for(db, user, mentorship_id)
     try:
-        coaching.add_goal(
+        coaching_goals.add_goal(
             db,
             settings,
             mentorship,
             user,
             title=title,
             description=description,
-            due_on=coaching.parse_due(due_on),
+            due_on=coaching_goals.parse_due(due_on),
         )
     except AppError as exc:
         values = {"title": title, "description": description, "due_on": due_on}
@@ -210,7 +213,9 @@ def goal_status(
 ) -> Response:
     """Mark a goal achieved, dropped or open again."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    goal = coaching.set_goal_status(db, mentorship, goal_id, coaching.parse_status(status))
+    goal = coaching_goals.set_goal_status(
+        db, mentorship, goal_id, coaching_goals.parse_status(status)
+    )
     return redirect(
         request, f"/coaching/{mentorship.id}#goals", f"'{goal.title}' is {goal.status.value}."
     )

@@ -13,6 +13,7 @@ from app.routers.microcredentials.schemas import (
     MicroCredentialRead,
     MicroCredentialWrite,
 )
+from app.services.microcredentials import definition_fields
 from app.services.microcredentials import definitions as microcredentials
 from app.services.orgs import organizations
 from app.settings import Settings
@@ -83,7 +84,7 @@ def update(
 ) -> MicroCredentialRead:
     """Change fields; answers the version written (a new one if evidence already exists)."""
     definition = _own(db, user, definition_id)
-    fields = microcredentials.fields_of(definition)
+    fields = definition_fields.fields_of(definition)
     fields.update(body.model_dump(mode="python", exclude_unset=True))
     saved = microcredentials.update(db, settings, user, definition, fields)
     return _read(settings, saved.definition)

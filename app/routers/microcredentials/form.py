@@ -12,7 +12,7 @@ from typing import Any
 
 from app.kit import numbers
 from app.models import MicroCredential
-from app.services.microcredentials.definitions import EVIDENCE_KINDS, MAX_CRITERIA, MAX_LEVELS
+from app.services.microcredentials.definition_fields import EVIDENCE_KINDS, MAX_CRITERIA, MAX_LEVELS
 
 DEFAULT_LEVELS = ("Beginning", "Developing", "Proficient", "Exemplary")
 EVIDENCE_DEFAULTS = {

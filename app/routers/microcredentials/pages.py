@@ -12,14 +12,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app.errors import AppError, Invalid
-from app.kit import markdown, storage
+from app.kit import markdown
+from app.kit.storage.uploads import Upload
 from app.models import DefinitionStatus, MicroCredential, User
 from app.routers.microcredentials import form as editor
-from app.services import policy
 from app.services.communities import membership as communities
 from app.services.credentials import awards, bulk_issue
+from app.services.microcredentials import definition_fields, definition_images, rubrics
 from app.services.microcredentials import definitions as microcredentials
-from app.services.microcredentials import rubrics
+from app.services.microcredentials.permissions import can_author_microcredentials
+from app.services.orgs.permissions import is_member
 from app.web.access import (
     Admin,
     AppSettings,
@@ -73,7 +75,7 @@ def _editor(
         frozen=microcredentials.is_frozen(db, definition) if definition else False,
         modules=modules,
         pathways=paths,
-        achievement_types=microcredentials.ACHIEVEMENT_TYPES,
+        achievement_types=definition_fields.ACHIEVEMENT_TYPES,
         errors=errors or {},
     )
 
@@ -84,11 +86,11 @@ def new_form(request: Request, db: Db, ctx: Admin) -> Response:
     return _editor(request, db, ctx, editor.blank())
 
 
-async def _read_form(request: Request) -> tuple[FormData, storage.Upload | None]:
+async def _read_form(request: Request) -> tuple[FormData, Upload | None]:
     form = await request.form()
     upload = form.get("image")
     if isinstance(upload, UploadFile) and upload.filename:
-        return form, storage.Upload(upload.filename, upload.file)
+        return form, Upload(upload.filename, upload.file)
     return form, None
 
 
@@ -322,7 +324,7 @@ def detail(
 
 
 def _detail_context(db: Db, user: User | None, definition: MicroCredential) -> dict[str, Any]:
-    member = user is not None and policy.is_member(user, definition.organization_id)
+    member = user is not None and is_member(user, definition.organization_id)
     return {
         "definition": definition,
         "description_html": markdown.render_markdown(definition.description),
@@ -342,7 +344,7 @@ def _detail_context(db: Db, user: User | None, definition: MicroCredential) -> d
         "pathway": microcredentials.pathway_of(db, definition),
         "is_member": member,
         "can_author": user is not None
-        and policy.can_author_microcredentials(user, definition.organization_id),
+        and can_author_microcredentials(user, definition.organization_id),
         "can_start_evidence": member
         and definition.status == DefinitionStatus.PUBLISHED
         and definition.is_current
@@ -367,7 +369,7 @@ def image(db: Db, settings: AppSettings, user: MaybeUser, definition_id: uuid.UU
     Public once published; administrators also see their drafts' images.
     """
     definition = microcredentials.get_visible(db, user, definition_id)
-    data, media_type = microcredentials.image(settings, definition)
+    data, media_type = definition_images.image(settings, definition)
     return Response(
         data,
         media_type=media_type,

@@ -54,7 +54,7 @@ def organization(db: Db, user: OrgReader, slug: str) -> OrganizationRead:
 def members(db: Db, user: OrgReader, slug: str, paging: Paging) -> Page[MemberRead]:
     """Members by name (coaches and admins only)."""
     org = organizations.get_for_member(db, user, slug)
-    rows = organizations.members_page(db, user, org, paging)
+    rows = organizations.members_slice(db, user, org, paging)
     return Page[MemberRead].of(rows, MemberRead.from_membership)
 
 

@@ -43,16 +43,15 @@ def parse_role(value: str) -> Role:
 def _members_page(
     request: Request, db: Db, ctx: OrgContext, status: int = 200, **extra: object
 ) -> Response:
+    page = organizations.members_page(db, ctx.user, ctx.org)
     return render(
         request,
         "orgs/members.html",
         status,
         org=ctx.org,
-        my_role=ctx.role,
-        members=organizations.list_members(db, ctx.user, ctx.org),
-        invitations=organizations.pending_invitations(db, ctx.org)
-        if ctx.role == Role.ADMIN
-        else [],
+        members=page.members,
+        invitations=page.invitations,
+        can_manage_members=page.can_manage,
         roles=list(Role),
         **extra,
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import AppError
-from app.services.orgs import organizations, sso
+from app.services.orgs import organizations, sso, sso_links
 from app.web.access import AppSettings, Db, public
 from app.web.common import TransactionalRoute, render, safe_next
 from app.web.signin import set_link_cookie, sign_in_response
@@ -61,9 +61,9 @@ def callback(request: Request, db: Db, settings: AppSettings) -> Response:
         )
         failed.delete_cookie(SSO_COOKIE, path="/sso")
         return failed
-    if isinstance(outcome, sso.PendingLink):
+    if isinstance(outcome, sso_links.PendingLink):
         response = RedirectResponse(f"/signin?next={quote(next_url)}", status_code=303)
-        set_link_cookie(response, settings, sso.pending_link_cookie(settings, outcome))
+        set_link_cookie(response, settings, sso_links.pending_link_cookie(settings, outcome))
     else:
         response = sign_in_response(request, settings, db, outcome.id, next_url)
     response.delete_cookie(SSO_COOKIE, path="/sso")

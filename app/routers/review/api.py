@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, UploadFile
 
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import Submission, User
 from app.routers.review.schemas import (
     AttemptRead,

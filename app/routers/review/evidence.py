@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from app.errors import AppError
 from app.kit import links
-from app.kit.storage import size_text
+from app.kit.storage.uploads import size_text
 from app.models import MicroCredential, Submission, SubmissionStatus, User
 from app.services.communities import exemplar_sharing
 from app.services.review import drafts, evidence, files, permissions, public_evidence, scoring

@@ -8,14 +8,9 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.kit.storage import (
-    Upload,
-    check_uploads,
-    clean_filename,
-    discard_on_rollback,
-    open_stored,
-    storage_for,
-)
+from app.kit.storage import open_stored, storage_for
+from app.kit.storage.transactions import discard_on_rollback
+from app.kit.storage.uploads import Upload, check_uploads, clean_filename
 from app.models import Attachment, PostStatus, User
 from app.services.communities import membership as communities
 from app.settings import Settings

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.kit.storage import ALLOWED_TYPES, Upload, storage_for
+from app.kit.storage import storage_for
+from app.kit.storage.sniffing import ALLOWED_TYPES
+from app.kit.storage.uploads import Upload
 from app.models import (
     Community,
     CommunityMember,

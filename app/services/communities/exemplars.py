@@ -17,10 +17,13 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit
 from app.kit.markdown import render_markdown
-from app.kit.storage import Upload, delete_after_commit, storage_for
+from app.kit.storage import storage_for
+from app.kit.storage.transactions import delete_after_commit
+from app.kit.storage.uploads import Upload
 from app.models import Exemplar
 from app.services.communities import attachments
 from app.services.communities.membership import CommunityAccess, require_read
+from app.services.communities.permissions import can_withdraw_exemplar
 from app.settings import Settings
 
 
@@ -102,6 +105,11 @@ def gallery(db: Session, ctx: CommunityAccess) -> list[Exemplar]:
     )
 
 
+def withdrawable(ctx: CommunityAccess, rows: list[Exemplar]) -> set[uuid.UUID]:
+    """The ids of the exemplars the viewer may withdraw (their own)."""
+    return {e.id for e in rows if can_withdraw_exemplar(ctx.user, e)}
+
+
 def withdraw(
     db: Session, settings: Settings, ctx: CommunityAccess, exemplar_id: uuid.UUID
 ) -> Exemplar:
@@ -109,7 +117,7 @@ def withdraw(
     exemplar = db.get(Exemplar, exemplar_id)
     if exemplar is None or exemplar.community_id != ctx.community.id:
         raise NotFound("There is no such exemplar in this community.")
-    if exemplar.owner_id != ctx.user.id:
+    if not can_withdraw_exemplar(ctx.user, exemplar):
         raise Forbidden("Only the teacher who shared an exemplar can withdraw it.")
     if exemplar.withdrawn_at is not None:
         raise Conflict("This exemplar is already withdrawn.")

@@ -25,7 +25,14 @@ from app.models import (
     Organization,
     User,
 )
-from app.services import policy
+from app.services.communities.permissions import (
+    can_change_membership,
+    can_create_community,
+    can_post_in_community,
+    can_read_community,
+    community_moderator,
+)
+from app.services.orgs.permissions import is_member
 
 RESERVED_SLUGS = frozenset({"search", "new"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -43,17 +50,17 @@ class CommunityAccess:
     @property
     def can_read(self) -> bool:
         """Whether the viewer sees threads and resources."""
-        return policy.can_read_community(self.user, self.community, self.member)
+        return can_read_community(self.user, self.community, self.member)
 
     @property
     def can_post(self) -> bool:
         """Whether the viewer may start threads, reply and share resources."""
-        return policy.can_post_in_community(self.member)
+        return can_post_in_community(self.member)
 
     @property
     def can_moderate(self) -> bool:
         """Whether the viewer is a facilitator or an administrator here."""
-        return policy.community_moderator(self.user, self.community.organization_id, self.member)
+        return community_moderator(self.user, self.community.organization_id, self.member)
 
     @property
     def status(self) -> MemberStatus | None:
@@ -78,7 +85,7 @@ def create_community(
     attached_ref: str | None = None,
 ) -> Community:
     """Create a community; its creator becomes its first facilitator."""
-    if not policy.can_create_community(actor, org.id):
+    if not can_create_community(actor, org.id):
         raise Forbidden("Only coaches and administrators create communities.")
     slug = slug.strip().lower()
     if not SLUG_PATTERN.match(slug):
@@ -220,7 +227,7 @@ def access(db: Session, org: Organization, slug: str, user: User) -> CommunityAc
 def access_by_id(db: Session, community_id: uuid.UUID, user: User) -> CommunityAccess:
     """A community by id, for a member of its organization; NotFound for anyone else."""
     community = db.get(Community, community_id)
-    if community is None or not policy.is_member(user, community.organization_id):
+    if community is None or not is_member(user, community.organization_id):
         raise NotFound("There is no such community.")
     return CommunityAccess(community, user, membership(db, community.id, user.id))
 
@@ -243,7 +250,7 @@ def join(db: Session, ctx: CommunityAccess) -> CommunityMember:
         if ctx.member.status == MemberStatus.SUSPENDED:
             raise Forbidden("You are suspended from this community.")
         raise Conflict("You are already a member, or your request is waiting.")
-    if not policy.is_member(ctx.user, ctx.community.organization_id):
+    if not is_member(ctx.user, ctx.community.organization_id):
         raise Forbidden("Only members of the organization can join its communities.")
     pending = ctx.community.join_policy == JoinPolicy.REQUEST
     member = CommunityMember(
@@ -317,6 +324,11 @@ def members(db: Session, ctx: CommunityAccess) -> list[CommunityMember]:
     )
 
 
+def changeable(ctx: CommunityAccess, rows: list[CommunityMember]) -> set[uuid.UUID]:
+    """The ids of the members whose membership the viewer may change."""
+    return {m.id for m in rows if ctx.can_moderate and can_change_membership(ctx.user, m)}
+
+
 def _member(db: Session, ctx: CommunityAccess, member_id: uuid.UUID) -> CommunityMember:
     member = db.get(CommunityMember, member_id)
     if member is None or member.community_id != ctx.community.id:
@@ -338,7 +350,7 @@ def set_member_status(
     """Approve a request, suspend, reinstate, or make/unmake a facilitator (moderators)."""
     require_moderator(ctx)
     member = _member(db, ctx, member_id)
-    if member.user_id == ctx.user.id:
+    if not can_change_membership(ctx.user, member):
         raise Conflict("You cannot change your own membership this way.")
     before = member.status
     change = _MEMBER_CHANGES.get((action, before))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,10 +16,47 @@ from app.kit import audit
 from app.kit.markdown import render_markdown
 from app.models import Post, PostRevision, PostStatus, Reaction, Thread
 from app.services.communities.membership import CommunityAccess, require_moderator, require_read
+from app.services.communities.permissions import can_mark_helpful, is_own_post
 from app.services.communities.threads import check_body, index_post
 from app.settings import Settings
 
 REACTIONS = {"thanks": "Thanks", "agree": "Agree", "insightful": "Insightful"}
+
+
+@dataclass(frozen=True)
+class PostControls:
+    """What the viewer sees and may do on one post of a thread page."""
+
+    body: bool
+    react: bool
+    mark_helpful: bool
+    change: bool
+    report: bool
+    moderate: bool
+
+
+def controls(
+    ctx: CommunityAccess, thread: Thread, posts: list[Post]
+) -> dict[uuid.UUID, PostControls]:
+    """The viewer's controls on each post, by post id: authors edit and delete their shown posts,
+    others report them; moderators also see hidden bodies and hide, restore or remove posts."""
+    return {post.id: _controls(ctx, thread, post) for post in posts}
+
+
+def _controls(ctx: CommunityAccess, thread: Thread, post: Post) -> PostControls:
+    shown = post.status == PostStatus.VISIBLE
+    moderate = ctx.can_moderate and post.status != PostStatus.DELETED
+    own = is_own_post(ctx.user, post)
+    return PostControls(
+        body=shown or moderate,
+        react=shown and ctx.can_post,
+        mark_helpful=shown
+        and not post.is_opening
+        and can_mark_helpful(ctx.user, thread, moderator=ctx.can_moderate),
+        change=shown and own,
+        report=shown and not own,
+        moderate=moderate,
+    )
 
 
 def get_post(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
@@ -34,7 +72,7 @@ def own_visible_post(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> P
     """The viewer's own post, still shown: the only kind they may open for editing or change
     (anyone else's, or a hidden or deleted one, is refused)."""
     post = get_post(db, ctx, post_id)
-    if post.author_id != ctx.user.id:
+    if not is_own_post(ctx.user, post):
         raise Forbidden("You can only change your own posts.")
     if post.status != PostStatus.VISIBLE:
         raise Conflict("This post is no longer shown and cannot be changed.")
@@ -120,7 +158,7 @@ def mark_helpful(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
     """The thread's author or a facilitator marks a reply as the helpful answer (toggles)."""
     post = get_post(db, ctx, post_id)
     thread = _locked_thread(db, post)
-    if thread.author_id != ctx.user.id and not ctx.can_moderate:
+    if not can_mark_helpful(ctx.user, thread, moderator=ctx.can_moderate):
         raise Forbidden("Only the thread's author or a facilitator marks the helpful answer.")
     if post.is_opening or post.status != PostStatus.VISIBLE:
         raise Conflict("Only a visible reply can be the helpful answer.")

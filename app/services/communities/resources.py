@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, Invalid, NotFound
 from app.kit import counters, urls
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import Resource, ResourceVote
 from app.services.communities import attachments
 from app.services.communities import search as community_search

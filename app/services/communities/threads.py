@@ -18,7 +18,7 @@ from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from app.kit import counters
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.kit.markdown import render_markdown
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import (
     Community,
     CommunityMember,

@@ -30,8 +30,7 @@ from app.models import (
     User,
 )
 from app.services.credentials import issuing as credentials
-from app.services.microcredentials import definitions as microcredentials
-from app.services.microcredentials import rubrics
+from app.services.microcredentials import definition_images, rubrics
 from app.settings import Settings
 from badges import Alignment, Evidence, Result, ResultDescription, RubricCriterionLevel
 from badges.loader import OB_CONTEXTS
@@ -121,7 +120,7 @@ class Prepared:
 def prepare(settings: Settings, definition: MicroCredential) -> Prepared:
     """The achievement and its badge image (read and converted once, not per recipient)."""
     return Prepared(
-        achievement_spec(settings, definition), microcredentials.image_png(settings, definition)
+        achievement_spec(settings, definition), definition_images.image_png(settings, definition)
     )
 
 

@@ -23,10 +23,10 @@ from app.models import (
     Organization,
     User,
 )
-from app.services import policy
 from app.services.credentials import awards
 from app.services.credentials import issuing as credentials
 from app.services.identity.accounts import normalize_email
+from app.services.microcredentials.permissions import can_author_microcredentials
 from app.settings import Settings
 from badges import Evidence
 
@@ -189,7 +189,7 @@ def issue_definition(
     People with a Laurel account get an Award (shown in their wallet, pending if signing
     fails); other addresses get the signed credential alone, keyed by definition and e-mail.
     """
-    if not policy.can_author_microcredentials(actor, definition.organization_id):
+    if not can_author_microcredentials(actor, definition.organization_id):
         raise Forbidden("Only administrators of this organization issue its micro-credentials.")
     if definition.status != DefinitionStatus.PUBLISHED:
         raise Invalid("Publish the micro-credential before issuing it.", field="csv")

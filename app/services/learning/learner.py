@@ -20,7 +20,7 @@ from app.models import (
     Section,
     User,
 )
-from app.services import policy
+from app.services.learning.permissions import can_author_modules, can_see_catalog_of
 
 
 @dataclass
@@ -93,7 +93,7 @@ def learner_view(db: Session, user: User, module_id: uuid.UUID) -> Learner:
     module = load_module(db, module_id)
     if module is None:
         raise NotFound("There is no such module.")
-    can_author = policy.can_author_modules(user, module.organization_id)
+    can_author = can_author_modules(user, module.organization_id)
     enrollment = enrollment_of(db, user, module.family_id)
     elsewhere = None
     if enrollment is not None and enrollment.module_id != module.id:
@@ -103,7 +103,7 @@ def learner_view(db: Session, user: User, module_id: uuid.UUID) -> Learner:
     visible = (
         module.status == ModuleStatus.PUBLISHED
         and module.is_current
-        and policy.can_see_catalog_of(user, module.organization_id)
+        and can_see_catalog_of(user, module.organization_id)
     )
     mine = enrollment is not None and enrollment.status != EnrollmentStatus.WITHDRAWN
     if not (visible or mine or can_author):

@@ -21,8 +21,8 @@ from app.models import (
     Standard,
     User,
 )
-from app.services import policy
 from app.services.learning.module_document import ActivityDoc, ModuleDoc, StandardDoc
+from app.services.learning.permissions import can_author_modules
 
 
 def _standards(db: Session, docs: list[StandardDoc]) -> list[Standard]:
@@ -84,7 +84,7 @@ def activity_from_doc(doc: ActivityDoc, module: Module, position: int) -> Activi
 
 def check_author(actor: User | None, org_id: uuid.UUID) -> None:
     """Forbidden unless the actor (None: the system) may author the organization's modules."""
-    if actor is not None and not policy.can_author_modules(actor, org_id):
+    if actor is not None and not can_author_modules(actor, org_id):
         raise Forbidden("Only administrators of this organization author its modules.")
 
 

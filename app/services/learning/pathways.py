@@ -21,7 +21,8 @@ from app.models import (
     PathwayStep,
     User,
 )
-from app.services import policy
+from app.services.learning.permissions import can_author_modules
+from app.services.orgs.permissions import is_member
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def get_for(db: Session, user: User, pathway_id: uuid.UUID) -> PathwayView:
     pathway = db.scalar(
         select(Pathway).where(Pathway.id == pathway_id).options(selectinload(Pathway.steps))
     )
-    if pathway is None or not policy.is_member(user, pathway.organization_id):
+    if pathway is None or not is_member(user, pathway.organization_id):
         raise NotFound("There is no such pathway.")
     return _views(db, user, [pathway])[0]
 
@@ -164,7 +165,7 @@ def author_pathway(
     family_ids: list[uuid.UUID],
 ) -> Pathway:
     """An admin creates a published pathway over the organization's published modules, in order."""
-    if not policy.can_author_modules(actor, organization_id):
+    if not can_author_modules(actor, organization_id):
         raise Forbidden("Only administrators of this organization create pathways.")
     if not 3 <= len(title.strip()) <= 200:
         raise Invalid("Give the pathway a title of 3 to 200 characters.", field="title")

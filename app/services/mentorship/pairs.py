@@ -1,41 +1,25 @@
 """Mentorship: admins pair coaches with teachers; the pair sets goals and talks on a coaching page.
 
 Only the coach and the teacher of a mentorship may see it (anyone else gets "not found").
-A coach's private notes are shown to the coach who wrote them and to nobody else.
+This module assigns, ends and finds mentorships; ``goals`` and ``messages`` hold the page's
+goals and conversation, ``progress`` the mentee's progress.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.kit import audit
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
-from app.kit.markdown import render_markdown
-from app.models import (
-    Award,
-    CoachingGoal,
-    CoachingMessage,
-    Enrollment,
-    EnrollmentStatus,
-    GoalStatus,
-    Membership,
-    Mentorship,
-    Module,
-    Organization,
-    Role,
-    Submission,
-    User,
-)
+from app.models import Membership, Mentorship, Organization, Role, User
+from app.services.mentorship.progress import Progress, progress_of
 from app.services.notifications import delivery as notifications
 from app.settings import Settings
 
@@ -43,42 +27,12 @@ KIND = "coaching"
 notifications.register_kind(
     KIND, "Your coach or mentee sends a message, sets a goal or is assigned"
 )
-
-MESSAGE_MAX_CHARS = 10_000
-GOAL_TITLE_MAX = 200
-GOAL_DESCRIPTION_MAX = 5_000
 COACH_ROLES = (Role.COACH, Role.ADMIN)
 MENTORSHIP_ORDER = Order(
     sort_key(Mentorship.ended_at.is_not(None)),
     sort_key(Mentorship.created_at, descending=True),
     sort_key(Mentorship.id),
 )
-GOAL_ORDER = Order(
-    sort_key(CoachingGoal.status != GoalStatus.OPEN),
-    sort_key(CoachingGoal.created_at),
-    sort_key(CoachingGoal.id),
-)
-OLDEST_MESSAGES = Order(sort_key(CoachingMessage.created_at), sort_key(CoachingMessage.id))
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A mentee's progress in the mentorship's organization."""
-
-    modules_enrolled: int = 0
-    modules_completed: int = 0
-    pd_hours: Decimal = Decimal("0")
-    submissions: dict[str, int] = field(default_factory=dict)
-    awards: int = 0
-
-    @property
-    def pd_hours_text(self) -> str:
-        """PD hours without trailing zeros ("1.5", "10")."""
-        return f"{self.pd_hours.normalize():f}"
-
-    def submissions_in(self, *statuses: str) -> int:
-        """How many submissions are in any of the statuses."""
-        return sum(self.submissions.get(s, 0) for s in statuses)
 
 
 @dataclass(frozen=True)
@@ -260,218 +214,12 @@ def coaches(db: Session, teacher: User) -> list[Mentorship]:
     return [m for m in mine(db, teacher, active_only=True) if m.teacher_id == teacher.id]
 
 
-Pair = tuple[uuid.UUID, uuid.UUID]
-
-
-def progress_of(db: Session, pairs: list[Pair]) -> dict[Pair, Progress]:
-    """Progress per (organization, teacher): three grouped queries whatever the number."""
-    if not pairs:
-        return {}
-    org_ids = {o for o, _ in pairs}
-    user_ids = {u for _, u in pairs}
-    wanted = set(pairs)
-    modules: dict[Pair, tuple[int, int, Decimal]] = {}
-    for org_id, user_id, enrolled, completed, hours in db.execute(
-        select(
-            Module.organization_id,
-            Enrollment.user_id,
-            func.count(),
-            func.count().filter(Enrollment.status == EnrollmentStatus.COMPLETED),
-            func.coalesce(func.sum(Enrollment.pd_hours_awarded), 0),
-        )
-        .join(Module, Module.id == Enrollment.module_id)
-        .where(
-            Module.organization_id.in_(org_ids),
-            Enrollment.user_id.in_(user_ids),
-            Enrollment.status != EnrollmentStatus.WITHDRAWN,
-        )
-        .group_by(Module.organization_id, Enrollment.user_id)
-    ):
-        modules[(org_id, user_id)] = (enrolled, completed, Decimal(str(hours)))
-    submissions: dict[Pair, dict[str, int]] = defaultdict(dict)
-    for org_id, user_id, status, count in db.execute(
-        select(Submission.organization_id, Submission.user_id, Submission.status, func.count())
-        .where(Submission.organization_id.in_(org_ids), Submission.user_id.in_(user_ids))
-        .group_by(Submission.organization_id, Submission.user_id, Submission.status)
-    ):
-        submissions[(org_id, user_id)][str(status)] = count
-    awards: dict[Pair, int] = {
-        (org_id, user_id): count
-        for org_id, user_id, count in db.execute(
-            select(Award.organization_id, Award.user_id, func.count())
-            .where(Award.organization_id.in_(org_ids), Award.user_id.in_(user_ids))
-            .group_by(Award.organization_id, Award.user_id)
-        )
-    }
-    return {
-        pair: Progress(
-            *modules.get(pair, (0, 0, Decimal("0"))),
-            submissions=submissions.get(pair, {}),
-            awards=awards.get(pair, 0),
-        )
-        for pair in wanted
-    }
-
-
-def progress_for(db: Session, mentorship: Mentorship) -> Progress:
-    """The mentee's progress in the mentorship's organization."""
-    pair = (mentorship.organization_id, mentorship.teacher_id)
-    return progress_of(db, [pair])[pair]
-
-
-# Goals and conversation (either party)
-
-
-def _open(mentorship: Mentorship) -> None:
+def require_open(mentorship: Mentorship) -> None:
+    """Conflict once the mentorship has ended (its page stays readable)."""
     if mentorship.ended_at is not None:
         raise Conflict("This mentorship has ended; its page is kept for reference.")
 
 
-def _other_party(mentorship: Mentorship, user: User) -> User:
+def other_party(mentorship: Mentorship, user: User) -> User:
+    """The coach for the teacher, the teacher for the coach."""
     return mentorship.teacher if user.id == mentorship.coach_id else mentorship.coach
-
-
-def goals(db: Session, mentorship: Mentorship) -> list[CoachingGoal]:
-    """The mentorship's goals: open ones first, then by when they were set."""
-    query = select(CoachingGoal).where(CoachingGoal.mentorship_id == mentorship.id)
-    return list(db.scalars(query.order_by(*GOAL_ORDER.clauses())))
-
-
-def goals_page(db: Session, mentorship: Mentorship, page: PageRequest) -> Slice[CoachingGoal]:
-    """A page of ``goals`` after a cursor."""
-    query = select(CoachingGoal).where(CoachingGoal.mentorship_id == mentorship.id)
-    return GOAL_ORDER.scalars(db, query, page)
-
-
-def parse_due(value: str) -> date | None:
-    """A due date from a form (YYYY-MM-DD), None when blank, else Invalid."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid("Give the due date as YYYY-MM-DD.", field="due_on") from exc
-
-
-def add_goal(
-    db: Session,
-    settings: Settings,
-    mentorship: Mentorship,
-    user: User,
-    *,
-    title: str,
-    description: str = "",
-    due_on: date | None = None,
-) -> CoachingGoal:
-    """Set a goal (coach or teacher); the other party is notified."""
-    _open(mentorship)
-    title = " ".join(title.split())
-    if not title or len(title) > GOAL_TITLE_MAX:
-        raise Invalid(
-            f"Give the goal a title of at most {GOAL_TITLE_MAX} characters.", field="title"
-        )
-    description = description.strip()
-    if len(description) > GOAL_DESCRIPTION_MAX:
-        raise Invalid(
-            f"Keep the description under {GOAL_DESCRIPTION_MAX} characters.", field="description"
-        )
-    goal = CoachingGoal(
-        mentorship_id=mentorship.id,
-        title=title,
-        description=description,
-        due_on=due_on,
-        created_by_id=user.id,
-    )
-    db.add(goal)
-    notifications.notify(
-        db,
-        settings,
-        _other_party(mentorship, user),
-        KIND,
-        f"{user.display_name} set a coaching goal: {title}",
-        f"/coaching/{mentorship.id}",
-        body=description,
-        actor=user,
-    )
-    return goal
-
-
-def set_goal_status(
-    db: Session, mentorship: Mentorship, goal_id: uuid.UUID, status: GoalStatus
-) -> CoachingGoal:
-    """Mark a goal achieved or dropped (or open again); either party may."""
-    _open(mentorship)
-    goal = db.get(CoachingGoal, goal_id)
-    if goal is None or goal.mentorship_id != mentorship.id:
-        raise NotFound("There is no such goal on this coaching page.")
-    goal.status = status
-    goal.closed_at = None if status == GoalStatus.OPEN else utcnow()
-    return goal
-
-
-def parse_status(value: str) -> GoalStatus:
-    """A goal status from a form or JSON value, or Invalid."""
-    try:
-        return GoalStatus(value)
-    except ValueError as exc:
-        raise Invalid("Choose open, achieved or dropped.", field="status") from exc
-
-
-def _conversation(mentorship: Mentorship, viewer: User) -> Select[CoachingMessage]:
-    """Messages; private notes only for the coach who wrote them."""
-    visible: ColumnElement[bool] = CoachingMessage.private.is_(False)
-    if viewer.id == mentorship.coach_id:
-        visible = or_(visible, CoachingMessage.author_id == viewer.id)
-    return select(CoachingMessage).where(CoachingMessage.mentorship_id == mentorship.id, visible)
-
-
-def conversation(db: Session, mentorship: Mentorship, viewer: User) -> list[CoachingMessage]:
-    """Messages oldest first; private notes only for the coach who wrote them."""
-    query = _conversation(mentorship, viewer).order_by(*OLDEST_MESSAGES.clauses())
-    return list(db.scalars(query).unique())
-
-
-def conversation_page(
-    db: Session, mentorship: Mentorship, viewer: User, page: PageRequest
-) -> Slice[CoachingMessage]:
-    """A page of ``conversation`` after a cursor."""
-    return OLDEST_MESSAGES.scalars(db, _conversation(mentorship, viewer), page)
-
-
-def post_message(
-    db: Session,
-    settings: Settings,
-    mentorship: Mentorship,
-    user: User,
-    body: str,
-    *,
-    private: bool = False,
-) -> CoachingMessage:
-    """Add a message (Markdown) to the conversation, or a coach's private note."""
-    _open(mentorship)
-    if private and user.id != mentorship.coach_id:
-        raise Forbidden("Only the coach keeps private notes.")
-    body = body.strip()
-    if not body or len(body) > MESSAGE_MAX_CHARS:
-        raise Invalid(f"Write between 1 and {MESSAGE_MAX_CHARS} characters.", field="body")
-    message = CoachingMessage(
-        mentorship_id=mentorship.id,
-        author_id=user.id,
-        body=body,
-        body_html=render_markdown(body),
-        private=private,
-    )
-    db.add(message)
-    if not private:
-        notifications.notify(
-            db,
-            settings,
-            _other_party(mentorship, user),
-            KIND,
-            f"New coaching message from {user.display_name}",
-            f"/coaching/{mentorship.id}",
-            body=body[:500],
-            actor=user,
-        )
-    return message

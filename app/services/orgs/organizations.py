@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Select, String, func, select
@@ -23,8 +24,14 @@ from app.models import (
     Role,
     User,
 )
-from app.services import policy
 from app.services.identity.accounts import find_by_email, normalize_email
+from app.services.orgs.permissions import (
+    can_manage_members,
+    can_manage_organizations,
+    can_view_members,
+    is_member,
+    role_in,
+)
 from app.settings import Settings
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -46,7 +53,7 @@ def get_by_slug(db: Session, slug: str) -> Organization:
 def get_for_member(db: Session, user: User, slug: str) -> Organization:
     """The organization with this slug, for one of its members (Forbidden for anyone else)."""
     org = get_by_slug(db, slug)
-    if not policy.is_member(user, org.id):
+    if not is_member(user, org.id):
         raise Forbidden(f"You are not a member of {org.name}.")
     return org
 
@@ -62,7 +69,7 @@ def create_organization(
     email: str | None = None,
 ) -> Organization:
     """Create an organization (platform admins, or the CLI when ``actor`` is None)."""
-    if actor is not None and not policy.can_manage_organizations(actor):
+    if actor is not None and not can_manage_organizations(actor):
         raise Forbidden("Only platform administrators create organizations.")
     slug = slug.strip().lower()
     if not SLUG_PATTERN.match(slug):
@@ -95,7 +102,7 @@ def create_organization(
 
 def _members(viewer: User, org: Organization) -> Select[Membership]:
     """Members with their accounts, for coaches and admins."""
-    if not policy.can_view_members(viewer, org.id):
+    if not can_view_members(viewer, org.id):
         raise Forbidden("Only coaches and administrators can see the member list.")
     return (
         select(Membership)
@@ -110,7 +117,7 @@ def list_members(db: Session, viewer: User, org: Organization) -> list[Membershi
     return list(db.scalars(_members(viewer, org).order_by(*MEMBER_ORDER.clauses())))
 
 
-def members_page(
+def members_slice(
     db: Session, viewer: User, org: Organization, page: PageRequest
 ) -> Slice[Membership]:
     """A page of the members, by name (coaches and admins)."""
@@ -121,6 +128,22 @@ def memberships_page(db: Session, user: User, page: PageRequest) -> Slice[Member
     """A page of the person's memberships, by organization name."""
     query = select(Membership).join(Organization).where(Membership.user_id == user.id)
     return MEMBERSHIP_ORDER.scalars(db, query, page)
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    """The member list and whether the viewer manages it (invites, changes roles, removes)."""
+
+    members: list[Membership]
+    invitations: list[Invitation]
+    can_manage: bool
+
+
+def members_page(db: Session, viewer: User, org: Organization) -> MembersPage:
+    """The member list (coaches and admins); managers also get the pending invitations."""
+    can_manage = can_manage_members(viewer, org.id)
+    invitations = pending_invitations(db, org) if can_manage else []
+    return MembersPage(list_members(db, viewer, org), invitations, can_manage)
 
 
 def pending_invitations(db: Session, org: Organization) -> list[Invitation]:
@@ -167,11 +190,11 @@ def invite(
 ) -> Invitation:
     """E-mail an invitation link; the person joins with the role when they accept it. The mail
     is not sent again past the hourly limits per recipient and per client address ``ip``."""
-    if not policy.can_manage_members(actor, org.id):
+    if not can_manage_members(actor, org.id):
         raise Forbidden("Only administrators invite people.")
     address = normalize_email(email)
     invited = find_by_email(db, address)
-    if invited is not None and policy.role_in(invited, org.id) and not invited.is_platform_admin:
+    if invited is not None and role_in(invited, org.id) and not invited.is_platform_admin:
         raise Conflict(f"{address} is already a member.", field="email")
     raw = new_token()
     invitation = Invitation(
@@ -266,7 +289,7 @@ def change_role(
     db: Session, org: Organization, actor: User, membership_id: uuid.UUID, role: Role
 ) -> Membership:
     """Change a member's role; the last administrator cannot be demoted."""
-    if not policy.can_manage_members(actor, org.id):
+    if not can_manage_members(actor, org.id):
         raise Forbidden("Only administrators change roles.")
     membership = _membership(db, org, membership_id)
     if (
@@ -292,7 +315,7 @@ def change_role(
 
 def remove_member(db: Session, org: Organization, actor: User, membership_id: uuid.UUID) -> None:
     """Remove a member; the last administrator cannot be removed."""
-    if not policy.can_manage_members(actor, org.id):
+    if not can_manage_members(actor, org.id):
         raise Forbidden("Only administrators remove members.")
     membership = _membership(db, org, membership_id)
     if membership.role == Role.ADMIN and not _other_admins(db, org, membership):
@@ -342,7 +365,7 @@ def owns_email_domain(db: Session, org: Organization, email: str) -> bool:
 
 def set_verified_domains(db: Session, actor: User, org: Organization, text: str) -> list[str]:
     """Replace the organization's verified e-mail domains (platform admins only), audited."""
-    if not policy.can_manage_organizations(actor):
+    if not can_manage_organizations(actor):
         raise Forbidden("Only platform administrators confirm an organization's e-mail domains.")
     wanted = _parse_domains(text)
     taken = db.scalar(

@@ -1,4 +1,5 @@
-"""Single sign-on with OpenID Connect (authorization code + PKCE via Authlib)."""
+"""Single sign-on with OpenID Connect (authorization code + PKCE via Authlib): the provider's
+configuration and the sign-in flow; ``sso_links`` links the provider's identity to an account."""
 
 from __future__ import annotations
 
@@ -16,14 +17,11 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit, mail, outbound, urls
+from app.errors import Invalid, NotFound
+from app.kit import audit, outbound, urls
 from app.kit.tokens import SecretBox, new_token
-from app.models import OidcIdentity, OidcProvider, Organization, Role, User
-from app.services import policy
-from app.services.identity.accounts import find_by_email, normalize_email
-from app.services.orgs import organizations
+from app.models import OidcProvider, Organization, User
+from app.services.orgs.sso_links import PendingLink, link_account
 from app.settings import Settings
 from badges.net import FetchError
 
@@ -33,7 +31,6 @@ with warnings.catch_warnings():  # Authlib prefers the httpx2 fork; we use httpx
     from authlib.integrations.httpx_client import OAuth2Client
 
 STATE_MAX_AGE = 600
-LINK_MAX_AGE = 600
 ID_TOKEN_ALGORITHMS = ["RS256", "ES256", "PS256"]
 
 
@@ -43,18 +40,6 @@ class SsoStart:
 
     authorization_url: str
     state_cookie: str
-
-
-@dataclass(frozen=True)
-class PendingLink:
-    """A provider identity whose e-mail matches an account that SSO may not take over unasked:
-    the account's owner confirms the link by signing in with their password."""
-
-    provider_id: uuid.UUID
-    subject: str
-    user_id: uuid.UUID
-    email: str
-    organization_name: str
 
 
 def _box(settings: Settings) -> SecretBox:
@@ -245,180 +230,4 @@ def complete_sign_in(
         client_id=provider.client_id,
         nonce=data["n"],
     )
-    return _link_account(db, settings, provider, claims), data.get("next") or "/"
-
-
-def _link_account(
-    db: Session, settings: Settings, provider: OidcProvider, claims: dict[str, Any]
-) -> User | PendingLink:
-    subject = str(claims["sub"])
-    identity = _identity(db, provider.id, subject)
-    if identity is not None:
-        user = db.get_one(User, identity.user_id)
-    else:
-        email = _verified_email(claims)
-        existing = find_by_email(db, email)
-        if existing is not None and not policy.sso_may_link_by_email(
-            existing,
-            provider.organization_id,
-            owns_domain=organizations.owns_email_domain(db, provider.organization, email),
-        ):
-            return _pending_link(db, provider, subject, existing)
-        user = existing or _new_account(db, email, claims)
-        if user.email_verified_at is None:
-            user.email_verified_at = utcnow()
-        _create_identity(db, settings, provider, subject, user, method="email", notify=existing)
-    _check_may_use_sso(user)
-    _join(db, provider, user)
-    audit.record(
-        db,
-        "account.sso_sign_in",
-        actor_id=user.id,
-        organization_id=provider.organization_id,
-        target_type="user",
-        target_id=user.id,
-    )
-    return user
-
-
-def _identity(db: Session, provider_id: uuid.UUID, subject: str) -> OidcIdentity | None:
-    return db.scalar(
-        select(OidcIdentity).where(
-            OidcIdentity.provider_id == provider_id, OidcIdentity.subject == subject
-        )
-    )
-
-
-def _verified_email(claims: dict[str, Any]) -> str:
-    if not claims.get("email"):
-        raise Invalid("The provider did not share your e-mail address, so we cannot sign you in.")
-    if claims.get("email_verified") is not True:
-        raise Invalid(
-            "Your provider has not verified your e-mail address, so Laurel cannot link it to "
-            "an account. Verify it with your provider, or sign in with a password."
-        )
-    return normalize_email(str(claims["email"]))
-
-
-def _new_account(db: Session, email: str, claims: dict[str, Any]) -> User:
-    name = str(claims.get("name") or email.split("@")[0])[:120]
-    user = User(email=email, display_name=name, password_hash=None)
-    db.add(user)
-    db.flush()
-    return user
-
-
-def _check_may_use_sso(user: User) -> None:
-    if user.is_platform_admin:
-        raise Forbidden(
-            "This e-mail belongs to a Laurel platform administrator. Platform administrators "
-            "sign in with their password, never through an organization's single sign-on."
-        )
-    if not user.is_active:
-        raise Invalid("This account has been deactivated. Contact your administrator.")
-
-
-def _pending_link(db: Session, provider: OidcProvider, subject: str, user: User) -> PendingLink:
-    """The link to confirm with the account's password, or a refusal saying what to do."""
-    _check_may_use_sso(user)
-    org_name = provider.organization.name
-    if not user.password_hash:
-        raise Conflict(
-            f"This e-mail already has a Laurel account, which signs in another way (such as "
-            f"another organization's single sign-on). Keep signing in that way, ask {org_name}'s "
-            f"administrator to invite that account, or set a password with 'Forgot your "
-            f"password?' and then use {org_name} single sign-on again to link it."
-        )
-    audit.record(
-        db,
-        "sso.link_held",
-        actor_id=None,
-        organization_id=provider.organization_id,
-        target_type="user",
-        target_id=user.id,
-    )
-    return PendingLink(
-        provider_id=provider.id,
-        subject=subject,
-        user_id=user.id,
-        email=user.email,
-        organization_name=org_name,
-    )
-
-
-def _create_identity(
-    db: Session,
-    settings: Settings,
-    provider: OidcProvider,
-    subject: str,
-    user: User,
-    *,
-    method: str,
-    notify: User | None,
-) -> None:
-    """Link the provider's subject to the account, audited; tell an existing account's owner."""
-    db.add(OidcIdentity(provider_id=provider.id, subject=subject, user_id=user.id))
-    db.flush()
-    audit.record(
-        db,
-        "sso.linked",
-        actor_id=user.id,
-        organization_id=provider.organization_id,
-        target_type="user",
-        target_id=user.id,
-        method=method,
-    )
-    if notify is not None:
-        mail.queue_email(
-            db, settings, user.email, "sso_linked", user=user, org=provider.organization
-        )
-
-
-def _join(db: Session, provider: OidcProvider, user: User) -> None:
-    if not any(m.organization_id == provider.organization_id for m in user.memberships):
-        organizations.add_member(db, provider.organization, user, Role.TEACHER)
-
-
-def _link_serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret, salt="laurel-sso-pending-link")
-
-
-def pending_link_cookie(settings: Settings, pending: PendingLink) -> str:
-    """The signed value of the short-lived cookie that carries a link to confirm."""
-    return _link_serializer(settings).dumps(
-        {"p": str(pending.provider_id), "s": pending.subject, "u": str(pending.user_id)}
-    )
-
-
-def read_pending_link(db: Session, settings: Settings, cookie: str | None) -> PendingLink | None:
-    """The link waiting in this browser, if its cookie is genuine, fresh and still applies."""
-    if not cookie:
-        return None
-    try:
-        data = _link_serializer(settings).loads(cookie, max_age=LINK_MAX_AGE)
-        provider = db.get(OidcProvider, uuid.UUID(data["p"]))
-        user = db.get(User, uuid.UUID(data["u"]))
-        subject = str(data["s"])
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
-    if provider is None or not provider.enabled or user is None:
-        return None
-    if _identity(db, provider.id, subject) is not None:
-        return None
-    return PendingLink(
-        provider_id=provider.id,
-        subject=subject,
-        user_id=user.id,
-        email=user.email,
-        organization_name=provider.organization.name,
-    )
-
-
-def confirm_pending_link(db: Session, settings: Settings, pending: PendingLink, user: User) -> bool:
-    """After ``user`` signed in with a password: link the identity if it was waiting for them."""
-    if user.id != pending.user_id or user.is_platform_admin:
-        return False
-    provider = db.get_one(OidcProvider, pending.provider_id)
-    _create_identity(db, settings, provider, pending.subject, user, method="password", notify=user)
-    _join(db, provider, user)
-    return True
+    return link_account(db, settings, provider, claims), data.get("next") or "/"

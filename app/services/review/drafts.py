@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Invalid
 from app.kit import urls
-from app.kit.storage import Upload
+from app.kit.storage.uploads import Upload
 from app.models import Submission, User
 from app.services.review import files
 from app.services.review.evidence import LINKS, REFLECTION, draft_attempt, get_own, requirements

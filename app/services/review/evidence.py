@@ -29,8 +29,8 @@ from app.models import (
     SubmissionStatus,
     User,
 )
-from app.services import policy
 from app.services.notifications import delivery as notifications
+from app.services.orgs import permissions as org_permissions
 from app.services.review.notices import RECEIVED
 from app.settings import Settings
 
@@ -54,7 +54,7 @@ def definition_for(db: Session, user: User, definition_id: uuid.UUID) -> MicroCr
     if (
         definition is None
         or definition.status != DefinitionStatus.PUBLISHED
-        or not policy.is_member(user, definition.organization_id)
+        or not org_permissions.is_member(user, definition.organization_id)
     ):
         raise NotFound("There is no such micro-credential.")
     if definition.award_rule != AwardRule.REVIEW:

@@ -14,15 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Invalid, NotFound
-from app.kit.storage import (
-    Upload,
-    check_evidence_uploads,
-    clean_filename,
-    delete_after_commit,
-    discard_on_rollback,
-    open_stored,
-    storage_for,
-)
+from app.kit.storage import open_stored, storage_for
+from app.kit.storage.transactions import delete_after_commit, discard_on_rollback
+from app.kit.storage.uploads import Upload, check_evidence_uploads, clean_filename
 from app.models import EvidenceAttempt, EvidenceFile, Submission, User
 from app.services.review import permissions
 from app.services.review.evidence import FILES, draft_attempt, get_own, requirements

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 
 from app.errors import Forbidden
 from app.models import EvidenceAttempt, Review, ReviewKind, Role, Submission, SubmissionStatus, User
-from app.services import policy
+from app.services.orgs.permissions import has_role
 
 
 def can_review_evidence(user: User, organization_id: uuid.UUID) -> bool:
     """Coaches and administrators of the organization review evidence submitted there."""
-    return policy.has_role(user, organization_id, Role.COACH)
+    return has_role(user, organization_id, Role.COACH)
 
 
 def can_manage_reviews(user: User, organization_id: uuid.UUID) -> bool:
     """Administrators assign reviews, ask for calibration and see turnaround figures."""
-    return policy.has_role(user, organization_id, Role.ADMIN)
+    return has_role(user, organization_id, Role.ADMIN)
 
 
 def latest_submitted(submission: Submission) -> EvidenceAttempt:

@@ -1,0 +1,75 @@
+"""Credentials held: by id, in a holder's wallet (and the ones they share), and an organization's
+list of what it issued."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.kit import audit
+from app.models import IssuedCredential, Organization, User
+
+
+def get(db: Session, credential_id: uuid.UUID) -> IssuedCredential:
+    """A credential by id, or NotFound."""
+    row = db.get(IssuedCredential, credential_id)
+    if row is None:
+        raise NotFound("There is no such credential.")
+    return row
+
+
+def get_public(db: Session, credential_id: uuid.UUID) -> IssuedCredential:
+    """A credential its holder chose to publish; NotFound otherwise (private ones stay hidden)."""
+    row = db.get(IssuedCredential, credential_id)
+    if row is None or not row.is_public:
+        raise NotFound("This credential does not exist or its holder keeps it private.")
+    return row
+
+
+def wallet(db: Session, user: User) -> list[IssuedCredential]:
+    """The user's credentials, newest first."""
+    return list(
+        db.scalars(
+            select(IssuedCredential)
+            .where(IssuedCredential.recipient_user_id == user.id)
+            .order_by(IssuedCredential.issued_at.desc())
+        )
+    )
+
+
+def owned(db: Session, user: User, credential_id: uuid.UUID) -> IssuedCredential:
+    """One of the user's own credentials; NotFound for anyone else's."""
+    row = db.get(IssuedCredential, credential_id)
+    if row is None or row.recipient_user_id != user.id:
+        raise NotFound("There is no such credential in your wallet.")
+    return row
+
+
+def set_public(db: Session, user: User, credential_id: uuid.UUID, public: bool) -> IssuedCredential:
+    """Publish or hide a credential (its holder only)."""
+    row = owned(db, user, credential_id)
+    row.is_public = public
+    audit.record(
+        db,
+        "credential.published" if public else "credential.hidden",
+        actor_id=user.id,
+        organization_id=row.organization_id,
+        target_type="credential",
+        target_id=row.id,
+    )
+    return row
+
+
+def for_organization(db: Session, org: Organization, limit: int = 200) -> list[IssuedCredential]:
+    """The organization's issued credentials, newest first."""
+    return list(
+        db.scalars(
+            select(IssuedCredential)
+            .where(IssuedCredential.organization_id == org.id)
+            .order_by(IssuedCredential.issued_at.desc())
+            .limit(limit)
+        )
+    )
