@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app.errors import AppError, Invalid
-from app.kit import markdown, storage
+from app.kit import links, markdown, storage
 from app.models import DefinitionStatus, MicroCredential, User
 from app.routers.microcredentials import form as editor
 from app.services import policy
@@ -306,7 +306,10 @@ def catalog(request: Request, db: Db, user: CurrentUser) -> Response:
 
 
 @router.get(
-    "/micro-credentials/{definition_id}", dependencies=[Depends(public)], response_model=None
+    links.MICROCREDENTIAL.path,
+    name=links.MICROCREDENTIAL.name,
+    dependencies=[Depends(public)],
+    response_model=None,
 )
 def detail(
     request: Request, db: Db, settings: AppSettings, user: MaybeUser, definition_id: uuid.UUID
@@ -357,7 +360,8 @@ def _level_headings(definition: MicroCredential) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/micro-credentials/{definition_id}/image",
+    links.MICROCREDENTIAL_IMAGE.path,
+    name=links.MICROCREDENTIAL_IMAGE.name,
     dependencies=[Depends(public)],
     response_model=None,
 )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import faults
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
-from app.kit import counters
+from app.kit import counters, links
 from app.kit.markdown import render_markdown
 from app.kit.storage import Upload
 from app.models import (
@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.services.communities import attachments
 from app.services.communities import search as community_search
-from app.services.communities.membership import CommunityAccess, community_url, require_read
+from app.services.communities.membership import CommunityAccess, require_read
 from app.services.notifications import delivery as notifications
 from app.settings import Settings
 
@@ -216,7 +216,9 @@ def _add_post(
 
 def thread_url(ctx: CommunityAccess, thread: Thread, post: Post | None = None) -> str:
     """The thread's page (and the post's anchor)."""
-    url = f"{community_url(ctx.community)}/threads/{thread.id}"
+    url = links.COMMUNITY_THREAD.path_for(
+        slug=ctx.community.organization.slug, community=ctx.community.slug, thread_id=thread.id
+    )
     return f"{url}?page=last#post-{post.id}" if post is not None else url
 
 

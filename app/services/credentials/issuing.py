@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import faults
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit
+from app.kit import audit, links
 from app.models import IssuedCredential, Organization, User
 from app.services import policy
 from app.services.credentials import issuer, status_lists
@@ -101,7 +101,7 @@ def spec_from_credential(credential: dict[str, Any]) -> AchievementSpec:
 
 def credential_url(settings: Settings, credential_id: uuid.UUID) -> str:
     """The credential's ``id``: its public page and JSON-LD address."""
-    return f"{settings.base_url}/credentials/{credential_id}"
+    return links.CREDENTIAL.absolute(settings.base_url, credential_id=credential_id)
 
 
 def achievement_model(spec: AchievementSpec) -> Achievement:
@@ -176,7 +176,7 @@ def issue_credential(db: Session, settings: Settings, request: IssueRequest) -> 
             request.recipient_user,
             "credential",
             f"You earned {row.achievement_name}, issued by {org.name}",
-            "/wallet",
+            links.WALLET.path,
             body="It is in your wallet, private until you publish it.",
         )
     faults.point(db, "credential.signed")
@@ -285,7 +285,7 @@ def revoke(
             row.recipient,
             "credential",
             f"Your credential {row.achievement_name} was revoked",
-            "/wallet",
+            links.WALLET.path,
             body=f"Reason given by {row.organization.name}: {row.revocation_reason}",
             actor=actor,
         )
@@ -426,7 +426,7 @@ def send_expiry_reminders(db: Session, settings: Settings) -> int:
             row.recipient,
             "credential",
             f'Your credential "{row.achievement_name}" expires on {expires}',
-            "/wallet",
+            links.WALLET.path,
             body=f"Ask {row.organization.name} about renewal to keep it current. After it "
             "expires, verifiers will see it as expired.",
         )

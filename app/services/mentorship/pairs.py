@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit
+from app.kit import audit, links
 from app.kit.markdown import render_markdown
 from app.models import (
     Award,
@@ -131,7 +131,7 @@ def assign(
         coach_id=str(coach_id),
         teacher_id=str(teacher_id),
     )
-    url = f"/coaching/{mentorship.id}"
+    url = links.COACHING.path_for(mentorship_id=mentorship.id)
     notifications.notify(
         db,
         settings,
@@ -369,7 +369,7 @@ def add_goal(
         _other_party(mentorship, user),
         KIND,
         f"{user.display_name} set a coaching goal: {title}",
-        f"/coaching/{mentorship.id}",
+        links.COACHING.path_for(mentorship_id=mentorship.id),
         body=description,
         actor=user,
     )
@@ -442,7 +442,7 @@ def post_message(
             _other_party(mentorship, user),
             KIND,
             f"New coaching message from {user.display_name}",
-            f"/coaching/{mentorship.id}",
+            links.COACHING.path_for(mentorship_id=mentorship.id),
             body=body[:500],
             actor=user,
         )

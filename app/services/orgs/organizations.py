@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit, mail
+from app.kit import audit, links, mail
 from app.kit.tokens import new_token, token_hash
 from app.models import (
     Invitation,
@@ -164,7 +164,7 @@ def invite(
     )
     db.add(invitation)
     db.flush()
-    link = f"{settings.base_url}/invitations/{raw}"
+    link = links.INVITATION.absolute(settings.base_url, token=raw)
     mail.queue_limited(
         db,
         settings,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit, mail, outbound, urls
+from app.kit import audit, links, mail, outbound, urls
 from app.kit.tokens import SecretBox, new_token
 from app.models import OidcIdentity, OidcProvider, Organization, Role, User
 from app.services import policy
@@ -67,7 +67,7 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
 
 def redirect_uri(settings: Settings) -> str:
     """The callback URL to register with the provider."""
-    return f"{settings.base_url}/sso/callback"
+    return links.SSO_CALLBACK.absolute(settings.base_url)
 
 
 def provider_for(db: Session, org: Organization) -> OidcProvider | None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit
+from app.kit import audit, links
 from app.models import (
     Decision,
     EvidenceAttempt,
@@ -239,7 +239,7 @@ def assign(
         coach,
         ASSIGNED,
         f"Review assigned: {submission.user.display_name}, {submission.micro_credential.name}",
-        f"/review/{submission.id}",
+        links.REVIEW.path_for(submission_id=submission.id),
         actor=admin,
     )
     audit.record(
@@ -275,7 +275,7 @@ def request_calibration(
         ASSIGNED,
         f"Second review requested: {submission.user.display_name}, "
         f"{submission.micro_credential.name}",
-        f"/review/{submission.id}",
+        links.REVIEW.path_for(submission_id=submission.id),
         actor=admin,
     )
     return submission
@@ -436,7 +436,7 @@ def _tell_teacher(
         submission.user,
         evidence.DECIDED,
         title,
-        f"/evidence/{submission.id}",
+        links.EVIDENCE.path_for(submission_id=submission.id),
         body=review.feedback,
         actor=coach,
     )
