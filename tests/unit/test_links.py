@@ -18,7 +18,7 @@ def served_by_name(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[st
         environment="test",
         base_url="http://testserver",
         data_dir=tmp_path_factory.mktemp("links"),
-        secret_key="test-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
         database_url="sqlite://",
         mail_backend="console",
     )
@@ -30,7 +30,9 @@ def served_by_name(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[st
 
 
 @pytest.mark.parametrize("link", links.ALL, ids=lambda link: link.name)
-def test_each_link_is_a_page_the_app_serves(link: Link, served_by_name: dict[str, set[str]]) -> None:
+def test_each_link_is_a_page_the_app_serves(
+    link: Link, served_by_name: dict[str, set[str]]
+) -> None:
     assert served_by_name.get(link.name) == {link.path}
 
 

@@ -328,8 +328,8 @@ def _detail_context(db: Db, user: User | None, definition: MicroCredential) -> d
     member = user is not None and policy.is_member(user, definition.organization_id)
     return {
         "definition": definition,
-        "description_html": markdown.render_markdown(definition.description),
-        "criteria_html": markdown.render_markdown(definition.criteria),
+        "description_html": markdown.render_markdown(definition.description, "post"),
+        "criteria_html": markdown.render_markdown(definition.criteria, "post"),
         "rule": rubrics.describe_rule(
             definition.rubric, definition.pass_rule, definition.pass_value
         )

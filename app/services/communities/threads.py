@@ -203,7 +203,7 @@ def _add_post(
         author_id=ctx.user.id,
         is_opening=opening,
         body=body,
-        body_html=render_markdown(body),
+        body_html=render_markdown(body, "post"),
     )
     db.add(post)
     db.flush()

@@ -431,7 +431,7 @@ def post_message(
         mentorship_id=mentorship.id,
         author_id=user.id,
         body=body,
-        body_html=render_markdown(body),
+        body_html=render_markdown(body, "post"),
         private=private,
     )
     db.add(message)
