@@ -1,7 +1,7 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from app.models.audit import AuditEvent
-from app.models.auth import AccessToken, EmailToken, LoginThrottle, TokenPurpose, UserSession
+from app.models.auth import AccessToken, EmailToken, TokenPurpose, UserSession
 from app.models.community import (
     Attachment,
     Community,
@@ -20,7 +20,7 @@ from app.models.community import (
     ResourceVote,
     Thread,
 )
-from app.models.credential import IssuedCredential, RateCounter, SigningKey, StatusList
+from app.models.credential import IssuedCredential, SigningKey, StatusList
 from app.models.enrollment import (
     ActivityProgress,
     Enrollment,
@@ -66,6 +66,7 @@ from app.models.pathway import (
     PathwayStep,
     SelfRating,
 )
+from app.models.rate_counter import RateCounter
 from app.models.review import (
     Decision,
     EvidenceAttempt,
@@ -108,7 +109,6 @@ __all__ = [
     "IssuedCredential",
     "JoinPolicy",
     "LearnerProfile",
-    "LoginThrottle",
     "MemberRole",
     "MemberStatus",
     "Membership",

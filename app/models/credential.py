@@ -122,13 +122,3 @@ class IssuedCredential(IdMixin, Base):
         if self.valid_until is not None and self.valid_until <= utcnow():
             return "expired"
         return "active"
-
-
-class RateCounter(Base):
-    """A fixed-window request counter (shared by every process through the database)."""
-
-    __tablename__ = "rate_counters"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window_start: Mapped[datetime]
-    count: Mapped[int] = mapped_column(default=0)
