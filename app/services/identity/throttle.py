@@ -59,9 +59,8 @@ def clear_failures(db: Session, email: str, ip: str) -> None:
     """Forget this account's failures from this address after a successful sign-in. The
     address's own failures stay (a valid account must not wipe its guesses at others); its
     counter goes only when it holds none."""
-    address_key, account_key = _keys(email, ip)
-    rate_limits.forget(db, account_key)
-    rate_limits.forget(db, address_key, only_if_unused=True)
+    rate_limits.forget(db, account_key(email, ip))
+    rate_limits.forget(db, address_key(ip), only_if_unused=True)
 
 
 def lift_lockout(db: Session, email: str) -> None:
