@@ -78,7 +78,7 @@ def _seed_pair(db: Session, org: Organization, admin: User, coach: User, teacher
                 mentorship_id=mentorship.id,
                 author_id=coach.id if by_coach else teacher.id,
                 body=body,
-                body_html=render_markdown(body),
+                body_html=render_markdown(body, "post"),
                 private=private,
                 created_at=start + timedelta(hours=hours),
             )

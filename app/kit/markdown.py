@@ -1,31 +1,64 @@
-"""User Markdown to safe HTML: markdown-it (CommonMark, raw HTML off), then nh3 sanitizing."""
+"""Markdown to safe HTML: markdown-it (CommonMark, raw HTML off), then nh3 sanitizing under a
+named profile: what the HTML may keep depends on who wrote it and where it is shown."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
 
 import nh3
 from markdown_it import MarkdownIt
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
-TAGS = {
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow ugc noopener"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the sanitized HTML may keep, and whether headings move down two levels."""
+
+    tags: frozenset[str]
+    attributes: dict[str, set[str]]
+    shift_headings: bool
+
+
+POST_TAGS = (
     "a", "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "hr",
     "h3", "h4", "h5", "h6", "del",
-}  # fmt: skip
+)  # fmt: skip
+ProfileName = Literal["post", "module"]
+PROFILES: dict[ProfileName, Profile] = {
+    # Posts, messages, reflections and descriptions shown inside a page: a small set of text
+    # tags, links with a title, headings from h3 down (the page owns h1 and h2), no images.
+    "post": Profile(
+        tags=frozenset(POST_TAGS),
+        attributes={"a": {"href", "title"}},
+        shift_headings=True,
+    ),
+    # Module content written by authors: nh3's default tags and attributes (tables, images,
+    # every heading level), still without scripts, frames or handlers.
+    "module": Profile(
+        tags=frozenset(nh3.ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()},
+        shift_headings=False,
+    ),
+}
 HEADING_SHIFT = {"<h1>": "<h3>", "</h1>": "</h3>", "<h2>": "<h4>", "</h2>": "</h4>"}
 
 
-def render_markdown(source: str) -> str:
-    """Sanitized HTML for user-written Markdown: no scripts, no handlers, only http(s)/mailto links.
-
-    Headings are shifted down two levels so posts never break the page's heading order, and
-    images are dropped (attach files instead).
-    """
-    html = _markdown.render(source)
-    for old, new in HEADING_SHIFT.items():
-        html = html.replace(old, new)
+def render_markdown(source: str | None, profile: ProfileName) -> str:
+    """Sanitized HTML for Markdown under ``profile``: never scripts, event handlers or links
+    other than http(s)/mailto; every link gets ``rel="nofollow ugc noopener"``."""
+    rules = PROFILES[profile]
+    html = _markdown.render(source or "")
+    if rules.shift_headings:
+        for old, new in HEADING_SHIFT.items():
+            html = html.replace(old, new)
     return nh3.clean(
         html,
-        tags=TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow ugc noopener",
+        tags=set(rules.tags),
+        attributes=rules.attributes,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
     )

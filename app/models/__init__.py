@@ -1,7 +1,7 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from app.models.audit import AuditEvent
-from app.models.auth import AccessToken, EmailToken, LoginThrottle, TokenPurpose, UserSession
+from app.models.auth import AccessToken, EmailToken, TokenPurpose, UserSession
 from app.models.award import Award, AwardStatus
 from app.models.community import (
     Attachment,
@@ -108,7 +108,6 @@ __all__ = [
     "IssuedCredential",
     "JoinPolicy",
     "LearnerProfile",
-    "LoginThrottle",
     "MemberRole",
     "MemberStatus",
     "Membership",

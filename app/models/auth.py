@@ -1,4 +1,4 @@
-"""Sign-in state: server-side sessions, one-time e-mail tokens, throttling, access tokens."""
+"""Sign-in state: server-side sessions, one-time e-mail tokens, access tokens."""
 
 from __future__ import annotations
 
@@ -55,19 +55,6 @@ class EmailToken(IdMixin, Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
-
-
-class LoginThrottle(Base):
-    """Failed sign-ins from one client address, for one account (``email``) or for any account
-    (``email`` empty), and until when the next attempt must wait."""
-
-    __tablename__ = "login_throttles"
-
-    email: Mapped[str] = mapped_column(String(320), primary_key=True)
-    ip_address: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    last_failure_at: Mapped[datetime | None]
-    blocked_until: Mapped[datetime | None]
 
 
 class AccessToken(IdMixin, Base):

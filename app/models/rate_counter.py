@@ -1,4 +1,4 @@
-"""Rate counters: fixed-window request counts shared by every process through the database."""
+"""Counters shared by every process through the database (rate limits, sign-in throttling)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from app.db import Base
 
 
 class RateCounter(Base):
-    """A fixed-window request counter (shared by every process through the database)."""
+    """Events counted under one key: the count starts over at ``resets_at``, and the key may
+    have to wait until ``blocked_until``."""
 
     __tablename__ = "rate_counters"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window_start: Mapped[datetime]
     count: Mapped[int] = mapped_column(default=0)
+    resets_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]

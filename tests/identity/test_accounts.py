@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import utcnow
-from app.models import EmailToken, LoginThrottle, OutboxMessage, User, UserSession
+from app.models import EmailToken, OutboxMessage, RateCounter, User, UserSession
+from app.services.identity import throttle
 from app.services.identity.passwords import verify_password
 from app.web.access import SESSION_COOKIE
 from tests.support import PASSWORD, WebClient, make_user
@@ -98,8 +99,12 @@ def test_wrong_password_and_unknown_account_give_the_same_message(web: WebClient
     for response in (wrong, unknown):
         assert response.status_code == 401
         assert "do not match an account" in response.text
-    failures = {(row.email, row.failures) for row in db.scalars(select(LoginThrottle))}
-    assert failures == {("ada@school.org", 1), ("who@school.org", 1), ("", 2)}
+    failures = {row.key: row.count for row in db.scalars(select(RateCounter))}
+    assert failures == {
+        throttle.account_key("ada@school.org", "testclient"): 1,
+        throttle.account_key("who@school.org", "testclient"): 1,
+        throttle.address_key("testclient"): 2,
+    }
     assert SESSION_COOKIE not in web.client.cookies
 
 
@@ -127,7 +132,7 @@ def test_successful_sign_in_clears_failures(web: WebClient, db) -> None:
     make_user(db, "ada@school.org")
     web.post("/signin", {"email": "ada@school.org", "password": "wrong-password"})
     web.sign_in("ada@school.org")
-    assert count(db, LoginThrottle, LoginThrottle.email == "ada@school.org") == 0
+    assert db.get(RateCounter, throttle.account_key("ada@school.org", "testclient")) is None
 
 
 def test_sign_out_ends_the_session(web: WebClient, db) -> None:
@@ -283,7 +288,7 @@ def test_each_further_failure_waits_twice_as_long(web: WebClient, db, settings) 
     waits = [int(_blocked(web).headers["retry-after"])]
     for _ in range(2):
         db.expire_all()
-        row = db.get_one(LoginThrottle, ("ada@school.org", "testclient"))
+        row = db.get_one(RateCounter, throttle.account_key("ada@school.org", "testclient"))
         row.blocked_until = utcnow() - timedelta(seconds=1)  # as if the wait were over
         db.commit()
         assert wrong_guesses(web, "ada@school.org", 1) == [401]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
+from app.kit import links
 from app.models import JoinPolicy
 from app.routers.communities.common import Community, base_url
 from app.services.communities import membership as communities
@@ -122,7 +123,9 @@ def community_page(
     )
 
 
-@router.get("/{community}", response_class=HTMLResponse)
+@router.get(
+    links.COMMUNITY.under(router.prefix), name=links.COMMUNITY.name, response_class=HTMLResponse
+)
 def show(
     request: Request, db: Db, settings: AppSettings, ctx: Community, page: int = 1
 ) -> Response:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
-from app.kit import form_nonces, numbers
+from app.kit import form_nonces, links, numbers
 from app.routers.communities.common import Community, base_url
 from app.routers.communities.pages import community_page
 from app.services.communities import moderation, posts, threads
@@ -97,7 +97,11 @@ def new_thread(
     return redirect(request, _thread_url(ctx, thread.id), "Your thread is posted.")
 
 
-@router.get("/threads/{thread_id}", response_class=HTMLResponse)
+@router.get(
+    links.COMMUNITY_THREAD.under(router.prefix),
+    name=links.COMMUNITY_THREAD.name,
+    response_class=HTMLResponse,
+)
 def thread_page(
     request: Request, db: Db, settings: AppSettings, ctx: Community, thread_id: uuid.UUID,
     page: str = "1",
@@ -249,7 +253,11 @@ def report(
     )
 
 
-@router.get("/moderation", response_class=HTMLResponse)
+@router.get(
+    links.COMMUNITY_MODERATION.under(router.prefix),
+    name=links.COMMUNITY_MODERATION.name,
+    response_class=HTMLResponse,
+)
 def moderation_queue(request: Request, db: Db, ctx: Community) -> Response:
     """Open reports (facilitators and administrators)."""
     return render(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.errors import AppError, Invalid, NotFound
-from app.kit import numbers
+from app.kit import links, numbers
 from app.models import IssuedCredential
 from app.services.credentials import awards, downloads, holdings, lifecycle, qr
 from app.services.credentials import issuing as credentials
@@ -40,7 +40,7 @@ router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_
 JSON_TYPES = ("application/ld+json", "application/json", "application/vc+ld+json")
 
 
-@router.get("/wallet", response_class=HTMLResponse)
+@router.get(links.WALLET.path, name=links.WALLET.name, response_class=HTMLResponse)
 def wallet(request: Request, db: Db, user: CurrentUser) -> Response:
     """Every credential the signed-in person holds, with its status and downloads."""
     return render(
@@ -104,7 +104,12 @@ def _linkedin_url(row: IssuedCredential, settings: AppSettings) -> str:
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
-@router.get("/credentials/{credential_id}", dependencies=[Depends(public)], response_model=None)
+@router.get(
+    links.CREDENTIAL.path,
+    name=links.CREDENTIAL.name,
+    dependencies=[Depends(public)],
+    response_model=None,
+)
 def credential_page(
     request: Request, db: Db, settings: AppSettings, credential_id: uuid.UUID
 ) -> Response:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from app.errors import NotFound
+from app.kit import links
 from app.models import Organization
 from app.services.credentials import issuer, status_lists
 from app.services.orgs import organizations
@@ -44,14 +45,14 @@ def all_jwks(db: Db, settings: AppSettings) -> JSONResponse:
     return _json(issuer.jwks_for(db, settings, orgs), "application/jwk-set+json")
 
 
-@router.get("/orgs/{slug}/profile")
+@router.get(links.ORG_PROFILE.path, name=links.ORG_PROFILE.name)
 def profile(db: Db, settings: AppSettings, slug: str) -> JSONResponse:
     """The organization's OB 3.0 issuer Profile (JSON-LD)."""
     org = organizations.get_by_slug(db, slug)
     return _json(issuer.profile_json(settings, org), "application/ld+json")
 
 
-@router.get("/status/{slug}/{sequence}")
+@router.get(links.STATUS_LIST.path, name=links.STATUS_LIST.name)
 def status_list(db: Db, slug: str, sequence: int) -> JSONResponse:
     """A signed BitstringStatusListCredential (re-signed whenever a credential is revoked)."""
     org = organizations.get_by_slug(db, slug)

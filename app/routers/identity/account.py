@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
+from app.kit import links
 from app.services.identity import access_tokens, accounts
 from app.services.identity.sessions import count_sessions
 from app.web.access import SESSION_COOKIE, AppSettings, CurrentUser, Db, public, verify_csrf
@@ -96,7 +97,12 @@ def change_email(
     return redirect(request, "/account", f"We sent a confirmation link to {address}.")
 
 
-@router.get("/email/confirm", dependencies=[Depends(public)], response_class=HTMLResponse)
+@router.get(
+    links.EMAIL_CHANGE_CONFIRM.under(router.prefix),
+    name=links.EMAIL_CHANGE_CONFIRM.name,
+    dependencies=[Depends(public)],
+    response_class=HTMLResponse,
+)
 def confirm_email(request: Request, db: Db, settings: AppSettings, token: str = "") -> Response:
     """Open the link sent to the new address."""
     try:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
+from app.kit import links
 from app.models import User
 from app.services.identity import accounts
 from app.services.identity.sessions import end_all_sessions, end_session
@@ -65,7 +66,12 @@ def signup_submit(
     return render(request, "identity/auth/check_email.html", email=address, status_code=201)
 
 
-@router.get("/verify-email", dependencies=[Depends(public)], response_class=HTMLResponse)
+@router.get(
+    links.VERIFY_EMAIL.path,
+    name=links.VERIFY_EMAIL.name,
+    dependencies=[Depends(public)],
+    response_class=HTMLResponse,
+)
 def verify_email(request: Request, db: Db, token: str = "") -> Response:
     """Open the link from the verification e-mail."""
     try:
@@ -187,7 +193,12 @@ def forgot_submit(request: Request, db: Db, settings: AppSettings, email: Text =
     return render(request, "identity/auth/forgot_sent.html", email=email.strip().lower())
 
 
-@router.get("/password/reset", dependencies=[Depends(public)], response_class=HTMLResponse)
+@router.get(
+    links.PASSWORD_RESET.path,
+    name=links.PASSWORD_RESET.name,
+    dependencies=[Depends(public)],
+    response_class=HTMLResponse,
+)
 def reset_page(request: Request, db: Db, token: str = "") -> Response:
     """The form for a new password, if the link can still be used."""
     try:

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
+from app.kit.markdown import render_markdown
 from app.services.communities import membership as communities
 from app.services.learning import catalog, enrollment, learner
-from app.services.learning.learning_markdown import render_markdown
 from app.web.access import AppSettings, CurrentUser, Db, verify_csrf
 from app.web.common import Text, TransactionalRoute, redirect, render
 
@@ -157,7 +157,7 @@ def _activity_page(
         view=view,
         module=view.module,
         activity=activity,
-        body_html=render_markdown(activity.body),
+        body_html=render_markdown(activity.body, "module"),
         previous=activities[index - 1] if index > 0 else None,
         following=activities[index + 1] if index + 1 < len(activities) else None,
         response_text=progress.response_text if progress else "",

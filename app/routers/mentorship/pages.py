@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
+from app.kit import links
 from app.models import GoalStatus, Mentorship, User
 from app.services.mentorship import goals as coaching_goals
 from app.services.mentorship import messages as coaching_messages
@@ -111,7 +112,7 @@ def _page(
     )
 
 
-@router.get("/coaching/{mentorship_id}", response_class=HTMLResponse)
+@router.get(links.COACHING.path, name=links.COACHING.name, response_class=HTMLResponse)
 def page(request: Request, db: Db, user: CurrentUser, mentorship_id: uuid.UUID) -> Response:
     """Goals, conversation, the coach's private notes and the mentee's progress."""
     return _page(request, db, user, coaching.get_for(db, user, mentorship_id))

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app.errors import AppError, Invalid
-from app.kit import markdown
+from app.kit import links, markdown
 from app.kit.storage.uploads import Upload
 from app.models import DefinitionStatus, MicroCredential, User
 from app.routers.microcredentials import form as editor
@@ -308,7 +308,10 @@ def catalog(request: Request, db: Db, user: CurrentUser) -> Response:
 
 
 @router.get(
-    "/micro-credentials/{definition_id}", dependencies=[Depends(public)], response_model=None
+    links.MICROCREDENTIAL.path,
+    name=links.MICROCREDENTIAL.name,
+    dependencies=[Depends(public)],
+    response_model=None,
 )
 def detail(
     request: Request, db: Db, settings: AppSettings, user: MaybeUser, definition_id: uuid.UUID
@@ -327,8 +330,8 @@ def _detail_context(db: Db, user: User | None, definition: MicroCredential) -> d
     member = user is not None and is_member(user, definition.organization_id)
     return {
         "definition": definition,
-        "description_html": markdown.render_markdown(definition.description),
-        "criteria_html": markdown.render_markdown(definition.criteria),
+        "description_html": markdown.render_markdown(definition.description, "post"),
+        "criteria_html": markdown.render_markdown(definition.criteria, "post"),
         "rule": rubrics.describe_rule(
             definition.rubric, definition.pass_rule, definition.pass_value
         )
@@ -359,7 +362,8 @@ def _level_headings(definition: MicroCredential) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/micro-credentials/{definition_id}/image",
+    links.MICROCREDENTIAL_IMAGE.path,
+    name=links.MICROCREDENTIAL_IMAGE.name,
     dependencies=[Depends(public)],
     response_model=None,
 )

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.kit import links
 from app.services.communities import digest
 from app.services.notifications import delivery as notifications
 from app.web.access import AppSettings, CurrentUser, Db, public, verify_csrf
@@ -63,7 +64,12 @@ def save_preferences(
     return redirect(request, "/account/notifications", "Your notification choices are saved.")
 
 
-@router.get("/digest/unsubscribe", dependencies=[Depends(public)], response_class=HTMLResponse)
+@router.get(
+    links.DIGEST_UNSUBSCRIBE.path,
+    name=links.DIGEST_UNSUBSCRIBE.name,
+    dependencies=[Depends(public)],
+    response_class=HTMLResponse,
+)
 def unsubscribe_page(request: Request, db: Db, settings: AppSettings, token: str = "") -> Response:
     """Confirm stopping the digest (works without signing in)."""
     user = digest.user_for_token(db, settings, token)

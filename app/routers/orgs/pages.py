@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError, Invalid
+from app.kit import links
 from app.models import Role
 from app.services.orgs import organizations, sso
 from app.web.access import (
@@ -119,7 +120,12 @@ def remove_member(request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID
     return redirect(request, f"/orgs/{ctx.org.slug}/members", "The member was removed.")
 
 
-@router.get("/invitations/{token}", dependencies=[Depends(public)], response_class=HTMLResponse)
+@router.get(
+    links.INVITATION.path,
+    name=links.INVITATION.name,
+    dependencies=[Depends(public)],
+    response_class=HTMLResponse,
+)
 def invitation_page(request: Request, db: Db, token: str) -> Response:
     """Show an invitation; signed-in people accept it, others sign in or sign up first."""
     try:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import AppError
+from app.kit import links
 from app.services.orgs import organizations, sso, sso_links
 from app.web.access import AppSettings, Db, public
 from app.web.common import TransactionalRoute, render, safe_next
@@ -47,7 +48,12 @@ def start(
     return response
 
 
-@router.get("/sso/callback", dependencies=[Depends(public)], response_class=HTMLResponse)
+@router.get(
+    links.SSO_CALLBACK.path,
+    name=links.SSO_CALLBACK.name,
+    dependencies=[Depends(public)],
+    response_class=HTMLResponse,
+)
 def callback(request: Request, db: Db, settings: AppSettings) -> Response:
     """The provider sends the browser back here with a code (or an error)."""
     params = dict(request.query_params.items())

@@ -174,7 +174,7 @@ def download(db: Db, settings: AppSettings, user: CurrentUser, file_id: uuid.UUI
     return stored_file(row.filename, row.content_type, stream)
 
 
-@router.get("/evidence/{submission_id}", response_class=HTMLResponse)
+@router.get(links.EVIDENCE.path, name=links.EVIDENCE.name, response_class=HTMLResponse)
 def submission_page(
     request: Request, db: Db, settings: AppSettings, user: CurrentUser, submission_id: uuid.UUID
 ) -> Response:

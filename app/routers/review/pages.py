@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from app.db import utcnow
 from app.errors import AppError, Invalid
-from app.kit import numbers
+from app.kit import links, numbers
 from app.models import Decision, Submission, User
 from app.routers.review.evidence import PostedForm, form_values
 from app.services.microcredentials import rubrics
@@ -118,7 +118,7 @@ def _review_page(
     )
 
 
-@router.get("/review/{submission_id}", response_class=HTMLResponse)
+@router.get(links.REVIEW.path, name=links.REVIEW.name, response_class=HTMLResponse)
 def review_page(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
     """Evidence and rubric side by side, the attempt history and what changed."""
     submission = queue.for_reviewer(db, user, submission_id)

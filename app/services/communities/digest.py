@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Invalid
-from app.kit import mail
+from app.kit import links, mail
 from app.models import (
     Community,
     CommunityMember,
@@ -150,6 +150,6 @@ def _send_one(db: Session, settings: Settings, user: User, since: datetime, peri
     mail.queue_email(
         db, settings, user.email, "community_digest",
         user=user, period=period, new_threads=new_threads, answered=answered,
-        unsubscribe=f"{settings.base_url}/digest/unsubscribe?token={token}",
+        unsubscribe=f"{links.DIGEST_UNSUBSCRIBE.absolute(settings.base_url)}?token={token}",
     )  # fmt: skip
     return True

@@ -74,7 +74,8 @@ def share(
         community_id=community.id, owner_id=ctx.user.id,
         source_kind=evidence.credential_kind, source_ref=evidence.credential_ref,
         evidence_ref=evidence.evidence_ref, title=evidence.title.strip()[:200] or "Exemplar",
-        reflection=evidence.reflection, reflection_html=render_markdown(evidence.reflection),
+        reflection=evidence.reflection,
+        reflection_html=render_markdown(evidence.reflection, "post"),
         consented_at=utcnow(),
     )  # fmt: skip
     db.add(exemplar)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit, counters
+from app.kit import audit, counters, links
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import (
     Community,
@@ -193,7 +193,7 @@ def parse_attachment(db: Session, org: Organization, value: str) -> tuple[str | 
 
 def community_url(community: Community) -> str:
     """The community's page."""
-    return f"/orgs/{community.organization.slug}/communities/{community.slug}"
+    return links.COMMUNITY.path_for(slug=community.organization.slug, community=community.slug)
 
 
 def attached_to(db: Session, kind: str, ref: str) -> list[Community]:

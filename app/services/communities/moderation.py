@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
-from app.kit import audit
+from app.kit import audit, links
 from app.models import (
     CommunityMember,
     MemberRole,
@@ -20,7 +20,7 @@ from app.models import (
     ReportStatus,
     User,
 )
-from app.services.communities.membership import CommunityAccess, community_url, require_moderator
+from app.services.communities.membership import CommunityAccess, require_moderator
 from app.services.communities.posts import change_status, get_post
 from app.services.communities.threads import index_post, thread_url
 from app.services.notifications import delivery as notifications
@@ -65,7 +65,9 @@ def report(
         target_type="community_post",
         target_id=post.id,
     )
-    queue_url = f"{community_url(ctx.community)}/moderation"
+    queue_url = links.COMMUNITY_MODERATION.path_for(
+        slug=ctx.community.organization.slug, community=ctx.community.slug
+    )
     for facilitator in _facilitators(db, ctx):
         notifications.notify(
             db, settings, facilitator, "moderation",

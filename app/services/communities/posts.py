@@ -93,7 +93,7 @@ def edit(
         return post
     db.add(PostRevision(post_id=post.id, editor_id=ctx.user.id, body=post.body))
     post.body = body
-    post.body_html = render_markdown(body)
+    post.body_html = render_markdown(body, "post")
     post.edited_at = utcnow()
     index_post(db, post)
     return post

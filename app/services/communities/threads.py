@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import faults
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
-from app.kit import counters
+from app.kit import counters, links
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.kit.markdown import render_markdown
 from app.kit.storage.uploads import Upload
@@ -32,7 +32,7 @@ from app.models import (
 )
 from app.services.communities import attachments
 from app.services.communities import search as community_search
-from app.services.communities.membership import CommunityAccess, community_url, require_read
+from app.services.communities.membership import CommunityAccess, require_read
 from app.services.notifications import delivery as notifications
 from app.settings import Settings
 
@@ -209,7 +209,7 @@ def _add_post(
         author_id=ctx.user.id,
         is_opening=opening,
         body=body,
-        body_html=render_markdown(body),
+        body_html=render_markdown(body, "post"),
     )
     db.add(post)
     db.flush()
@@ -222,7 +222,9 @@ def _add_post(
 
 def thread_url(ctx: CommunityAccess, thread: Thread, post: Post | None = None) -> str:
     """The thread's page (and the post's anchor)."""
-    url = f"{community_url(ctx.community)}/threads/{thread.id}"
+    url = links.COMMUNITY_THREAD.path_for(
+        slug=ctx.community.organization.slug, community=ctx.community.slug, thread_id=thread.id
+    )
     return f"{url}?page=last#post-{post.id}" if post is not None else url
 
 

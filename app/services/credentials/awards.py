@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 def achievement_url(settings: Settings, definition: MicroCredential) -> str:
     """The Achievement ``id``: the micro-credential version's public page."""
-    return f"{settings.base_url}/micro-credentials/{definition.id}"
+    return links.MICROCREDENTIAL.absolute(settings.base_url, definition_id=definition.id)
 
 
 def achievement_spec(
@@ -54,7 +54,9 @@ def achievement_spec(
         description=definition.description or definition.name,
         criteria=definition.criteria or definition.description or definition.name,
         achievement_type=definition.achievement_type,
-        image_url=f"{url}/image",
+        image_url=links.MICROCREDENTIAL_IMAGE.absolute(
+            settings.base_url, definition_id=definition.id
+        ),
         credits=float(definition.pd_hours) if definition.pd_hours else None,
         alignment_items=tuple(_alignment(a) for a in definition.alignments if _usable(a)),
         result_descriptions=tuple(_criterion(url, definition, item) for item in definition.rubric),

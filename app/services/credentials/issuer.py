@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.kit import audit
+from app.kit import audit, links
 from app.kit.tokens import SecretBox
 from app.models import Organization, SigningKey, User
 from app.settings import Settings
@@ -56,7 +56,7 @@ def profile(settings: Settings, org: Organization) -> Profile:
     return Profile(
         id=org_did(settings, org),
         name=org.name,
-        url=org.url or f"{settings.base_url}/orgs/{org.slug}/profile",
+        url=org.url or links.ORG_PROFILE.absolute(settings.base_url, slug=org.slug),
         email=org.email,
         description=org.description,
     )

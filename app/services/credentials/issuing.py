@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import faults
 from app.db import utcnow
-from app.kit import audit
+from app.kit import audit, links
 from app.models import IssuedCredential, Organization, User
 from app.services.credentials import issuer, status_lists
 from app.services.microcredentials import badge_images
@@ -99,7 +99,7 @@ def spec_from_credential(credential: dict[str, Any]) -> AchievementSpec:
 
 def credential_url(settings: Settings, credential_id: uuid.UUID) -> str:
     """The credential's ``id``: its public page and JSON-LD address."""
-    return f"{settings.base_url}/credentials/{credential_id}"
+    return links.CREDENTIAL.absolute(settings.base_url, credential_id=credential_id)
 
 
 def achievement_model(spec: AchievementSpec) -> Achievement:
@@ -174,7 +174,7 @@ def issue_credential(db: Session, settings: Settings, request: IssueRequest) -> 
             request.recipient_user,
             "credential",
             f"You earned {row.achievement_name}, issued by {org.name}",
-            "/wallet",
+            links.WALLET.path,
             body="It is in your wallet, private until you publish it.",
         )
     faults.point(db, "credential.signed")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
-from app.kit import audit
+from app.kit import audit, links
 from app.models import IssuedCredential, User
 from app.services.credentials import status_lists
 from app.services.credentials.holdings import get, wallet
@@ -50,7 +50,7 @@ def revoke(
             row.recipient,
             "credential",
             f"Your credential {row.achievement_name} was revoked",
-            "/wallet",
+            links.WALLET.path,
             body=f"Reason given by {row.organization.name}: {row.revocation_reason}",
             actor=actor,
         )
@@ -179,7 +179,7 @@ def send_expiry_reminders(db: Session, settings: Settings) -> int:
             row.recipient,
             "credential",
             f'Your credential "{row.achievement_name}" expires on {expires}',
-            "/wallet",
+            links.WALLET.path,
             body=f"Ask {row.organization.name} about renewal to keep it current. After it "
             "expires, verifiers will see it as expired.",
         )

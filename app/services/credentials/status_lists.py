@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict
+from app.kit import links
 from app.models import Organization, StatusList
 from app.services.credentials import issuer
 from app.settings import Settings
@@ -24,7 +25,9 @@ MAX_SEQUENCE = 2**31 - 1  # the integer column's range on every database
 
 def list_url(settings: Settings, org: Organization, status_list: StatusList) -> str:
     """Where the signed list credential is served."""
-    return f"{settings.base_url}/status/{org.slug}/{status_list.sequence}"
+    return links.STATUS_LIST.absolute(
+        settings.base_url, slug=org.slug, sequence=status_list.sequence
+    )
 
 
 def _new_list(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Invalid, Unauthorized
-from app.kit import audit, mail
+from app.kit import audit, links, mail
 from app.kit.tokens import new_token, token_hash
 from app.models import EmailToken, TokenPurpose, User
 from app.services.identity import passwords, throttle
@@ -153,7 +153,7 @@ def _expire_other_links(db: Session, user: User, purpose: TokenPurpose) -> None:
 def send_verification(db: Session, settings: Settings, user: User, ip: str) -> None:
     """E-mail a link that proves the person owns the address."""
     raw = _issue_token(db, user, TokenPurpose.VERIFY_EMAIL, settings.email_token_max_age_seconds)
-    link = f"{settings.base_url}/verify-email?token={raw}"
+    link = f"{links.VERIFY_EMAIL.absolute(settings.base_url)}?token={raw}"
     _queue_account_mail(db, settings, user.email, ip, "verify_email", user=user, link=link)
 
 
@@ -209,7 +209,7 @@ def request_password_reset(db: Session, settings: Settings, email: str, ip: str)
     raw = _issue_token(
         db, user, TokenPurpose.RESET_PASSWORD, settings.password_reset_max_age_seconds
     )
-    link = f"{settings.base_url}/password/reset?token={raw}"
+    link = f"{links.PASSWORD_RESET.absolute(settings.base_url)}?token={raw}"
     _queue_account_mail(db, settings, user.email, ip, "reset_password", user=user, link=link)
 
 
@@ -276,7 +276,7 @@ def request_email_change(
     raw = _issue_token(
         db, user, TokenPurpose.CHANGE_EMAIL, settings.email_token_max_age_seconds, address
     )
-    link = f"{settings.base_url}/account/email/confirm?token={raw}"
+    link = f"{links.EMAIL_CHANGE_CONFIRM.absolute(settings.base_url)}?token={raw}"
     mail.queue_email(db, settings, address, "change_email", user=user, link=link)
     return address
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Invalid, NotFound
+from app.kit import links
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import CoachingGoal, GoalStatus, Mentorship, User
 from app.services.mentorship.pairs import KIND, other_party, require_open
@@ -84,7 +85,7 @@ def add_goal(
         other_party(mentorship, user),
         KIND,
         f"{user.display_name} set a coaching goal: {title}",
-        f"/coaching/{mentorship.id}",
+        links.COACHING.path_for(mentorship_id=mentorship.id),
         body=description,
         actor=user,
     )

@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Forbidden, Invalid
+from app.kit import links
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.kit.markdown import render_markdown
 from app.models import CoachingMessage, Mentorship, User
@@ -58,7 +59,7 @@ def post_message(
         mentorship_id=mentorship.id,
         author_id=user.id,
         body=body,
-        body_html=render_markdown(body),
+        body_html=render_markdown(body, "post"),
         private=private,
     )
     db.add(message)
@@ -69,7 +70,7 @@ def post_message(
             other_party(mentorship, user),
             KIND,
             f"New coaching message from {user.display_name}",
-            f"/coaching/{mentorship.id}",
+            links.COACHING.path_for(mentorship_id=mentorship.id),
             body=body[:500],
             actor=user,
         )

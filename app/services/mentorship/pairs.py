@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from app.kit import audit
+from app.kit import audit, links
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import Membership, Mentorship, Organization, Role, User
 from app.services.mentorship.progress import Progress, progress_of
@@ -97,7 +97,7 @@ def assign(
         coach_id=str(coach_id),
         teacher_id=str(teacher_id),
     )
-    url = f"/coaching/{mentorship.id}"
+    url = links.COACHING.path_for(mentorship_id=mentorship.id)
     notifications.notify(
         db,
         settings,

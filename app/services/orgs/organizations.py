@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit, mail
+from app.kit import audit, links, mail
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.kit.tokens import new_token, token_hash
 from app.models import (
@@ -207,7 +207,7 @@ def invite(
     )
     db.add(invitation)
     db.flush()
-    link = f"{settings.base_url}/invitations/{raw}"
+    link = links.INVITATION.absolute(settings.base_url, token=raw)
     mail.queue_limited(
         db,
         settings,

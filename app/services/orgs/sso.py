@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Invalid, NotFound
-from app.kit import audit, outbound, urls
+from app.kit import audit, links, outbound, urls
 from app.kit.tokens import SecretBox, new_token
 from app.models import OidcProvider, Organization, User
 from app.services.orgs.sso_links import PendingLink, link_account
@@ -52,7 +52,7 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
 
 def redirect_uri(settings: Settings) -> str:
     """The callback URL to register with the provider."""
-    return f"{settings.base_url}/sso/callback"
+    return links.SSO_CALLBACK.absolute(settings.base_url)
 
 
 def provider_for(db: Session, org: Organization) -> OidcProvider | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
-from app.kit import audit
+from app.kit import audit, links
 from app.models import Submission, SubmissionStatus, User
 from app.services.notifications import delivery as notifications
 from app.services.review import permissions
@@ -86,7 +86,7 @@ def assign(
         coach,
         ASSIGNED,
         f"Review assigned: {submission.user.display_name}, {submission.micro_credential.name}",
-        f"/review/{submission.id}",
+        links.REVIEW.path_for(submission_id=submission.id),
         actor=admin,
     )
     audit.record(

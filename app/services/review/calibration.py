@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
-from app.kit import audit
+from app.kit import audit, links
 from app.models import Organization, Review, ReviewKind, Submission, User
 from app.services.notifications import delivery as notifications
 from app.services.review import scoring
@@ -42,7 +42,7 @@ def request_calibration(
         ASSIGNED,
         f"Second review requested: {submission.user.display_name}, "
         f"{submission.micro_credential.name}",
-        f"/review/{submission.id}",
+        links.REVIEW.path_for(submission_id=submission.id),
         actor=admin,
     )
     return submission

@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden
-from app.kit import audit
+from app.kit import audit, links
 from app.models import Decision, Review, ReviewKind, Submission, SubmissionStatus, User
 from app.services.credentials import awards
 from app.services.notifications import delivery as notifications
@@ -120,7 +120,7 @@ def _tell_teacher(
         submission.user,
         DECIDED,
         title,
-        f"/evidence/{submission.id}",
+        links.EVIDENCE.path_for(submission_id=submission.id),
         body=review.feedback,
         actor=coach,
     )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from app.kit import audit
+from app.kit import audit, links
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import (
     AwardRule,
@@ -224,7 +224,7 @@ def check_complete(definition: MicroCredential, attempt: EvidenceAttempt) -> Non
 
 def _tell_reviewers(db: Session, settings: Settings, submission: Submission, user: User) -> None:
     title = f"{user.display_name} submitted evidence for {submission.micro_credential.name}"
-    url = f"/review/{submission.id}"
+    url = links.REVIEW.path_for(submission_id=submission.id)
     if submission.reviewer is not None:
         notifications.notify(db, settings, submission.reviewer, RECEIVED, title, url, actor=user)
         return
