@@ -81,6 +81,11 @@ def message(request: Request, name: str) -> Page:
     return page
 
 
+def plain_text(status: int, /, *, errors: dict[str, str], **_: Any) -> Response:
+    """Only the message, as plain text (for a script that saves a form in the background)."""
+    return Response(" ".join(errors.values()), status_code=status, media_type="text/plain")
+
+
 def whole_form(exc: AppError) -> dict[str, str]:
     """The message at the top of the page, whatever field it names."""
     return {"_form": exc.detail}

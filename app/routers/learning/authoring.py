@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from app.errors import AppError, Invalid
-from app.models import ActivityKind, Standard
+from app.errors import Invalid
+from app.models import ActivityKind, Module, Standard
 from app.services.learning import authoring, module_io, pathways
 from app.services.learning.module_document import (
     MAX_DOCUMENT_BYTES,
@@ -20,6 +21,7 @@ from app.services.learning.module_document import (
     questions_from_text,
     questions_to_text,
 )
+from app.web import forms
 from app.web.access import Admin, Db, verify_csrf
 from app.web.common import Text, TransactionalRoute, file_download, form_uuid, redirect, render
 
@@ -109,17 +111,21 @@ async def import_module(
 ) -> Response:
     """Create a draft from an uploaded module document (JSON)."""
     raw = await document.read(MAX_DOCUMENT_BYTES + 1) if document else b""
-    try:
-        if not raw:
-            raise Invalid("Choose a module document (a .json file) to import.", field="document")
-        module = module_io.import_module(db, ctx.org, ctx.user, parse_document(raw))
-    except AppError as exc:
-        return _list_page(request, db, ctx, exc.status_code, errors=exc.form_errors())
-    return redirect(
-        request,
-        f"/orgs/{ctx.org.slug}/modules/{module.id}/edit",
-        f"Imported “{module.title}” as a draft.",
+    return forms.submit(
+        lambda: module_io.import_module(db, ctx.org, ctx.user, _document(raw)),
+        done=lambda module: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/modules/{module.id}/edit",
+            f"Imported “{module.title}” as a draft.",
+        ),
+        page=partial(_list_page, request, db, ctx),
     )
+
+
+def _document(raw: bytes) -> ModuleDoc:
+    if not raw:
+        raise Invalid("Choose a module document (a .json file) to import.", field="document")
+    return parse_document(raw)
 
 
 def _edit_page(
@@ -177,19 +183,14 @@ async def save_module(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID
         if fields.get(name) is None:
             fields.pop(name)
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.update_metadata(db, ctx.user, module, fields)
-    except AppError as exc:
-        return _edit_page(
-            request,
-            db,
-            ctx,
-            module_id,
-            exc.status_code,
-            errors=exc.form_errors(),
-            values=values,
-        )
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit", "Details saved.")
+    return forms.submit(
+        lambda: authoring.update_metadata(db, ctx.user, module, fields),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit", "Details saved."
+        ),
+        page=partial(_edit_page, request, db, ctx, module_id),
+        values=values,
+    )
 
 
 @router.post("/orgs/{slug}/modules/{module_id}/sections", response_class=HTMLResponse)
@@ -198,12 +199,12 @@ def add_section(
 ) -> Response:
     """Add a section to a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.add_section(ctx.user, module, section_title)
-    except AppError as exc:
-        return _edit_page(request, db, ctx, module_id, exc.status_code, errors=exc.form_errors())
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Section added."
+    return forms.submit(
+        lambda: authoring.add_section(ctx.user, module, section_title),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Section added."
+        ),
+        page=partial(_edit_page, request, db, ctx, module_id),
     )
 
 
@@ -220,12 +221,14 @@ def rename_section(
 ) -> Response:
     """Rename a section of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.rename_section(ctx.user, module, section_id, title)
-    except AppError as exc:
-        return _edit_page(request, db, ctx, module_id, exc.status_code, errors=exc.form_errors())
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#s-{section_id}", "Section renamed."
+    return forms.submit(
+        lambda: authoring.rename_section(ctx.user, module, section_id, title),
+        done=lambda _: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#s-{section_id}",
+            "Section renamed.",
+        ),
+        page=partial(_edit_page, request, db, ctx, module_id),
     )
 
 
@@ -241,15 +244,15 @@ def add_activity(
     """Add an activity to a section of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
     fields = _activity_input(values)
-    try:
-        authoring.add_activity(
+    return forms.submit(
+        lambda: authoring.add_activity(
             ctx.user, module, form_uuid(section_id, "section_id", "Choose a section."), fields
-        )
-    except AppError as exc:
-        errors = {("activity_" + exc.field if exc.field else "_form"): exc.detail}
-        return _edit_page(request, db, ctx, module_id, exc.status_code, errors=errors)
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity added."
+        ),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity added."
+        ),
+        page=partial(_edit_page, request, db, ctx, module_id),
+        errors=forms.prefixed("activity_"),
     )
 
 
@@ -303,21 +306,14 @@ def save_activity(
 ) -> Response:
     """Save an activity of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.update_activity(ctx.user, module, activity_id, _activity_input(values))
-    except AppError as exc:
-        return _activity_page(
-            request,
-            db,
-            ctx,
-            module_id,
-            activity_id,
-            exc.status_code,
-            errors={("activity_" + exc.field if exc.field else "_form"): exc.detail},
-            values=values,
-        )
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity saved."
+    return forms.submit(
+        lambda: authoring.update_activity(ctx.user, module, activity_id, _activity_input(values)),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity saved."
+        ),
+        page=partial(_activity_page, request, db, ctx, module_id, activity_id),
+        values=values,
+        errors=forms.prefixed("activity_"),
     )
 
 
@@ -345,13 +341,14 @@ def move_item(
 ) -> Response:
     """Move a section or activity up or down."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.move(ctx.user, module, item_id, -1 if direction == "up" else 1)
-    except AppError as exc:
-        return _edit_page(
-            request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail}
-        )
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Moved.")
+    return forms.submit(
+        lambda: authoring.move(ctx.user, module, item_id, -1 if direction == "up" else 1),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Moved."
+        ),
+        page=partial(_edit_page, request, db, ctx, module_id),
+        errors=forms.whole_form,
+    )
 
 
 @router.post("/orgs/{slug}/modules/{module_id}/items/{item_id}/remove", response_class=HTMLResponse)
@@ -360,39 +357,45 @@ def remove_item(
 ) -> Response:
     """Delete a section or activity from a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.remove(ctx.user, module, item_id)
-    except AppError as exc:
-        return _edit_page(
-            request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail}
-        )
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Removed.")
+    return forms.submit(
+        lambda: authoring.remove(ctx.user, module, item_id),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Removed."
+        ),
+        page=partial(_edit_page, request, db, ctx, module_id),
+        errors=forms.whole_form,
+    )
 
 
 @router.post("/orgs/{slug}/modules/{module_id}/{action}", response_class=HTMLResponse)
 def lifecycle(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, action: str) -> Response:
     """Publish, archive, or start a new version."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        if action == "publish":
-            authoring.publish(db, ctx.user, module)
-            target, message = module.id, f"Version {module.version} is published."
-        elif action == "archive":
-            authoring.archive(db, ctx.user, module)
-            target, message = module.id, "The module is archived."
-        elif action == "new-version":
-            copy = authoring.new_version(db, ctx.user, module)
-            target, message = (
-                copy.id,
-                f"Version {copy.version} is a draft. Teachers keep seeing the published one.",
-            )
-        else:
-            raise Invalid("Unknown action.")
-    except AppError as exc:
-        return _edit_page(
-            request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail}
+    return forms.submit(
+        lambda: _run_lifecycle(db, ctx, module, action),
+        done=lambda moved: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{moved[0]}/edit", moved[1]
+        ),
+        page=partial(_edit_page, request, db, ctx, module_id),
+        errors=forms.whole_form,
+    )
+
+
+def _run_lifecycle(db: Db, ctx: Admin, module: Module, action: str) -> tuple[uuid.UUID, str]:
+    """The module to show next and what happened."""
+    if action == "publish":
+        authoring.publish(db, ctx.user, module)
+        return module.id, f"Version {module.version} is published."
+    if action == "archive":
+        authoring.archive(db, ctx.user, module)
+        return module.id, "The module is archived."
+    if action == "new-version":
+        copy = authoring.new_version(db, ctx.user, module)
+        return (
+            copy.id,
+            f"Version {copy.version} is a draft. Teachers keep seeing the published one.",
         )
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{target}/edit", message)
+    raise Invalid("Unknown action.")
 
 
 @router.get("/orgs/{slug}/modules/{module_id}/export")
@@ -430,34 +433,22 @@ async def create_pathway(request: Request, db: Db, ctx: Admin) -> Response:
     form = await request.form()
     title, summary = str(form.get("title", "")), str(form.get("summary", ""))
     positions = {k[4:]: str(v).strip() for k, v in form.items() if k.startswith("pos-")}
+    return forms.submit(
+        lambda: pathways.author_pathway(
+            db, ctx.user, ctx.org.id, title=title, summary=summary, family_ids=_ordered(positions)
+        ),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/pathways", f"Pathway “{title.strip()}” created."
+        ),
+        page=partial(_pathways_page, request, db, ctx),
+        values={"title": title, "summary": summary, **positions},
+    )
+
+
+def _ordered(positions: dict[str, str]) -> list[uuid.UUID]:
+    """Module families in the order of the positions given them (blank ones left out)."""
     try:
         chosen = sorted((int(v), uuid.UUID(k)) for k, v in positions.items() if v)
-        pathways.author_pathway(
-            db,
-            ctx.user,
-            ctx.org.id,
-            title=title,
-            summary=summary,
-            family_ids=[f for _, f in chosen],
-        )
-    except ValueError:
-        return _pathways_page(
-            request,
-            db,
-            ctx,
-            422,
-            errors={"modules": "Positions must be whole numbers."},
-            values={"title": title, "summary": summary, **positions},
-        )
-    except AppError as exc:
-        return _pathways_page(
-            request,
-            db,
-            ctx,
-            exc.status_code,
-            errors=exc.form_errors(),
-            values={"title": title, "summary": summary, **positions},
-        )
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/pathways", f"Pathway “{title.strip()}” created."
-    )
+    except ValueError as exc:
+        raise Invalid("Positions must be whole numbers.", field="modules") from exc
+    return [f for _, f in chosen]
