@@ -275,9 +275,7 @@ async def issue(
         except bulk_issue.BulkProblems as exc:
             return _issue_page(request, ctx, definition, 422, problems=exc.problems, values=values)
         except AppError as exc:
-            return _issue_page(
-                request, ctx, definition, exc.status_code, errors=exc.form_errors(), values=values
-            )
+            return forms.refused(partial(_issue_page, request, ctx, definition), exc, values)
         return _issue_page(request, ctx, definition, outcome=outcome)
 
     return await to_thread.run_sync(run)
