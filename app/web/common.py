@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.db import begin_writing
-from app.errors import AppError, Invalid
+from app.errors import Invalid
 from app.kit import mail, rate_limits
 from app.kit.storage.uploads import Upload
 from app.models import AccessToken, User
@@ -195,25 +195,6 @@ def redirect(request: Request, url: str, message: str | None = None) -> Redirect
             secure=settings.secure_cookies,
             path="/",
         )
-    return response
-
-
-def form_error(
-    request: Request, template: str, error: AppError, values: dict[str, Any], **context: Any
-) -> HTMLResponse:
-    """Re-render a form with the error beside its field (or at the top), in the right status
-    (with Retry-After when the error says when to try again)."""
-    safe_values = {k: v for k, v in values.items() if "password" not in k and k != "client_secret"}
-    response = render(
-        request,
-        template,
-        status_code=error.status_code,
-        errors=error.form_errors(),
-        values=safe_values,
-        **context,
-    )
-    if error.retry_after is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

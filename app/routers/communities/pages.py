@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError, Invalid
+from app.errors import Invalid
 from app.kit import links
+from app.models import Community as CommunityModel
 from app.models import JoinPolicy
 from app.routers.communities.common import Community, base_url
 from app.services.communities import membership as communities
@@ -17,9 +19,16 @@ from app.services.communities import search as community_search
 from app.services.communities import threads
 from app.services.communities.membership import CommunityAccess
 from app.services.communities.permissions import can_create_community
+from app.web import forms
 from app.web.access import AppSettings, Coach, Db, Member, verify_csrf
-from app.web.common import Text, TransactionalRoute, form_error, redirect, render
+from app.web.common import Text, TransactionalRoute, redirect, render
 
+MEMBER_DONE = {
+    "approve": "is now a member",
+    "suspend": "is suspended from this community",
+    "reinstate": "can post again",
+    "facilitator": "is now a facilitator",
+}
 router = APIRouter(
     prefix="/orgs/{slug}/communities",
     route_class=TransactionalRoute,
@@ -70,22 +79,26 @@ def create(
         "join_policy": join_policy, "topic": topic, "grade_band": grade_band, "region": region,
         "attached": attached,
     }  # fmt: skip
-    try:
+
+    def create_community() -> CommunityModel:
         if join_policy not in {p.value for p in JoinPolicy}:
             raise Invalid("Choose open or by request.", field="join_policy")
         kind, ref = communities.parse_attachment(db, org.org, attached)
-        community = communities.create_community(
+        return communities.create_community(
             db, org.org, org.user, slug=short_name, name=name, description=description,
             guidelines=guidelines, join_policy=JoinPolicy(join_policy), topic=topic,
             grade_band=grade_band, region=region, attached_kind=kind, attached_ref=ref,
         )  # fmt: skip
-    except AppError as exc:
-        errors = exc.form_errors()
-        return _directory(request, db, org, exc.status_code, errors=errors, values=values)
-    return redirect(
-        request,
-        communities.community_url(community),
-        f"{community.name} is ready. You are its facilitator.",
+
+    return forms.submit(
+        create_community,
+        done=lambda community: redirect(
+            request,
+            communities.community_url(community),
+            f"{community.name} is ready. You are its facilitator.",
+        ),
+        page=partial(_directory, request, db, org),
+        values=values,
     )
 
 
@@ -163,19 +176,25 @@ def mute(request: Request, ctx: Community, muted: Text = "") -> Response:
 @router.get("/{community}/members", response_class=HTMLResponse)
 def members(request: Request, db: Db, ctx: Community) -> Response:
     """Members and requests to join (facilitators and administrators)."""
-    return render(request, "communities/members.html", **_members_context(db, ctx))
+    return _members_page(request, db, ctx)
 
 
-def _members_context(db: Db, ctx: CommunityAccess) -> dict[str, Any]:
+def _members_page(
+    request: Request, db: Db, ctx: CommunityAccess, status: int = 200, **extra: object
+) -> Response:
     rows = communities.members(db, ctx)
-    return {
-        "ctx": ctx,
-        "community": ctx.community,
-        "org": ctx.community.organization,
-        "members": rows,
-        "changeable": communities.changeable(ctx, rows),
-        "base": base_url(ctx),
-    }
+    return render(
+        request,
+        "communities/members.html",
+        status,
+        ctx=ctx,
+        community=ctx.community,
+        org=ctx.community.organization,
+        members=rows,
+        changeable=communities.changeable(ctx, rows),
+        base=base_url(ctx),
+        **extra,
+    )
 
 
 @router.post("/{community}/members/{member_id}", response_class=HTMLResponse)
@@ -183,14 +202,13 @@ def member_action(
     request: Request, db: Db, ctx: Community, member_id: uuid.UUID, action: Text = ""
 ) -> Response:
     """Approve, suspend, reinstate or make a facilitator."""
-    try:
-        member = communities.set_member_status(db, ctx, member_id, action)
-    except AppError as exc:
-        return form_error(request, "communities/members.html", exc, {}, **_members_context(db, ctx))
-    done = {
-        "approve": "is now a member",
-        "suspend": "is suspended from this community",
-        "reinstate": "can post again",
-        "facilitator": "is now a facilitator",
-    }[action]
-    return redirect(request, f"{base_url(ctx)}/members", f"{member.user.display_name} {done}.")
+    return forms.submit(
+        lambda: communities.set_member_status(db, ctx, member_id, action),
+        done=lambda member: redirect(
+            request,
+            f"{base_url(ctx)}/members",
+            f"{member.user.display_name} {MEMBER_DONE[action]}.",
+        ),
+        page=partial(_members_page, request, db, ctx),
+        values={},
+    )

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError
 from app.routers.communities.common import Community, base_url
 from app.services.communities import attachments, exemplars, resources
 from app.services.communities.membership import CommunityAccess
+from app.web import forms
 from app.web.access import AppSettings, CurrentUser, Db, verify_csrf
 from app.web.common import Text, TransactionalRoute, read_uploads, redirect, render, stored_file
 
@@ -72,12 +73,12 @@ def share(
         "title": title, "description": description, "url": url, "tags": tags,
         "grade_band": grade_band, "standards": standards,
     }  # fmt: skip
-    try:
-        resources.share(db, settings, ctx, uploads=read_uploads(files), **values)
-    except AppError as exc:
-        errors = exc.form_errors()
-        return _library(request, db, ctx, exc.status_code, errors=errors, values=values)
-    return redirect(request, f"{base_url(ctx)}/resources", "Thank you for sharing.")
+    return forms.submit(
+        lambda: resources.share(db, settings, ctx, uploads=read_uploads(files), **values),
+        done=lambda _: redirect(request, f"{base_url(ctx)}/resources", "Thank you for sharing."),
+        page=partial(_library, request, db, ctx),
+        values=values,
+    )
 
 
 @router.post(PREFIX + "/{resource_id}/vote", response_class=HTMLResponse)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError
 from app.kit import form_nonces, links, numbers
 from app.routers.communities.common import Community, base_url
 from app.routers.communities.pages import community_page
 from app.services.communities import moderation, posts, threads
 from app.services.communities.membership import CommunityAccess
+from app.web import forms
 from app.web.access import AppSettings, Db, verify_csrf
-from app.web.common import Text, TransactionalRoute, form_error, read_uploads, redirect, render
+from app.web.common import Text, TransactionalRoute, read_uploads, redirect, render
 
 router = APIRouter(
     prefix="/orgs/{slug}/communities/{community}",
@@ -79,22 +80,16 @@ def new_thread(
     files: Files = None,
 ) -> Response:
     """Start a thread, with optional attachments."""
-    try:
-        thread = threads.create_thread(
-            db,
-            settings,
-            ctx,
-            title=title,
-            body=body,
-            uploads=read_uploads(files),
-        )
-    except AppError as exc:
-        errors = exc.form_errors()
-        values = {"title": title, "body": body}
-        return community_page(
-            request, db, settings, ctx, status=exc.status_code, errors=errors, values=values
-        )
-    return redirect(request, _thread_url(ctx, thread.id), "Your thread is posted.")
+    return forms.submit(
+        lambda: threads.create_thread(
+            db, settings, ctx, title=title, body=body, uploads=read_uploads(files)
+        ),
+        done=lambda thread: redirect(
+            request, _thread_url(ctx, thread.id), "Your thread is posted."
+        ),
+        page=partial(community_page, request, db, settings, ctx, 1),
+        values={"title": title, "body": body},
+    )
 
 
 @router.get(
@@ -125,25 +120,20 @@ def add_reply(
     done = form_nonce and form_nonces.already_done(db, ctx.user, form_nonce)
     if done:
         return redirect(request, done, "Your reply was already posted.")
-    try:
-        post = threads.reply(
-            db,
-            settings,
-            ctx,
-            thread_id,
-            body=body,
-            uploads=read_uploads(files),
-        )
+
+    def reply() -> str:
+        post = threads.reply(db, settings, ctx, thread_id, body=body, uploads=read_uploads(files))
         location = f"{_thread_url(ctx, thread_id)}?page=last#post-{post.id}"
         if form_nonce:
             form_nonces.record(db, ctx.user, form_nonce, location)
-    except AppError as exc:
-        errors = exc.form_errors()
-        return _thread_page(
-            request, db, settings, ctx, thread_id, "last", exc.status_code,
-            errors=errors, values={"body": body},
-        )  # fmt: skip
-    return redirect(request, location, "Your reply is posted.")
+        return location
+
+    return forms.submit(
+        reply,
+        done=lambda location: redirect(request, location, "Your reply is posted."),
+        page=partial(_thread_page, request, db, settings, ctx, thread_id, "last"),
+        values={"body": body},
+    )
 
 
 @router.post("/threads/{thread_id}/{flag}", response_class=HTMLResponse)
@@ -174,15 +164,14 @@ def edit(
     body: Text = "",
 ) -> Response:  # fmt: skip
     """Save an edit (the earlier text is kept in the history)."""
-    try:
-        post = posts.edit(db, settings, ctx, post_id, body)
-    except AppError as exc:
-        original = posts.get_post(db, ctx, post_id)
-        return form_error(
-            request, "communities/edit.html", exc, {"body": body}, ctx=ctx, post=original,
-            base=base_url(ctx),
-        )  # fmt: skip
-    return redirect(request, f"{_thread_url(ctx, post.thread_id)}#post-{post.id}", "Saved.")
+    return forms.submit(
+        lambda: posts.edit(db, settings, ctx, post_id, body),
+        done=lambda post: redirect(
+            request, f"{_thread_url(ctx, post.thread_id)}#post-{post.id}", "Saved."
+        ),
+        page=partial(_post_form, request, db, ctx, post_id, "communities/edit.html"),
+        values={"body": body},
+    )
 
 
 @router.get("/posts/{post_id}/history", response_class=HTMLResponse)
@@ -224,8 +213,21 @@ def helpful(request: Request, db: Db, ctx: Community, post_id: uuid.UUID) -> Res
 @router.get("/posts/{post_id}/report", response_class=HTMLResponse)
 def report_form(request: Request, db: Db, ctx: Community, post_id: uuid.UUID) -> Response:
     """The form to report a post."""
+    return _post_form(request, db, ctx, post_id, "communities/report.html")
+
+
+def _post_form(
+    request: Request,
+    db: Db,
+    ctx: CommunityAccess,
+    post_id: uuid.UUID,
+    template: str,
+    status: int = 200,
+    **extra: object,
+) -> Response:
+    """A form about one post (report it, or edit it again after a refusal)."""
     post = posts.get_post(db, ctx, post_id)
-    return render(request, "communities/report.html", ctx=ctx, post=post, base=base_url(ctx))
+    return render(request, template, status, ctx=ctx, post=post, base=base_url(ctx), **extra)
 
 
 @router.post("/posts/{post_id}/report", response_class=HTMLResponse)
@@ -238,18 +240,15 @@ def report(
     reason: Text = "",
 ) -> Response:
     """Report a post to the facilitators."""
-    try:
-        row = moderation.report(db, settings, ctx, post_id, reason)
-    except AppError as exc:
-        post = posts.get_post(db, ctx, post_id)
-        return form_error(
-            request, "communities/report.html", exc, {"reason": reason}, ctx=ctx, post=post,
-            base=base_url(ctx),
-        )  # fmt: skip
-    return redirect(
-        request,
-        f"{_thread_url(ctx, row.post.thread_id)}#post-{post_id}",
-        "Thank you. The facilitators will look at this post.",
+    return forms.submit(
+        lambda: moderation.report(db, settings, ctx, post_id, reason),
+        done=lambda row: redirect(
+            request,
+            f"{_thread_url(ctx, row.post.thread_id)}#post-{post_id}",
+            "Thank you. The facilitators will look at this post.",
+        ),
+        page=partial(_post_form, request, db, ctx, post_id, "communities/report.html"),
+        values={"reason": reason},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -10,11 +11,12 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.errors import AppError, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from app.kit import links, numbers
 from app.models import IssuedCredential
 from app.services.credentials import awards, downloads, holdings, lifecycle, qr
 from app.services.credentials import issuing as credentials
+from app.web import forms
 from app.web.access import (
     Admin,
     AppSettings,
@@ -27,7 +29,6 @@ from app.web.access import (
 from app.web.common import (
     TransactionalRoute,
     file_download,
-    form_error,
     reads_only,
     redirect,
     render,
@@ -162,25 +163,32 @@ async def verify_submit(
             return render(
                 request, "credentials/verify/form.html", 413, errors={"file": error.detail}
             )
-    try:
-        report = await to_thread.run_sync(
-            verify_rate_limited, request, db, settings, None, data, email or None
+    return await to_thread.run_sync(
+        lambda: forms.submit(
+            lambda: verify_rate_limited(request, db, settings, None, data, email or None),
+            done=lambda report: render(request, "credentials/verify/result.html", report=report),
+            page=forms.template(request, "credentials/verify/form.html"),
+            values={"credential": credential, "email": email},
         )
-    except AppError as exc:
-        return form_error(
-            request, "credentials/verify/form.html", exc, {"credential": credential, "email": email}
-        )
-    return render(request, "credentials/verify/result.html", report=report)
+    )
 
 
 @router.get("/orgs/{slug}/credentials", response_class=HTMLResponse)
 def org_credentials(request: Request, db: Db, ctx: Admin) -> Response:
     """Credentials the organization issued (administrators)."""
+    return _list_page(request, db, ctx)
+
+
+def _list_page(
+    request: Request, db: Db, ctx: OrgContext, status: int = 200, **extra: Any
+) -> Response:
     return render(
         request,
         "credentials/org_list.html",
+        status,
         org=ctx.org,
         items=holdings.for_organization(db, ctx.org),
+        **extra,
     )
 
 
@@ -189,17 +197,6 @@ def _org_credential(db: Db, ctx: OrgContext, credential_id: uuid.UUID) -> Issued
     if row.organization_id != ctx.org.id:
         raise NotFound("There is no such credential in this organization.")
     return row
-
-
-def _list_with_error(request: Request, db: Db, ctx: OrgContext, exc: AppError) -> Response:
-    return render(
-        request,
-        "credentials/org_list.html",
-        exc.status_code,
-        org=ctx.org,
-        items=holdings.for_organization(db, ctx.org),
-        errors={"_form": exc.detail},
-    )
 
 
 @router.post("/orgs/{slug}/credentials/{credential_id}/revoke", response_class=HTMLResponse)
@@ -213,14 +210,15 @@ def revoke(
 ) -> Response:
     """Revoke a credential; verifiers see it as revoked from now on."""
     row = _org_credential(db, ctx, credential_id)
-    try:
-        lifecycle.revoke(db, settings, ctx.user, credential_id, reason)
-    except AppError as exc:
-        return _list_with_error(request, db, ctx, exc)
-    return redirect(
-        request,
-        f"/orgs/{ctx.org.slug}/credentials",
-        f"The credential for {row.recipient_email} is revoked.",
+    return forms.submit(
+        lambda: lifecycle.revoke(db, settings, ctx.user, credential_id, reason),
+        done=lambda _: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/credentials",
+            f"The credential for {row.recipient_email} is revoked.",
+        ),
+        page=partial(_list_page, request, db, ctx),
+        errors=forms.whole_form,
     )
 
 
@@ -236,12 +234,13 @@ def renew(
     """Issue a renewed credential that supersedes the old one."""
     row = _org_credential(db, ctx, credential_id)
     count = numbers.whole_number(months, 1000) or 0
-    try:
-        lifecycle.renew(db, settings, ctx.user, credential_id, count)
-    except AppError as exc:
-        return _list_with_error(request, db, ctx, exc)
-    return redirect(
-        request,
-        f"/orgs/{ctx.org.slug}/credentials",
-        f"Renewed {row.achievement_name} for {row.recipient_email} for {count} months.",
+    return forms.submit(
+        lambda: lifecycle.renew(db, settings, ctx.user, credential_id, count),
+        done=lambda _: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/credentials",
+            f"Renewed {row.achievement_name} for {row.recipient_email} for {count} months.",
+        ),
+        page=partial(_list_page, request, db, ctx),
+        errors=forms.whole_form,
     )

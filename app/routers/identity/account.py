@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError, Invalid
+from app.errors import Invalid
 from app.kit import links
 from app.services.identity import access_tokens, accounts
 from app.services.identity.sessions import count_sessions
+from app.web import forms
 from app.web.access import SESSION_COOKIE, AppSettings, CurrentUser, Db, public, verify_csrf
 from app.web.common import Text, TransactionalRoute, redirect, render
 
@@ -33,9 +35,11 @@ def _page(
     )
 
 
-def _error(request: Request, db: Db, user: CurrentUser, exc: AppError, **values: str) -> Response:
-    errors = exc.form_errors()
-    return _page(request, db, user, exc.status_code, errors=errors, values=values)
+def _days(text: str) -> int | None:
+    try:
+        return int(text) if text.strip() else None
+    except ValueError as exc:
+        raise Invalid("Enter a whole number of days.", field="expires_in_days") from exc
 
 
 @router.get("", response_class=HTMLResponse)
@@ -53,29 +57,32 @@ def change_password(
     new_password: Text = "",
 ) -> Response:
     """Change the password."""
-    try:
-        accounts.change_password(
+    return forms.submit(
+        lambda: accounts.change_password(
             db,
             user,
             current=current_password,
             new=new_password,
             session_raw=request.cookies.get(SESSION_COOKIE),
-        )
-    except AppError as exc:
-        if exc.field == "password":
-            exc.field = "new_password"
-        return _error(request, db, user, exc)
-    return redirect(request, "/account", "Your password is changed.")
+        ),
+        done=lambda _: redirect(request, "/account", "Your password is changed."),
+        page=partial(_page, request, db, user),
+        values={},
+        errors=forms.renamed({"password": "new_password"}),
+    )
 
 
 @router.post("/did", response_class=HTMLResponse)
 def change_did(request: Request, db: Db, user: CurrentUser, did: Text = "") -> Response:
     """Set the DID to name in future credentials (optional)."""
-    try:
-        accounts.set_did(db, user, did)
-    except AppError as exc:
-        return _error(request, db, user, exc, did=did)
-    return redirect(request, "/account", "Your DID is saved." if did.strip() else "DID removed.")
+    return forms.submit(
+        lambda: accounts.set_did(db, user, did),
+        done=lambda _: redirect(
+            request, "/account", "Your DID is saved." if did.strip() else "DID removed."
+        ),
+        page=partial(_page, request, db, user),
+        values={"did": did},
+    )
 
 
 @router.post("/email", response_class=HTMLResponse)
@@ -88,13 +95,16 @@ def change_email(
     password: Text = "",
 ) -> Response:
     """Ask to change the e-mail address; a link goes to the new one."""
-    try:
-        address = accounts.request_email_change(
+    return forms.submit(
+        lambda: accounts.request_email_change(
             db, settings, user, new_email=new_email, password=password
-        )
-    except AppError as exc:
-        return _error(request, db, user, exc, new_email=new_email)
-    return redirect(request, "/account", f"We sent a confirmation link to {address}.")
+        ),
+        done=lambda address: redirect(
+            request, "/account", f"We sent a confirmation link to {address}."
+        ),
+        page=partial(_page, request, db, user),
+        values={"new_email": new_email},
+    )
 
 
 @router.get(
@@ -105,13 +115,13 @@ def change_email(
 )
 def confirm_email(request: Request, db: Db, settings: AppSettings, token: str = "") -> Response:
     """Open the link sent to the new address."""
-    try:
-        user = accounts.confirm_email_change(db, settings, token)
-    except AppError as exc:
-        return render(
-            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
-        )
-    return redirect(request, "/account", f"Your e-mail address is now {user.email}.")
+    return forms.submit(
+        lambda: accounts.confirm_email_change(db, settings, token),
+        done=lambda user: redirect(
+            request, "/account", f"Your e-mail address is now {user.email}."
+        ),
+        page=forms.message(request, "identity/auth/link_problem.html"),
+    )
 
 
 @router.post("/tokens", response_class=HTMLResponse)
@@ -124,18 +134,16 @@ def create_token(
     expires_in_days: Text = "",
 ) -> Response:
     """Create a personal access token and show it once."""
-    try:
-        days = int(expires_in_days) if expires_in_days.strip() else None
-    except ValueError:
-        error = Invalid("Enter a whole number of days.", field="expires_in_days")
-        return _error(request, db, user, error, name=name)
-    try:
-        token, raw = access_tokens.create_token(
-            db, user, name=name, scopes=scopes or [], expires_in_days=days
-        )
-    except AppError as exc:
-        return _error(request, db, user, exc, name=name)
-    return render(request, "identity/account/token_created.html", 201, token=token, raw_token=raw)
+    return forms.submit(
+        lambda: access_tokens.create_token(
+            db, user, name=name, scopes=scopes or [], expires_in_days=_days(expires_in_days)
+        ),
+        done=lambda made: render(
+            request, "identity/account/token_created.html", 201, token=made[0], raw_token=made[1]
+        ),
+        page=partial(_page, request, db, user),
+        values={"name": name},
+    )
 
 
 @router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse)

@@ -11,6 +11,7 @@ from app.models import User
 from app.services.identity import accounts
 from app.services.identity.sessions import end_all_sessions, end_session
 from app.services.orgs import sso_links
+from app.web import forms
 from app.web.access import (
     SESSION_COOKIE,
     AppSettings,
@@ -24,13 +25,13 @@ from app.web.common import (
     Text,
     TransactionalRoute,
     client_ip,
-    form_error,
     redirect,
     render,
     safe_next,
 )
 from app.web.signin import LINK_COOKIE, LINK_COOKIE_PATH, sign_in_response
 
+LINK_PROBLEM = "identity/auth/link_problem.html"
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 
 
@@ -52,18 +53,21 @@ def signup_submit(
     """Create the account and ask the person to confirm their e-mail (the same page when the
     address already has an account: its owner is told by e-mail instead)."""
     values = {"email": email, "display_name": display_name}
-    try:
-        address = accounts.sign_up(
+    return forms.submit(
+        lambda: accounts.sign_up(
             db,
             settings,
             email=email,
             display_name=display_name,
             password=password,
             ip=client_ip(request),
-        )
-    except AppError as exc:
-        return form_error(request, "identity/auth/signup.html", exc, values)
-    return render(request, "identity/auth/check_email.html", email=address, status_code=201)
+        ),
+        done=lambda address: render(
+            request, "identity/auth/check_email.html", email=address, status_code=201
+        ),
+        page=forms.template(request, "identity/auth/signup.html"),
+        values=values,
+    )
 
 
 @router.get(
@@ -74,13 +78,13 @@ def signup_submit(
 )
 def verify_email(request: Request, db: Db, token: str = "") -> Response:
     """Open the link from the verification e-mail."""
-    try:
-        user = accounts.verify_email(db, token)
-    except AppError as exc:
-        return render(
-            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
-        )
-    return redirect(request, "/signin", f"Thanks, {user.email} is confirmed. You can sign in now.")
+    return forms.submit(
+        lambda: accounts.verify_email(db, token),
+        done=lambda user: redirect(
+            request, "/signin", f"Thanks, {user.email} is confirmed. You can sign in now."
+        ),
+        page=forms.message(request, LINK_PROBLEM),
+    )
 
 
 @router.post("/verify-email/resend", dependencies=[Depends(public)], response_class=HTMLResponse)
@@ -88,11 +92,14 @@ def resend_verification(
     request: Request, db: Db, settings: AppSettings, email: Text = ""
 ) -> Response:
     """Send a new verification link."""
-    try:
-        accounts.resend_verification(db, settings, email, client_ip(request))
-    except AppError as exc:
-        return form_error(request, "identity/auth/signin.html", exc, {"email": email})
-    return render(request, "identity/auth/check_email.html", email=email.strip().lower())
+    return forms.submit(
+        lambda: accounts.resend_verification(db, settings, email, client_ip(request)),
+        done=lambda _: render(
+            request, "identity/auth/check_email.html", email=email.strip().lower()
+        ),
+        page=forms.template(request, "identity/auth/signin.html"),
+        values={"email": email},
+    )
 
 
 def _pending_link(request: Request, db: Db, settings: AppSettings) -> sso_links.PendingLink | None:
@@ -130,15 +137,14 @@ def signin_submit(
             db, settings, email=email, password=password, ip=client_ip(request)
         )
     except AppError as exc:
-        return form_error(
+        page = forms.template(
             request,
             "identity/auth/signin.html",
-            exc,
-            {"email": email},
             next=safe_next(next),
             pending=pending,
             unverified=exc.code == "email_unverified",
         )
+        return forms.refused(page, exc, {"email": email})
     note = _confirm_link(db, settings, pending, user, wanted=bool(link_sso)) if pending else ""
     response = sign_in_response(request, settings, db, user.id, next, note)
     response.delete_cookie(LINK_COOKIE, path=LINK_COOKIE_PATH)
@@ -186,11 +192,14 @@ def forgot_page(request: Request) -> Response:
 @router.post("/password/forgot", dependencies=[Depends(public)], response_class=HTMLResponse)
 def forgot_submit(request: Request, db: Db, settings: AppSettings, email: Text = "") -> Response:
     """Send the reset link if the account exists (the page says the same either way)."""
-    try:
-        accounts.request_password_reset(db, settings, email, client_ip(request))
-    except AppError as exc:
-        return form_error(request, "identity/auth/forgot.html", exc, {"email": email})
-    return render(request, "identity/auth/forgot_sent.html", email=email.strip().lower())
+    return forms.submit(
+        lambda: accounts.request_password_reset(db, settings, email, client_ip(request)),
+        done=lambda _: render(
+            request, "identity/auth/forgot_sent.html", email=email.strip().lower()
+        ),
+        page=forms.template(request, "identity/auth/forgot.html"),
+        values={"email": email},
+    )
 
 
 @router.get(
@@ -201,13 +210,11 @@ def forgot_submit(request: Request, db: Db, settings: AppSettings, email: Text =
 )
 def reset_page(request: Request, db: Db, token: str = "") -> Response:
     """The form for a new password, if the link can still be used."""
-    try:
-        accounts.check_reset_token(db, token)
-    except AppError as exc:
-        return render(
-            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
-        )
-    return render(request, "identity/auth/reset.html", token=token)
+    return forms.submit(
+        lambda: accounts.check_reset_token(db, token),
+        done=lambda _: render(request, "identity/auth/reset.html", token=token),
+        page=forms.message(request, LINK_PROBLEM),
+    )
 
 
 @router.post("/password/reset", dependencies=[Depends(public)], response_class=HTMLResponse)
@@ -216,11 +223,8 @@ def reset_submit(request: Request, db: Db, token: Text = "", password: Text = ""
     try:
         accounts.reset_password(db, token, password)
     except AppError as exc:
-        if exc.field:
-            return form_error(request, "identity/auth/reset.html", exc, {}, token=token)
-        return render(
-            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
-        )
+        form = forms.template(request, "identity/auth/reset.html", token=token)
+        return forms.refused(form if exc.field else forms.message(request, LINK_PROBLEM), exc, {})
     response = redirect(request, "/signin", "Your password is changed. Sign in with it now.")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

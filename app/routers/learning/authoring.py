@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
@@ -21,6 +22,7 @@ from app.services.learning.module_document import (
     ModuleDoc,
     parse_document,
 )
+from app.web import forms
 from app.web.access import Admin, Db, verify_csrf
 from app.web.common import Text, TransactionalRoute, file_download, redirect, render
 
@@ -84,17 +86,21 @@ async def import_module(
 ) -> Response:
     """Create a draft from an uploaded module document (JSON)."""
     raw = await document.read(MAX_DOCUMENT_BYTES + 1) if document else b""
-    try:
-        if not raw:
-            raise Invalid("Choose a module document (a .json file) to import.", field="document")
-        module = module_io.import_module(db, ctx.org, ctx.user, parse_document(raw))
-    except AppError as exc:
-        return _list_page(request, db, ctx, exc.status_code, errors=exc.form_errors())
-    return redirect(
-        request,
-        f"/orgs/{ctx.org.slug}/modules/{module.id}/edit",
-        f"Imported “{module.title}” as a draft.",
+    return forms.submit(
+        lambda: module_io.import_module(db, ctx.org, ctx.user, _document(raw)),
+        done=lambda module: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/modules/{module.id}/edit",
+            f"Imported “{module.title}” as a draft.",
+        ),
+        page=partial(_list_page, request, db, ctx),
     )
+
+
+def _document(raw: bytes) -> ModuleDoc:
+    if not raw:
+        raise Invalid("Choose a module document (a .json file) to import.", field="document")
+    return parse_document(raw)
 
 
 def edit_page(

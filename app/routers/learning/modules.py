@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError
 from app.kit.markdown import render_markdown
+from app.models import Activity, QuizAttempt
 from app.services.communities import membership as communities
 from app.services.learning import catalog, enrollment, learner
+from app.web import forms
 from app.web.access import AppSettings, CurrentUser, Db, verify_csrf
 from app.web.common import Text, TransactionalRoute, redirect, render
 
@@ -99,30 +101,28 @@ def module_page(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUI
 @router.post("/modules/{module_id}/enroll", response_class=HTMLResponse)
 def enroll(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) -> Response:
     """Enroll in the module."""
-    try:
-        enrollment.enroll(db, user, module_id)
-    except AppError as exc:
-        return _module_page(
-            request, db, user, module_id, exc.status_code, errors={"_form": exc.detail}
-        )
-    return redirect(
-        request, f"/modules/{module_id}", "You are enrolled. Start whenever you are ready."
+    return forms.submit(
+        lambda: enrollment.enroll(db, user, module_id),
+        done=lambda _: redirect(
+            request, f"/modules/{module_id}", "You are enrolled. Start whenever you are ready."
+        ),
+        page=partial(_module_page, request, db, user, module_id),
+        errors=forms.whole_form,
     )
 
 
 @router.post("/modules/{module_id}/unenroll", response_class=HTMLResponse)
 def unenroll(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) -> Response:
     """Leave the module."""
-    try:
-        enrollment.unenroll(db, user, module_id)
-    except AppError as exc:
-        return _module_page(
-            request, db, user, module_id, exc.status_code, errors={"_form": exc.detail}
-        )
-    return redirect(
-        request,
-        f"/modules/{module_id}",
-        "You left the module. Your progress is kept if you come back.",
+    return forms.submit(
+        lambda: enrollment.unenroll(db, user, module_id),
+        done=lambda _: redirect(
+            request,
+            f"/modules/{module_id}",
+            "You left the module. Your progress is kept if you come back.",
+        ),
+        page=partial(_module_page, request, db, user, module_id),
+        errors=forms.whole_form,
     )
 
 
@@ -130,13 +130,14 @@ def unenroll(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) 
 def move_to_latest(request: Request, db: Db, user: CurrentUser, module_id: uuid.UUID) -> Response:
     """Move an enrollment to the newest version of the module."""
     view = learner.learner_view(db, user, module_id)
-    try:
-        newer = enrollment.move_to_latest(db, view)
-    except AppError as exc:
-        return _module_page(
-            request, db, user, module_id, exc.status_code, errors={"_form": exc.detail}
-        )
-    return redirect(request, f"/modules/{newer.id}", f"You moved to version {newer.version}.")
+    return forms.submit(
+        lambda: enrollment.move_to_latest(db, view),
+        done=lambda newer: redirect(
+            request, f"/modules/{newer.id}", f"You moved to version {newer.version}."
+        ),
+        page=partial(_module_page, request, db, user, module_id),
+        errors=forms.whole_form,
+    )
 
 
 def _activity_page(
@@ -193,12 +194,18 @@ def mark_done(
 ) -> Response:
     """Mark a reading, video or resource as done and go on to the next activity."""
     view = learner.learner_view(db, user, module_id)
-    try:
-        activity = enrollment.mark_done(db, settings, view, activity_id)
-    except AppError as exc:
-        return _activity_page(
-            request, view, activity_id, exc.status_code, errors={"_form": exc.detail}
-        )
+    return forms.submit(
+        lambda: enrollment.mark_done(db, settings, view, activity_id),
+        done=lambda activity: _went_on(request, view, module_id, activity),
+        page=partial(_activity_page, request, view, activity_id),
+        errors=forms.whole_form,
+    )
+
+
+def _went_on(
+    request: Request, view: learner.Learner, module_id: uuid.UUID, activity: Activity
+) -> Response:
+    """On to the next activity once one is done (or to the module, complete)."""
     following = view.next_activity
     if view.enrollment and view.enrollment.completed_at:
         return redirect(request, f"/modules/{module_id}#complete", "Module complete. Well done!")
@@ -223,15 +230,15 @@ def save_reflection(
     """Save a reflection (the Save button, or autosave from app/static/js/autosave.js)."""
     view = learner.learner_view(db, user, module_id)
     autosave = request.headers.get("x-autosave") == "1"
-    try:
-        enrollment.save_reflection(db, settings, view, activity_id, response)
-    except AppError as exc:
-        if autosave:
-            return Response(exc.detail, status_code=exc.status_code, media_type="text/plain")
-        return _activity_page(request, view, activity_id, exc.status_code, errors=exc.form_errors())
-    if autosave:
-        return Response(status_code=204)
-    return redirect(request, _after(view, activity_id), "Your reflection is saved.")
+    return forms.submit(
+        lambda: enrollment.save_reflection(db, settings, view, activity_id, response),
+        done=lambda _: (
+            Response(status_code=204)
+            if autosave
+            else redirect(request, _after(view, activity_id), "Your reflection is saved.")
+        ),
+        page=forms.plain_text if autosave else partial(_activity_page, request, view, activity_id),
+    )
 
 
 @router.post("/modules/{module_id}/activities/{activity_id}/quiz", response_class=HTMLResponse)
@@ -254,10 +261,16 @@ async def submit_quiz(
         attempt_no = int(str(form.get("attempt", "")))
     except ValueError:
         attempt_no = 0
-    try:
-        attempt = enrollment.submit_quiz(db, settings, view, activity_id, attempt_no, answers)
-    except AppError as exc:
-        return _activity_page(request, view, activity_id, exc.status_code, errors=exc.form_errors())
+    return forms.submit(
+        lambda: enrollment.submit_quiz(db, settings, view, activity_id, attempt_no, answers),
+        done=lambda attempt: _scored(request, view, activity_id, attempt),
+        page=partial(_activity_page, request, view, activity_id),
+    )
+
+
+def _scored(
+    request: Request, view: learner.Learner, activity_id: uuid.UUID, attempt: QuizAttempt
+) -> Response:
     if attempt.passed:
         message = f"You passed with {attempt.score}%. The answers are shown below."
     else:
@@ -286,8 +299,8 @@ def feedback(
         value = int(rating) if rating else None
     except ValueError:
         value = 0
-    try:
-        enrollment.save_feedback(db, view, value, comment)
-    except AppError as exc:
-        return _module_page(request, db, user, module_id, exc.status_code, errors=exc.form_errors())
-    return redirect(request, "/learning", "Thank you for your feedback.")
+    return forms.submit(
+        lambda: enrollment.save_feedback(db, view, value, comment),
+        done=lambda _: redirect(request, "/learning", "Thank you for your feedback."),
+        page=partial(_module_page, request, db, user, module_id),
+    )

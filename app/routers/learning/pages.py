@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from app.errors import AppError
 from app.models import EnrollmentStatus, Standard
 from app.services.learning import pathways, recommendations, transcript
+from app.web import forms
 from app.web.access import CurrentUser, Db, verify_csrf
-from app.web.common import TransactionalRoute, file_download, form_error, redirect, render
+from app.web.common import TransactionalRoute, file_download, redirect, render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 
@@ -61,18 +63,20 @@ async def save_goals(request: Request, db: Db, user: CurrentUser) -> Response:
     """Save goals and self-ratings."""
     form = await request.form()
     ratings = {k[7:]: str(v) for k, v in form.items() if k.startswith("rating-")}
-    try:
-        recommendations.save_profile(
+    return forms.submit(
+        lambda: recommendations.save_profile(
             db,
             user,
             goals=str(form.get("goals", "")),
             grade_band=str(form.get("grade_band", "")),
             subject=str(form.get("subject", "")),
             ratings=ratings,
-        )
-    except AppError as exc:
-        return _goals_page(request, db, user, exc.status_code, errors=exc.form_errors())
-    return redirect(request, "/learning", "Your goals are saved. Recommendations are updated.")
+        ),
+        done=lambda _: redirect(
+            request, "/learning", "Your goals are saved. Recommendations are updated."
+        ),
+        page=partial(_goals_page, request, db, user),
+    )
 
 
 @router.get("/learning/transcript", response_class=HTMLResponse)
@@ -80,12 +84,24 @@ def transcript_page(
     request: Request, db: Db, user: CurrentUser, start: str = "", end: str = "", download: str = ""
 ) -> Response:
     """PD hours and completed modules for a date range; download as CSV or PDF."""
-    try:
-        first, last = transcript.parse_range(start, end)
-    except AppError as exc:
-        return form_error(
-            request, "learning/transcript.html", exc, {"start": start, "end": end}, report=None
-        )
+    values = {"start": start, "end": end}
+    return forms.submit(
+        lambda: transcript.parse_range(start, end),
+        done=lambda dates: _transcript(request, db, user, dates, download, values),
+        page=forms.template(request, "learning/transcript.html", report=None),
+        values=values,
+    )
+
+
+def _transcript(
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    dates: tuple[date | None, date | None],
+    download: str,
+    values: dict[str, str],
+) -> Response:
+    first, last = dates
     report = transcript.build(db, user, first, last)
     name = f"laurel-transcript-{first or 'all'}-{last or 'today'}"
     if download == "csv":
@@ -97,7 +113,7 @@ def transcript_page(
         request,
         "learning/transcript.html",
         report=report,
-        values={"start": start, "end": end},
+        values=values,
         query=query.replace("&download=csv", "").replace("&download=pdf", ""),
     )
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError
 from app.kit import links
 from app.models import GoalStatus, Mentorship, User
 from app.services.mentorship import goals as coaching_goals
 from app.services.mentorship import messages as coaching_messages
 from app.services.mentorship import pairs as coaching
 from app.services.mentorship import progress as mentee_progress
+from app.web import forms
 from app.web.access import (
     Admin,
     AppSettings,
@@ -59,16 +60,23 @@ def assign(
     teacher_id: Text = "",
 ) -> Response:
     """Assign a coach to a teacher."""
-    try:
-        coach = form_uuid(coach_id, "coach_id", "Choose a coach.")
-        teacher = form_uuid(teacher_id, "teacher_id", "Choose a teacher.")
-        made = coaching.assign(db, settings, ctx.org, ctx.user, coach_id=coach, teacher_id=teacher)
-    except AppError as exc:
-        values = {"coach_id": coach_id, "teacher_id": teacher_id}
-        errors = exc.form_errors()
-        return _admin_page(request, db, ctx, exc.status_code, errors=errors, values=values)
-    message = f"{made.coach.display_name} now coaches {made.teacher.display_name}."
-    return redirect(request, f"/orgs/{ctx.org.slug}/mentorships", message)
+    return forms.submit(
+        lambda: coaching.assign(
+            db,
+            settings,
+            ctx.org,
+            ctx.user,
+            coach_id=form_uuid(coach_id, "coach_id", "Choose a coach."),
+            teacher_id=form_uuid(teacher_id, "teacher_id", "Choose a teacher."),
+        ),
+        done=lambda made: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/mentorships",
+            f"{made.coach.display_name} now coaches {made.teacher.display_name}.",
+        ),
+        page=partial(_admin_page, request, db, ctx),
+        values={"coach_id": coach_id, "teacher_id": teacher_id},
+    )
 
 
 @router.post("/orgs/{slug}/mentorships/{mentorship_id}/end", response_class=HTMLResponse)
@@ -157,20 +165,16 @@ def _write(
 ) -> Response:
     """Post a message or a private note; on a bad one, show the page with the error beside it."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    try:
-        coaching_messages.post_message(db, settings, mentorship, user, text, private=private)
-    except AppError as exc:
-        return _page(
-            request,
-            db,
-            user,
-            mentorship,
-            exc.status_code,
-            errors={field: exc.detail},
-            values={field: text},
-        )
     anchor, done = ("notes", "Note saved.") if private else ("conversation", "Message sent.")
-    return redirect(request, f"/coaching/{mentorship.id}#{anchor}", done)
+    return forms.submit(
+        lambda: coaching_messages.post_message(
+            db, settings, mentorship, user, text, private=private
+        ),
+        done=lambda _: redirect(request, f"/coaching/{mentorship.id}#{anchor}", done),
+        page=partial(_page, request, db, user, mentorship),
+        values={field: text},
+        errors=forms.beside(field),
+    )
 
 
 @router.post("/coaching/{mentorship_id}/goals", response_class=HTMLResponse)
@@ -186,8 +190,8 @@ def add_goal(
 ) -> Response:
     """Set a coaching goal."""
     mentorship = coaching.get_for(db, user, mentorship_id)
-    try:
-        coaching_goals.add_goal(
+    return forms.submit(
+        lambda: coaching_goals.add_goal(
             db,
             settings,
             mentorship,
@@ -195,12 +199,11 @@ def add_goal(
             title=title,
             description=description,
             due_on=coaching_goals.parse_due(due_on),
-        )
-    except AppError as exc:
-        values = {"title": title, "description": description, "due_on": due_on}
-        errors = exc.form_errors()
-        return _page(request, db, user, mentorship, exc.status_code, errors=errors, values=values)
-    return redirect(request, f"/coaching/{mentorship.id}#goals", "Goal added.")
+        ),
+        done=lambda _: redirect(request, f"/coaching/{mentorship.id}#goals", "Goal added."),
+        page=partial(_page, request, db, user, mentorship),
+        values={"title": title, "description": description, "due_on": due_on},
+    )
 
 
 @router.post("/coaching/{mentorship_id}/goals/{goal_id}/status", response_class=HTMLResponse)

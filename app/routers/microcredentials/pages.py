@@ -4,6 +4,7 @@ public Achievement (JSON-LD) and image, bulk issuing, and awards waiting for the
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
 from anyio import to_thread
@@ -22,6 +23,7 @@ from app.services.microcredentials import definition_fields, definition_images, 
 from app.services.microcredentials import definitions as microcredentials
 from app.services.microcredentials.permissions import can_author_microcredentials
 from app.services.orgs.permissions import is_member
+from app.web import forms
 from app.web.access import (
     Admin,
     AppSettings,
@@ -111,30 +113,39 @@ async def create(request: Request, db: Db, settings: AppSettings, ctx: Admin) ->
         return await to_thread.run_sync(lambda: _editor(request, db, ctx, form))
 
     def save() -> Response:
-        try:
-            definition = microcredentials.create(
+        return forms.submit(
+            lambda: microcredentials.create(
                 db, settings, ctx.user, ctx.org, editor.to_fields(form), upload
-            )
-        except AppError as exc:
-            return _editor(request, db, ctx, form, None, exc.status_code, exc.form_errors())
-        return redirect(
-            request,
-            f"/orgs/{ctx.org.slug}/micro-credentials/{definition.id}/edit",
-            f"Draft “{definition.name}” saved. Publish it when it is ready for teachers.",
+            ),
+            done=lambda definition: redirect(
+                request,
+                f"/orgs/{ctx.org.slug}/micro-credentials/{definition.id}/edit",
+                f"Draft “{definition.name}” saved. Publish it when it is ready for teachers.",
+            ),
+            page=partial(_editor, request, db, ctx, form, None),
         )
 
     return await to_thread.run_sync(save)
 
 
-def _errors(exc: AppError) -> dict[str, str]:
-    return exc.form_errors()
+def _saved_editor(
+    request: Request,
+    db: Db,
+    ctx: OrgContext,
+    definition: MicroCredential,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    """The editor showing the version as it is saved."""
+    form = editor.from_definition(definition)
+    return _editor(request, db, ctx, form, definition, status, errors)
 
 
 @router.get("/orgs/{slug}/micro-credentials/{definition_id}/edit", response_class=HTMLResponse)
 def edit_form(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> Response:
     """The editor for one version, with its version history."""
     definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
-    return _editor(request, db, ctx, editor.from_definition(definition), definition)
+    return _saved_editor(request, db, ctx, definition)
 
 
 @router.post("/orgs/{slug}/micro-credentials/{definition_id}/edit", response_class=HTMLResponse)
@@ -151,8 +162,8 @@ async def update(
         definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
         if action != "save":
             return _editor(request, db, ctx, form, definition)
-        try:
-            saved = microcredentials.update(
+        return forms.submit(
+            lambda: microcredentials.update(
                 db,
                 settings,
                 ctx.user,
@@ -160,35 +171,40 @@ async def update(
                 editor.to_fields(form),
                 upload,
                 remove_image=bool(data.get("remove_image")),
-            )
-        except AppError as exc:
-            return _editor(request, db, ctx, form, definition, exc.status_code, exc.form_errors())
-        message = (
-            f"Saved as version {saved.definition.version}: people already submitted evidence "
-            f"for (or earned) version {definition.version}, which stays as it was."
-            if saved.new_version
-            else "Changes saved."
-        )
-        return redirect(
-            request, f"/orgs/{ctx.org.slug}/micro-credentials/{saved.definition.id}/edit", message
+            ),
+            done=lambda saved: _saved(request, ctx, definition.version, saved),
+            page=partial(_editor, request, db, ctx, form, definition),
         )
 
     return await to_thread.run_sync(save)
+
+
+def _saved(
+    request: Request, ctx: OrgContext, version: int, saved: microcredentials.Saved
+) -> Response:
+    message = (
+        f"Saved as version {saved.definition.version}: people already submitted evidence "
+        f"for (or earned) version {version}, which stays as it was."
+        if saved.new_version
+        else "Changes saved."
+    )
+    return redirect(
+        request, f"/orgs/{ctx.org.slug}/micro-credentials/{saved.definition.id}/edit", message
+    )
 
 
 @router.post("/orgs/{slug}/micro-credentials/{definition_id}/publish", response_class=HTMLResponse)
 def publish(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> Response:
     """Offer the micro-credential to the organization's teachers."""
     definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
-    try:
-        microcredentials.publish(db, ctx.user, definition)
-    except AppError as exc:
-        form = editor.from_definition(definition)
-        return _editor(request, db, ctx, form, definition, exc.status_code, exc.form_errors())
-    return redirect(
-        request,
-        f"/orgs/{ctx.org.slug}/micro-credentials/{definition.id}/edit",
-        f"“{definition.name}” is published; teachers can find it in the catalog.",
+    return forms.submit(
+        lambda: microcredentials.publish(db, ctx.user, definition),
+        done=lambda _: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/micro-credentials/{definition.id}/edit",
+            f"“{definition.name}” is published; teachers can find it in the catalog.",
+        ),
+        page=partial(_saved_editor, request, db, ctx, definition),
     )
 
 
@@ -196,15 +212,14 @@ def publish(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> R
 def archive(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> Response:
     """Stop offering the micro-credential; credentials already issued stay valid."""
     definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
-    try:
-        microcredentials.archive(db, ctx.user, definition)
-    except AppError as exc:
-        form = editor.from_definition(definition)
-        return _editor(request, db, ctx, form, definition, exc.status_code, exc.form_errors())
-    return redirect(
-        request,
-        f"/orgs/{ctx.org.slug}/micro-credentials",
-        f"“{definition.name}” is archived. Credentials already issued stay valid.",
+    return forms.submit(
+        lambda: microcredentials.archive(db, ctx.user, definition),
+        done=lambda _: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/micro-credentials",
+            f"“{definition.name}” is archived. Credentials already issued stay valid.",
+        ),
+        page=partial(_saved_editor, request, db, ctx, definition),
     )
 
 
@@ -262,9 +277,7 @@ async def issue(
         except bulk_issue.BulkProblems as exc:
             return _issue_page(request, ctx, definition, 422, problems=exc.problems, values=values)
         except AppError as exc:
-            return _issue_page(
-                request, ctx, definition, exc.status_code, errors=exc.form_errors(), values=values
-            )
+            return forms.refused(partial(_issue_page, request, ctx, definition), exc, values)
         return _issue_page(request, ctx, definition, outcome=outcome)
 
     return await to_thread.run_sync(run)

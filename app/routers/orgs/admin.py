@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError, Invalid
+from app.errors import Invalid
 from app.models import Organization, OrgKind, Role, User
 from app.services.notifications import mail_failures
 from app.services.orgs import organizations
+from app.web import forms
 from app.web.access import Db, platform_admin, verify_csrf
 from app.web.common import Text, TransactionalRoute, redirect, render
 
@@ -51,18 +53,27 @@ def create(
 ) -> Response:
     """Create an organization; the creating platform admin becomes its first admin."""
     values = {"slug": slug, "name": name, "kind": kind, "url": url, "email": email}
-    try:
-        try:
-            org_kind = OrgKind(kind)
-        except ValueError as exc:
-            raise Invalid("Choose district, agency or university.", field="kind") from exc
+
+    def create_with_admin() -> Organization:
         org = organizations.create_organization(
-            db, admin, slug=slug, name=name, kind=org_kind, url=url, email=email
+            db, admin, slug=slug, name=name, kind=_kind(kind), url=url, email=email
         )
         organizations.add_member(db, org, admin, Role.ADMIN)
-    except AppError as exc:
-        return _page(request, db, exc.status_code, errors=exc.form_errors(), values=values)
-    return redirect(request, f"/orgs/{org.slug}/members", f"{org.name} is created.")
+        return org
+
+    return forms.submit(
+        create_with_admin,
+        done=lambda org: redirect(request, f"/orgs/{org.slug}/members", f"{org.name} is created."),
+        page=partial(_page, request, db),
+        values=values,
+    )
+
+
+def _kind(value: str) -> OrgKind:
+    try:
+        return OrgKind(value)
+    except ValueError as exc:
+        raise Invalid("Choose district, agency or university.", field="kind") from exc
 
 
 def _domains_page(
@@ -94,14 +105,13 @@ def save_domains(
 ) -> Response:
     """Replace the organization's verified e-mail domains."""
     org = organizations.get_by_slug(db, slug)
-    try:
-        organizations.set_verified_domains(db, admin, org, domains)
-    except AppError as exc:
-        return _domains_page(
-            request, db, org, exc.status_code, errors=exc.form_errors(), values={"domains": domains}
-        )
-    return redirect(
-        request, f"/admin/organizations/{org.slug}/domains", f"{org.name}'s domains are saved."
+    return forms.submit(
+        lambda: organizations.set_verified_domains(db, admin, org, domains),
+        done=lambda _: redirect(
+            request, f"/admin/organizations/{org.slug}/domains", f"{org.name}'s domains are saved."
+        ),
+        page=partial(_domains_page, request, db, org),
+        values={"domains": domains},
     )
 
 

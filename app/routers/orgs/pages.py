@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError, Invalid
+from app.errors import Invalid
 from app.kit import links
 from app.models import Role
 from app.services.orgs import organizations, sso
+from app.web import forms
 from app.web.access import (
     Admin,
     AppSettings,
@@ -25,11 +28,11 @@ from app.web.common import (
     Text,
     TransactionalRoute,
     client_ip,
-    form_error,
     redirect,
     render,
 )
 
+LINK_PROBLEM = "identity/auth/link_problem.html"
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 
 
@@ -74,8 +77,8 @@ def invite(
     role: Text = "teacher",
 ) -> Response:
     """Invite someone by e-mail."""
-    try:
-        organizations.invite(
+    return forms.submit(
+        lambda: organizations.invite(
             db,
             settings,
             ctx.org,
@@ -83,13 +86,13 @@ def invite(
             email=email,
             role=parse_role(role),
             ip=client_ip(request),
-        )
-    except AppError as exc:
-        errors = exc.form_errors()
-        return _members_page(
-            request, db, ctx, exc.status_code, errors=errors, values={"email": email, "role": role}
-        )
-    return redirect(request, f"/orgs/{ctx.org.slug}/members", f"Invitation sent to {email}.")
+        ),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/members", f"Invitation sent to {email}."
+        ),
+        page=partial(_members_page, request, db, ctx),
+        values={"email": email, "role": role},
+    )
 
 
 @router.post("/orgs/{slug}/members/{membership_id}/role", response_class=HTMLResponse)
@@ -97,27 +100,29 @@ def change_role(
     request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID, role: Text = ""
 ) -> Response:
     """Change a member's role."""
-    try:
-        membership = organizations.change_role(
-            db, ctx.org, ctx.user, membership_id, parse_role(role)
-        )
-    except AppError as exc:
-        return _members_page(request, db, ctx, exc.status_code, errors={"_form": exc.detail})
-    return redirect(
-        request,
-        f"/orgs/{ctx.org.slug}/members",
-        f"{membership.user.display_name} is now {membership.role.value}.",
+    return forms.submit(
+        lambda: organizations.change_role(db, ctx.org, ctx.user, membership_id, parse_role(role)),
+        done=lambda membership: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/members",
+            f"{membership.user.display_name} is now {membership.role.value}.",
+        ),
+        page=partial(_members_page, request, db, ctx),
+        errors=forms.whole_form,
     )
 
 
 @router.post("/orgs/{slug}/members/{membership_id}/remove", response_class=HTMLResponse)
 def remove_member(request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID) -> Response:
     """Remove a member from the organization."""
-    try:
-        organizations.remove_member(db, ctx.org, ctx.user, membership_id)
-    except AppError as exc:
-        return _members_page(request, db, ctx, exc.status_code, errors={"_form": exc.detail})
-    return redirect(request, f"/orgs/{ctx.org.slug}/members", "The member was removed.")
+    return forms.submit(
+        lambda: organizations.remove_member(db, ctx.org, ctx.user, membership_id),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/members", "The member was removed."
+        ),
+        page=partial(_members_page, request, db, ctx),
+        errors=forms.whole_form,
+    )
 
 
 @router.get(
@@ -128,32 +133,38 @@ def remove_member(request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID
 )
 def invitation_page(request: Request, db: Db, token: str) -> Response:
     """Show an invitation; signed-in people accept it, others sign in or sign up first."""
-    try:
-        invitation = organizations.find_invitation(db, token)
-    except AppError as exc:
-        return render(
-            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
-        )
-    return render(request, "orgs/invitation.html", invitation=invitation, token=token)
+    return forms.submit(
+        lambda: organizations.find_invitation(db, token),
+        done=lambda invitation: render(
+            request, "orgs/invitation.html", invitation=invitation, token=token
+        ),
+        page=forms.message(request, LINK_PROBLEM),
+    )
 
 
 @router.post("/invitations/{token}", response_class=HTMLResponse)
 def accept_invitation(request: Request, db: Db, user: CurrentUser, token: str) -> Response:
     """Accept the invitation with the signed-in account."""
-    try:
-        membership = organizations.accept_invitation(db, token, user)
-    except AppError as exc:
-        return render(
-            request, "identity/auth/link_problem.html", exc.status_code, message=exc.detail
-        )
-    return redirect(request, "/", f"You joined {membership.organization.name}.")
+    return forms.submit(
+        lambda: organizations.accept_invitation(db, token, user),
+        done=lambda membership: redirect(
+            request, "/", f"You joined {membership.organization.name}."
+        ),
+        page=forms.message(request, LINK_PROBLEM),
+    )
 
 
-@router.get("/orgs/{slug}/settings/sso", response_class=HTMLResponse)
-def sso_settings(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
-    """The organization's single sign-on settings (admins)."""
+def _sso_page(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: OrgContext,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    """The settings page; its form shows the saved settings unless ``values`` are given."""
     provider = sso.provider_for(db, ctx.org)
-    values = (
+    saved = (
         {
             "label": provider.label,
             "issuer_url": provider.issuer_url,
@@ -163,14 +174,22 @@ def sso_settings(request: Request, db: Db, settings: AppSettings, ctx: Admin) ->
         if provider
         else {"enabled": True}
     )
+    extra.setdefault("values", saved)
     return render(
         request,
         "orgs/sso.html",
+        status,
         org=ctx.org,
         provider=provider,
-        values=values,
         redirect_uri=sso.redirect_uri(settings),
+        **extra,
     )
+
+
+@router.get("/orgs/{slug}/settings/sso", response_class=HTMLResponse)
+def sso_settings(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
+    """The organization's single sign-on settings (admins)."""
+    return _sso_page(request, db, settings, ctx)
 
 
 @router.post("/orgs/{slug}/settings/sso", response_class=HTMLResponse)
@@ -192,8 +211,8 @@ def save_sso_settings(
         "client_id": client_id,
         "enabled": bool(enabled),
     }
-    try:
-        sso.configure_provider(
+    return forms.submit(
+        lambda: sso.configure_provider(
             db,
             settings,
             ctx.org,
@@ -203,15 +222,10 @@ def save_sso_settings(
             client_id=client_id,
             client_secret=client_secret,
             enabled=bool(enabled),
-        )
-    except AppError as exc:
-        return form_error(
-            request,
-            "orgs/sso.html",
-            exc,
-            values,
-            org=ctx.org,
-            provider=sso.provider_for(db, ctx.org),
-            redirect_uri=sso.redirect_uri(settings),
-        )
-    return redirect(request, f"/orgs/{ctx.org.slug}/settings/sso", "Single sign-on is saved.")
+        ),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/settings/sso", "Single sign-on is saved."
+        ),
+        page=partial(_sso_page, request, db, settings, ctx),
+        values=values,
+    )

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.errors import AppError
 from app.kit import links
 from app.services.orgs import organizations, sso, sso_links
+from app.web import forms
 from app.web.access import AppSettings, Db, public
 from app.web.common import TransactionalRoute, render, safe_next
 from app.web.signin import set_link_cookie, sign_in_response
@@ -23,18 +24,18 @@ def start(
     request: Request, db: Db, settings: AppSettings, org: str = "", next: str = "/"
 ) -> Response:
     """Send the browser to the organization's provider."""
-    try:
-        organization = organizations.get_by_slug(db, org.strip().lower())
-        begun = sso.start_sign_in(db, settings, organization, safe_next(next))
-    except AppError as exc:
-        return render(
-            request,
-            "identity/auth/signin.html",
-            exc.status_code,
-            errors={"org": exc.detail},
-            values={"org": org},
-            next=safe_next(next),
-        )
+    return forms.submit(
+        lambda: sso.start_sign_in(
+            db, settings, organizations.get_by_slug(db, org.strip().lower()), safe_next(next)
+        ),
+        done=lambda begun: _to_provider(settings, begun),
+        page=forms.template(request, "identity/auth/signin.html", next=safe_next(next)),
+        values={"org": org},
+        errors=forms.beside("org"),
+    )
+
+
+def _to_provider(settings: AppSettings, begun: sso.SsoStart) -> Response:
     response = RedirectResponse(begun.authorization_url, status_code=303)
     response.set_cookie(
         SSO_COOKIE,

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from app.errors import AppError
 from app.kit import links
 from app.kit.storage.uploads import size_text
 from app.models import MicroCredential, Submission, SubmissionStatus, User
 from app.services.communities import exemplar_sharing
 from app.services.review import drafts, evidence, files, permissions, public_evidence, scoring
 from app.settings import Settings
+from app.web import forms
 from app.web.access import AppSettings, CurrentUser, Db, public, verify_csrf
 from app.web.common import TransactionalRoute, read_uploads, redirect, render, stored_file
 
@@ -145,26 +146,22 @@ def _save(
     form: FormData,
 ) -> Response:
     sending = form.get("action") == "submit"
-    try:
+
+    def save() -> None:
         drafts.save_draft(db, settings, user, submission.id, draft_input(form, definition))
         if sending:
             evidence.submit(db, settings, user, submission.id, privacy=bool(form.get("privacy")))
-    except AppError as exc:
-        errors = exc.form_errors()
-        is_new = request.url.path.startswith("/micro-credentials/")
-        return _form_page(
-            request,
-            settings,
-            definition,
-            None if is_new else submission,
-            exc.status_code,
-            errors=errors,
-            values=form_values(form),
-        )
+
+    is_new = request.url.path.startswith("/micro-credentials/")
     message = (
         "Your evidence is submitted. A coach will review it." if sending else "Your draft is saved."
     )
-    return redirect(request, f"/evidence/{submission.id}", message)
+    return forms.submit(
+        save,
+        done=lambda _: redirect(request, f"/evidence/{submission.id}", message),
+        page=partial(_form_page, request, settings, definition, None if is_new else submission),
+        values=form_values(form),
+    )
 
 
 @router.get("/evidence/files/{file_id}")

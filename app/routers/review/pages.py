@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from app.db import utcnow
-from app.errors import AppError, Invalid
+from app.errors import Invalid
 from app.kit import links, numbers
 from app.models import Decision, Submission, User
 from app.routers.review.evidence import PostedForm, form_values
@@ -27,6 +28,7 @@ from app.services.review import (
     scoring,
 )
 from app.settings import Settings
+from app.web import forms
 from app.web.access import (
     Admin,
     AppSettings,
@@ -164,16 +166,6 @@ def review_input(form: FormData, submission: Submission) -> scoring.ReviewInput:
     )
 
 
-def _refused(
-    request: Request, user: User, submission: Submission, exc: AppError, form: FormData
-) -> Response:
-    """The review page again, with the reason beside its field and the coach's input kept."""
-    values = form_values(form)
-    return _review_page(
-        request, user, submission, exc.status_code, errors=exc.form_errors(), values=values
-    )
-
-
 @router.post("/review/{submission_id}/decision", response_class=HTMLResponse)
 def decide(
     request: Request,
@@ -185,12 +177,17 @@ def decide(
 ) -> Response:
     """Record the review and the decision (Earned records the award)."""
     submission = queue.for_reviewer(db, user, submission_id)
-    try:
-        review = decisions.decide(db, settings, user, submission_id, review_input(form, submission))
-    except AppError as exc:
-        return _refused(request, user, submission, exc, form)
-    word = "Earned" if review.decision == Decision.EARNED else "Not yet"
-    return redirect(request, "/review", f"Decision recorded: {word}. The teacher is notified.")
+    return forms.submit(
+        lambda: decisions.decide(db, settings, user, submission_id, review_input(form, submission)),
+        done=lambda review: redirect(
+            request,
+            "/review",
+            f"Decision recorded: {'Earned' if review.decision == Decision.EARNED else 'Not yet'}."
+            " The teacher is notified.",
+        ),
+        page=partial(_review_page, request, user, submission),
+        values=form_values(form),
+    )
 
 
 @router.post("/review/{submission_id}/calibration", response_class=HTMLResponse)
@@ -199,11 +196,14 @@ def calibrate(
 ) -> Response:
     """Record the blind second review."""
     submission = queue.for_reviewer(db, user, submission_id)
-    try:
-        calibration.calibrate(db, user, submission_id, review_input(form, submission))
-    except AppError as exc:
-        return _refused(request, user, submission, exc, form)
-    return redirect(request, f"/review/{submission_id}", "Your second review is recorded.")
+    return forms.submit(
+        lambda: calibration.calibrate(db, user, submission_id, review_input(form, submission)),
+        done=lambda _: redirect(
+            request, f"/review/{submission_id}", "Your second review is recorded."
+        ),
+        page=partial(_review_page, request, user, submission),
+        values=form_values(form),
+    )
 
 
 def _admin_page(
@@ -266,14 +266,18 @@ def _admin_action(
     action: Any,
 ) -> Response:
     submission = queue.get_in_org(db, ctx.org, submission_id)
-    try:
-        coach = form_uuid(coach_id[:40], f"coach-{submission.id}", "Choose a coach.")
-        action(db, settings, ctx.user, submission.id, coach)
-    except AppError as exc:
-        errors = {
-            f"coach-{submission.id}"
-            if exc.field == "coach_id"
-            else (exc.field or "_form"): exc.detail
-        }
-        return _admin_page(request, db, ctx, exc.status_code, errors=errors)
-    return redirect(request, f"/orgs/{ctx.org.slug}/review", "Done. The coach is notified.")
+    field = f"coach-{submission.id}"
+    return forms.submit(
+        lambda: action(
+            db,
+            settings,
+            ctx.user,
+            submission.id,
+            form_uuid(coach_id[:40], field, "Choose a coach."),
+        ),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/review", "Done. The coach is notified."
+        ),
+        page=partial(_admin_page, request, db, ctx),
+        errors=forms.renamed({"coach_id": field}),
+    )
