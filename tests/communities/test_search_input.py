@@ -6,8 +6,8 @@ import pytest
 
 from tests.communities.conftest import BASE, World, login
 from tests.communities.test_files_resources_digest import members
-from tests.platform.test_hostile_input import SYMBOLS
 from tests.support import WebClient
+from tests.web.test_hostile_input import SYMBOLS
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from app.models import (
     Submission,
     SubmissionStatus,
 )
-from tests.platform.test_query_counts import counting
 from tests.review.support import CRITERIA, World, make_world
 from tests.support import WebClient, make_user
+from tests.web.test_query_counts import counting
 
 BOUND = 25
 

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from app.logging import JsonFormatter
 from app.models import Role
 from app.web.access import Db
-from tests.platform.test_http_safety import add_routes
 from tests.support import WebClient, make_org, make_user
+from tests.web.test_http_safety import add_routes
 
 
 def server_log(caplog: pytest.LogCaptureFixture) -> str:

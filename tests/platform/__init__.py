@@ -1,1 +1,0 @@
-"""The platform as a whole: HTTP safety, permissions, CLI, limits."""

@@ -1,0 +1,1 @@
+"""The web app as a whole: HTTP safety, permissions on every route, paging, limits, the CLI."""
