@@ -7,26 +7,89 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent
+from app.db import IdMixin
+from app.models import (
+    AccessToken,
+    AuditEvent,
+    Award,
+    Community,
+    CommunityMember,
+    Exemplar,
+    Invitation,
+    IssuedCredential,
+    Membership,
+    Mentorship,
+    MicroCredential,
+    Module,
+    OidcProvider,
+    Organization,
+    Pathway,
+    Post,
+    PostReport,
+    Submission,
+    Thread,
+    User,
+)
+
+TARGET_TYPES: dict[type[IdMixin], str] = {
+    AccessToken: "access_token",
+    Award: "award",
+    Community: "community",
+    Exemplar: "community_exemplar",
+    CommunityMember: "community_member",
+    Post: "community_post",
+    PostReport: "community_report",
+    Thread: "community_thread",
+    IssuedCredential: "credential",
+    Invitation: "invitation",
+    Membership: "membership",
+    Mentorship: "mentorship",
+    MicroCredential: "micro_credential",
+    Module: "module",
+    OidcProvider: "oidc_provider",
+    Organization: "organization",
+    Pathway: "pathway",
+    Submission: "submission",
+    User: "user",
+}
+"""The ``target_type`` stored for each kind of object an action is about."""
+
+
+def target_type(target: IdMixin) -> str:
+    """The stored type name of ``target``; an unlisted class is a programming error."""
+    try:
+        return TARGET_TYPES[type(target)]
+    except KeyError:
+        raise TypeError(f"{type(target).__name__} is not an audit target") from None
+
+
+def _organization_id(target: IdMixin) -> uuid.UUID | None:
+    if isinstance(target, Organization):
+        return target.id
+    found: uuid.UUID | None = getattr(target, "organization_id", None)
+    return found
 
 
 def record(
     db: Session,
     action: str,
+    target: IdMixin,
     *,
-    actor_id: uuid.UUID | None,
+    actor: User | None,
     organization_id: uuid.UUID | None = None,
-    target_type: str | None = None,
-    target_id: object | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    """Add an audit event to the current transaction (it commits with the action itself)."""
+    """Add an audit event about ``target`` by ``actor`` (None: the system) to the current
+    transaction; the organization defaults to the target's own."""
+    kind = target_type(target)
+    if target.id is None:
+        raise ValueError(f"flush the {kind} before recording {action!r} about it")
     event = AuditEvent(
         action=action,
-        actor_id=actor_id,
-        organization_id=organization_id,
-        target_type=target_type,
-        target_id=str(target_id) if target_id is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        organization_id=organization_id or _organization_id(target),
+        target_type=kind,
+        target_id=str(target.id),
         detail=detail,
     )
     db.add(event)

@@ -236,3 +236,32 @@ def test_the_member_list_offers_facilitators_controls_for_others_only(
     assert "Ana Alvarez" in page
     assert f"{BASE}/math/members/{rows[world.ana.id]}" in page
     assert f"{BASE}/math/members/{rows[world.coach.id]}" not in page
+
+
+def test_dismissing_a_report_closes_it_once_and_audits_the_report(
+    web: WebClient, web2: WebClient, db, world: World
+) -> None:
+    for user in (world.ana, world.ben):
+        db.add(CommunityMember(community_id=world.open.id, user_id=user.id))
+    db.commit()
+    login(web, "ana@school.org")
+    web.post(f"{BASE}/math/threads", {"title": "Off topic", "body": "Selling a bike"})
+    post = db.scalar(select(Post))
+    login(web, "ben@school.org")
+    assert web.post(f"{BASE}/math/posts/{post.id}/report", {"reason": "Spam"}).status_code == 303
+    report = db.scalar(select(PostReport))
+    login(web2, "coach@school.org")
+    url = f"{BASE}/math/reports/{report.id}/dismiss"
+    assert web2.post(url, {}).status_code == 303
+    again = web2.post(url, {})
+    assert again.status_code == 409
+    assert "That report is not open." in again.text
+    db.expire_all()
+    assert db.get(PostReport, report.id).status.value == "resolved"
+    assert db.get(Post, post.id).status == PostStatus.VISIBLE
+    dismissed = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "community.report_dismissed")
+    ).all()
+    assert [(e.target_type, e.target_id, e.organization_id, e.actor_id) for e in dismissed] == [
+        ("community_report", str(report.id), world.org.id, world.coach.id)
+    ]

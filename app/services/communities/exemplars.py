@@ -86,10 +86,12 @@ def share(
             exemplar_id=exemplar.id,
         )  # fmt: skip
     audit.record(
-        db, "community.exemplar_shared", actor_id=ctx.user.id,
-        organization_id=community.organization_id, target_type="community_exemplar",
-        target_id=exemplar.id,
-    )  # fmt: skip
+        db,
+        "community.exemplar_shared",
+        exemplar,
+        actor=ctx.user,
+        organization_id=community.organization_id,
+    )
     return exemplar
 
 
@@ -128,8 +130,10 @@ def withdraw(
         delete_after_commit(db, storage, attachment.storage_key)
         db.delete(attachment)
     audit.record(
-        db, "community.exemplar_withdrawn", actor_id=ctx.user.id,
-        organization_id=ctx.community.organization_id, target_type="community_exemplar",
-        target_id=exemplar.id,
-    )  # fmt: skip
+        db,
+        "community.exemplar_withdrawn",
+        exemplar,
+        actor=ctx.user,
+        organization_id=ctx.community.organization_id,
+    )
     return exemplar

@@ -120,14 +120,7 @@ def create_community(
     db.add(
         CommunityMember(community_id=community.id, user_id=actor.id, role=MemberRole.FACILITATOR)
     )
-    audit.record(
-        db,
-        "community.created",
-        actor_id=actor.id,
-        organization_id=org.id,
-        target_type="community",
-        target_id=community.id,
-    )
+    audit.record(db, "community.created", community, actor=actor)
     return community
 
 
@@ -371,10 +364,9 @@ def set_member_status(
     audit.record(
         db,
         f"community.member_{action}",
-        actor_id=ctx.user.id,
+        member,
+        actor=ctx.user,
         organization_id=ctx.community.organization_id,
-        target_type="community_member",
-        target_id=member.id,
         community=ctx.community.slug,
         user_id=str(member.user_id),
     )

@@ -60,10 +60,9 @@ def report(
     audit.record(
         db,
         "community.post_reported",
-        actor_id=ctx.user.id,
+        post,
+        actor=ctx.user,
         organization_id=ctx.community.organization_id,
-        target_type="community_post",
-        target_id=post.id,
     )
     queue_url = links.COMMUNITY_MODERATION.path_for(
         slug=ctx.community.organization.slug, community=ctx.community.slug
@@ -132,10 +131,9 @@ def moderate(
     audit.record(
         db,
         f"community.post_{PAST[action]}",
-        actor_id=ctx.user.id,
+        post,
+        actor=ctx.user,
         organization_id=ctx.community.organization_id,
-        target_type="community_post",
-        target_id=post.id,
         note=note.strip()[:500],
     )
     if post.author is not None and action != "restore":
@@ -150,7 +148,7 @@ def moderate(
 def dismiss(db: Session, ctx: CommunityAccess, report_id: uuid.UUID) -> None:
     """Close a report without acting on the post."""
     require_moderator(ctx)
-    closed = db.execute(
+    report = db.scalar(
         update(PostReport)
         .where(
             PostReport.id == report_id,
@@ -158,14 +156,14 @@ def dismiss(db: Session, ctx: CommunityAccess, report_id: uuid.UUID) -> None:
             PostReport.status == ReportStatus.OPEN,
         )
         .values(status=ReportStatus.RESOLVED, resolved_by_id=ctx.user.id, resolved_at=utcnow())
-    ).rowcount  # type: ignore[attr-defined]
-    if not closed:
+        .returning(PostReport)
+    )
+    if report is None:
         raise Conflict("That report is not open.")
     audit.record(
         db,
         "community.report_dismissed",
-        actor_id=ctx.user.id,
+        report,
+        actor=ctx.user,
         organization_id=ctx.community.organization_id,
-        target_type="community_report",
-        target_id=report_id,
     )

@@ -122,10 +122,9 @@ def delete_own(db: Session, ctx: CommunityAccess, post_id: uuid.UUID) -> Post:
     audit.record(
         db,
         "community.post_deleted",
-        actor_id=ctx.user.id,
+        post,
+        actor=ctx.user,
         organization_id=ctx.community.organization_id,
-        target_type="community_post",
-        target_id=post.id,
     )
     return post
 
@@ -206,8 +205,7 @@ def set_flag(db: Session, ctx: CommunityAccess, thread: Thread, flag: str, value
     audit.record(
         db,
         f"community.thread_{action}",
-        actor_id=ctx.user.id,
+        thread,
+        actor=ctx.user,
         organization_id=ctx.community.organization_id,
-        target_type="community_thread",
-        target_id=thread.id,
     )

@@ -176,10 +176,8 @@ def record_award(
     audit.record(
         db,
         "award.recorded",
-        actor_id=awarded_by.id if awarded_by else None,
-        organization_id=definition.organization_id,
-        target_type="award",
-        target_id=award.id,
+        award,
+        actor=awarded_by,
         micro_credential=definition.name,
         recipient=user.email,
     )

@@ -236,10 +236,9 @@ def issue_definition(
     audit.record(
         db,
         "microcredential.bulk_issued",
-        actor_id=actor.id,
-        organization_id=definition.organization_id,
-        target_type="micro_credential",
-        target_id=definition.id,
+        definition,
+        actor=actor,
+        organization_id=definition.organization_id,  # named, so **counts cannot fill it
         **counts,
     )
     return Outcome(total=len(recipients), **counts)

@@ -52,14 +52,7 @@ def set_public(db: Session, user: User, credential_id: uuid.UUID, public: bool) 
     """Publish or hide a credential (its holder only)."""
     row = owned(db, user, credential_id)
     row.is_public = public
-    audit.record(
-        db,
-        "credential.published" if public else "credential.hidden",
-        actor_id=user.id,
-        organization_id=row.organization_id,
-        target_type="credential",
-        target_id=row.id,
-    )
+    audit.record(db, "credential.published" if public else "credential.hidden", row, actor=user)
     return row
 
 

@@ -176,10 +176,8 @@ def rotate_keys(
     audit.record(
         db,
         "issuer.keys_rotated",
-        actor_id=actor.id if actor else None,
-        organization_id=org.id,
-        target_type="organization",
-        target_id=org.id,
+        org,
+        actor=actor,
         retired=[k.key_id for k in retired],
         created=[k.key_id for k in fresh],
     )

@@ -199,10 +199,8 @@ def _insert_once(db: Session, row: IssuedCredential, request: IssueRequest) -> I
     audit.record(
         db,
         "credential.issued",
-        actor_id=None,
-        organization_id=row.organization_id,
-        target_type="credential",
-        target_id=row.id,
+        row,
+        actor=None,
         recipient=row.recipient_email,
         achievement=row.achievement_name,
     )

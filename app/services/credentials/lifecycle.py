@@ -54,15 +54,7 @@ def revoke(
             body=f"Reason given by {row.organization.name}: {row.revocation_reason}",
             actor=actor,
         )
-    audit.record(
-        db,
-        "credential.revoked",
-        actor_id=actor.id,
-        organization_id=row.organization_id,
-        target_type="credential",
-        target_id=row.id,
-        reason=row.revocation_reason,
-    )
+    audit.record(db, "credential.revoked", row, actor=actor, reason=row.revocation_reason)
     return row
 
 
@@ -110,15 +102,7 @@ def renew(
         key=f"renew:{old.id}",
         valid_until=months_after(utcnow(), months),
     )
-    audit.record(
-        db,
-        "credential.renewed",
-        actor_id=actor.id,
-        organization_id=old.organization_id,
-        target_type="credential",
-        target_id=old.id,
-        new=str(new.id),
-    )
+    audit.record(db, "credential.renewed", old, actor=actor, new=str(new.id))
     return new
 
 
@@ -141,14 +125,7 @@ def reissue_to_current_email(db: Session, settings: Settings, user: User) -> lis
         for old in outdated_recipients(db, user)
     ]
     if fresh:
-        audit.record(
-            db,
-            "credential.reissued",
-            actor_id=user.id,
-            target_type="user",
-            target_id=user.id,
-            count=len(fresh),
-        )
+        audit.record(db, "credential.reissued", user, actor=user, count=len(fresh))
     return fresh
 
 

@@ -45,14 +45,7 @@ def create_token(
     )
     db.add(token)
     db.flush()
-    audit.record(
-        db,
-        "token.created",
-        actor_id=user.id,
-        target_type="access_token",
-        target_id=token.id,
-        scopes=token.scopes,
-    )
+    audit.record(db, "token.created", token, actor=user, scopes=token.scopes)
     return token, raw
 
 
@@ -74,9 +67,7 @@ def revoke_token(db: Session, user: User, token_id: uuid.UUID) -> None:
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record(
-            db, "token.revoked", actor_id=user.id, target_type="access_token", target_id=token.id
-        )
+        audit.record(db, "token.revoked", token, actor=user)
 
 
 def authenticate_token(db: Session, raw: str) -> AccessToken | None:

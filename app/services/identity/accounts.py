@@ -68,7 +68,7 @@ def sign_up(
     db.add(user)
     db.flush()
     send_verification(db, settings, user, ip)
-    audit.record(db, "account.created", actor_id=user.id, target_type="user", target_id=user.id)
+    audit.record(db, "account.created", user, actor=user)
     return address
 
 
@@ -170,9 +170,7 @@ def verify_email(db: Session, raw: str) -> User:
     user = token.user
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
-    audit.record(
-        db, "account.email_verified", actor_id=user.id, target_type="user", target_id=user.id
-    )
+    audit.record(db, "account.email_verified", user, actor=user)
     return user
 
 
@@ -229,9 +227,7 @@ def reset_password(db: Session, raw: str, new_password: str) -> User:
     user.email_verified_at = user.email_verified_at or utcnow()
     end_all_sessions(db, user.id)
     throttle.lift_lockout(db, user.email)
-    audit.record(
-        db, "account.password_reset", actor_id=user.id, target_type="user", target_id=user.id
-    )
+    audit.record(db, "account.password_reset", user, actor=user)
     return user
 
 
@@ -244,7 +240,7 @@ def set_did(db: Session, user: User, value: str) -> None:
     if did and (len(did) > 500 or not DID_PATTERN.match(did)):
         raise Invalid("Enter a DID such as did:key:z6Mk… or did:web:example.org.", field="did")
     user.did = did or None
-    audit.record(db, "account.did_changed", actor_id=user.id, target_type="user", target_id=user.id)
+    audit.record(db, "account.did_changed", user, actor=user)
 
 
 def change_password(
@@ -257,9 +253,7 @@ def change_password(
     passwords.check_password_rules(new, email=user.email)
     user.password_hash = passwords.hash_password(new)
     end_other_sessions(db, user.id, session_raw)
-    audit.record(
-        db, "account.password_changed", actor_id=user.id, target_type="user", target_id=user.id
-    )
+    audit.record(db, "account.password_changed", user, actor=user)
 
 
 def request_email_change(
@@ -292,13 +286,5 @@ def confirm_email_change(db: Session, settings: Settings, raw: str) -> User:
     user.email = address
     user.email_verified_at = utcnow()
     mail.queue_email(db, settings, old, "email_changed", user=user, new_email=address)
-    audit.record(
-        db,
-        "account.email_changed",
-        actor_id=user.id,
-        target_type="user",
-        target_id=user.id,
-        old=old,
-        new=address,
-    )
+    audit.record(db, "account.email_changed", user, actor=user, old=old, new=address)
     return user

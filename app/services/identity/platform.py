@@ -23,5 +23,5 @@ def create_platform_admin(db: Session, *, email: str, name: str, password: str) 
     user.is_platform_admin = True
     user.email_verified_at = user.email_verified_at or utcnow()
     db.flush()
-    audit.record(db, "platform_admin.created", actor_id=None, target_type="user", target_id=user.id)
+    audit.record(db, "platform_admin.created", user, actor=None)
     return user

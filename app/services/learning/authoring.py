@@ -230,15 +230,7 @@ def publish(db: Session, actor: User, module: Module) -> None:
     module.status = ModuleStatus.PUBLISHED
     module.is_current = True
     module.published_at = utcnow()
-    audit.record(
-        db,
-        "module.published",
-        actor_id=actor.id,
-        organization_id=module.organization_id,
-        target_type="module",
-        target_id=module.id,
-        version=module.version,
-    )
+    audit.record(db, "module.published", module, actor=actor, version=module.version)
 
 
 def archive(db: Session, actor: User, module: Module) -> None:
@@ -247,14 +239,7 @@ def archive(db: Session, actor: User, module: Module) -> None:
     if module.status != ModuleStatus.PUBLISHED:
         raise Conflict("Only a published module can be archived.")
     module.status = ModuleStatus.ARCHIVED
-    audit.record(
-        db,
-        "module.archived",
-        actor_id=actor.id,
-        organization_id=module.organization_id,
-        target_type="module",
-        target_id=module.id,
-    )
+    audit.record(db, "module.archived", module, actor=actor)
 
 
 def new_version(db: Session, actor: User, module: Module) -> Module:

@@ -57,14 +57,7 @@ def enroll(db: Session, user: User, module_id: uuid.UUID, today: date | None = N
         )
         db.add(enrollment)
     db.flush()
-    audit.record(
-        db,
-        "module.enrolled",
-        actor_id=user.id,
-        organization_id=module.organization_id,
-        target_type="module",
-        target_id=module.id,
-    )
+    audit.record(db, "module.enrolled", module, actor=user)
     return enrollment
 
 
@@ -262,13 +255,11 @@ def _maybe_complete(db: Session, settings: Settings, view: learner.Learner) -> N
     audit.record(
         db,
         "module.completed",
-        actor_id=enrollment.user_id,
-        organization_id=view.module.organization_id,
-        target_type="module",
-        target_id=view.module.id,
+        view.module,
+        actor=enrollment.user,
         pd_hours=str(view.module.pd_hours),
     )
-    completed_paths = pathways.record_completions(db, enrollment.user_id, view.module.family_id)
+    completed_paths = pathways.record_completions(db, enrollment.user, view.module.family_id)
     completion_badges.award_completions(
         db, settings, enrollment.user, view.module.family_id, completed_paths
     )

@@ -110,14 +110,7 @@ def import_module(db: Session, org: Organization, actor: User | None, doc: Modul
             section.activities.append(activity_from_doc(activity_doc, module, a_pos))
         module.sections.append(section)
     db.flush()
-    audit.record(
-        db,
-        "module.created",
-        actor_id=actor.id if actor else None,
-        organization_id=org.id,
-        target_type="module",
-        target_id=module.id,
-    )
+    audit.record(db, "module.created", module, actor=actor)
     return module
 
 

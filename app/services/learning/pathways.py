@@ -47,7 +47,7 @@ class PathwayView:
         return sum(s.status == "completed" for s in self.steps)
 
 
-def record_completions(db: Session, user_id: uuid.UUID, family_id: uuid.UUID) -> list[uuid.UUID]:
+def record_completions(db: Session, user: User, family_id: uuid.UUID) -> list[uuid.UUID]:
     """After a module is completed, record every pathway containing it that is now complete.
 
     Returns the pathways completed by this module (for their completion badges).
@@ -62,7 +62,7 @@ def record_completions(db: Session, user_id: uuid.UUID, family_id: uuid.UUID) ->
     completed = set(
         db.scalars(
             select(Enrollment.family_id).where(
-                Enrollment.user_id == user_id, Enrollment.status == EnrollmentStatus.COMPLETED
+                Enrollment.user_id == user.id, Enrollment.status == EnrollmentStatus.COMPLETED
             )
         )
     )
@@ -71,20 +71,13 @@ def record_completions(db: Session, user_id: uuid.UUID, family_id: uuid.UUID) ->
             continue
         exists = db.scalar(
             select(PathwayCompletion.id).where(
-                PathwayCompletion.user_id == user_id, PathwayCompletion.pathway_id == pathway.id
+                PathwayCompletion.user_id == user.id, PathwayCompletion.pathway_id == pathway.id
             )
         )
         if exists is None:
             done.append(pathway.id)
-            db.add(PathwayCompletion(user_id=user_id, pathway_id=pathway.id, completed_at=utcnow()))
-            audit.record(
-                db,
-                "pathway.completed",
-                actor_id=user_id,
-                organization_id=pathway.organization_id,
-                target_type="pathway",
-                target_id=pathway.id,
-            )
+            db.add(PathwayCompletion(user_id=user.id, pathway_id=pathway.id, completed_at=utcnow()))
+            audit.record(db, "pathway.completed", pathway, actor=user)
     return done
 
 
@@ -187,14 +180,7 @@ def author_pathway(
     if known != set(family_ids):
         raise Invalid("Choose published modules of this organization.", field="modules")
     pathway = create_pathway(db, organization_id, title.strip(), summary.strip(), family_ids)
-    audit.record(
-        db,
-        "pathway.created",
-        actor_id=actor.id,
-        organization_id=organization_id,
-        target_type="pathway",
-        target_id=pathway.id,
-    )
+    audit.record(db, "pathway.created", pathway, actor=actor)
     return pathway
 
 

@@ -90,10 +90,8 @@ def assign(
     audit.record(
         db,
         "mentorship.assigned",
-        actor_id=actor.id,
-        organization_id=org.id,
-        target_type="mentorship",
-        target_id=mentorship.id,
+        mentorship,
+        actor=actor,
         coach_id=str(coach_id),
         teacher_id=str(teacher_id),
     )
@@ -137,14 +135,7 @@ def end(db: Session, org: Organization, actor: User, mentorship_id: uuid.UUID) -
     if mentorship.ended_at is not None:
         raise Conflict("This mentorship has already ended.")
     mentorship.ended_at = utcnow()
-    audit.record(
-        db,
-        "mentorship.ended",
-        actor_id=actor.id,
-        organization_id=org.id,
-        target_type="mentorship",
-        target_id=mentorship.id,
-    )
+    audit.record(db, "mentorship.ended", mentorship, actor=actor)
     return mentorship
 
 

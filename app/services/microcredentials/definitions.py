@@ -186,16 +186,7 @@ def archive(db: Session, actor: User, definition: MicroCredential) -> MicroCrede
 
 
 def _audit(db: Session, actor: User, definition: MicroCredential, event: str, **extra: Any) -> None:
-    audit.record(
-        db,
-        event,
-        actor_id=actor.id,
-        organization_id=definition.organization_id,
-        target_type="micro_credential",
-        target_id=definition.id,
-        name=definition.name,
-        **extra,
-    )
+    audit.record(db, event, definition, actor=actor, name=definition.name, **extra)
 
 
 # ---------------------------------------------------------------- reading

@@ -89,14 +89,7 @@ def create_organization(
     )
     db.add(org)
     db.flush()
-    audit.record(
-        db,
-        "organization.created",
-        actor_id=actor.id if actor else None,
-        organization_id=org.id,
-        target_type="organization",
-        target_id=org.id,
-    )
+    audit.record(db, "organization.created", org, actor=actor)
     return org
 
 
@@ -223,10 +216,8 @@ def invite(
     audit.record(
         db,
         "member.invited",
-        actor_id=actor.id,
-        organization_id=org.id,
-        target_type="invitation",
-        target_id=invitation.id,
+        invitation,
+        actor=actor,
         email=address,
         role=role.value,
     )
@@ -257,10 +248,8 @@ def accept_invitation(db: Session, raw: str, user: User) -> Membership:
     audit.record(
         db,
         "member.joined",
-        actor_id=user.id,
-        organization_id=invitation.organization_id,
-        target_type="membership",
-        target_id=membership.id,
+        membership,
+        actor=user,
     )
     return membership
 
@@ -303,10 +292,8 @@ def change_role(
     audit.record(
         db,
         "member.role_changed",
-        actor_id=actor.id,
-        organization_id=org.id,
-        target_type="membership",
-        target_id=membership.id,
+        membership,
+        actor=actor,
         old=old.value,
         new=role.value,
     )
@@ -320,15 +307,8 @@ def remove_member(db: Session, org: Organization, actor: User, membership_id: uu
     membership = _membership(db, org, membership_id)
     if membership.role == Role.ADMIN and not _other_admins(db, org, membership):
         raise Conflict("An organization needs at least one administrator.")
+    audit.record(db, "member.removed", membership.user, actor=actor, organization_id=org.id)
     db.delete(membership)
-    audit.record(
-        db,
-        "member.removed",
-        actor_id=actor.id,
-        organization_id=org.id,
-        target_type="user",
-        target_id=membership.user_id,
-    )
 
 
 def list_organizations(db: Session) -> list[Organization]:
@@ -383,10 +363,10 @@ def set_verified_domains(db: Session, actor: User, org: Organization, text: str)
     }
     for domain in sorted(held.keys() - wanted):
         db.delete(held[domain])
-        _audit_domain(db, "organization.domain_removed", actor, org, domain)
+        audit.record(db, "organization.domain_removed", org, actor=actor, domain=domain)
     for domain in sorted(wanted - held.keys()):
         db.add(OrganizationDomain(organization_id=org.id, domain=domain, verified_by_id=actor.id))
-        _audit_domain(db, "organization.domain_verified", actor, org, domain)
+        audit.record(db, "organization.domain_verified", org, actor=actor, domain=domain)
     db.flush()
     return sorted(wanted)
 
@@ -404,15 +384,3 @@ def _parse_domains(text: str) -> set[str]:
             raise Invalid(f"'{item[:100]}' is not a domain name.", field="domains") from exc
         domains.add(email_domain(address))
     return domains
-
-
-def _audit_domain(db: Session, action: str, actor: User, org: Organization, domain: str) -> None:
-    audit.record(
-        db,
-        action,
-        actor_id=actor.id,
-        organization_id=org.id,
-        target_type="organization",
-        target_id=org.id,
-        domain=domain,
-    )

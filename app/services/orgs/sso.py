@@ -92,10 +92,8 @@ def configure_provider(
     audit.record(
         db,
         "sso.configured",
-        actor_id=actor.id,
-        organization_id=org.id,
-        target_type="oidc_provider",
-        target_id=provider.id,
+        provider,
+        actor=actor,
         issuer=issuer,
     )
     return provider

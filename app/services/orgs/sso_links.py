@@ -63,10 +63,9 @@ def link_account(
     audit.record(
         db,
         "account.sso_sign_in",
-        actor_id=user.id,
+        user,
+        actor=user,
         organization_id=provider.organization_id,
-        target_type="user",
-        target_id=user.id,
     )
     return user
 
@@ -119,14 +118,7 @@ def _pending_link(db: Session, provider: OidcProvider, subject: str, user: User)
             f"administrator to invite that account, or set a password with 'Forgot your "
             f"password?' and then use {org_name} single sign-on again to link it."
         )
-    audit.record(
-        db,
-        "sso.link_held",
-        actor_id=None,
-        organization_id=provider.organization_id,
-        target_type="user",
-        target_id=user.id,
-    )
+    audit.record(db, "sso.link_held", user, actor=None, organization_id=provider.organization_id)
     return PendingLink(
         provider_id=provider.id,
         subject=subject,
@@ -152,10 +144,9 @@ def _create_identity(
     audit.record(
         db,
         "sso.linked",
-        actor_id=user.id,
+        user,
+        actor=user,
         organization_id=provider.organization_id,
-        target_type="user",
-        target_id=user.id,
         method=method,
     )
     if notify is not None:

@@ -89,13 +89,5 @@ def assign(
         links.REVIEW.path_for(submission_id=submission.id),
         actor=admin,
     )
-    audit.record(
-        db,
-        "review.assigned",
-        actor_id=admin.id,
-        organization_id=submission.organization_id,
-        target_type="submission",
-        target_id=submission.id,
-        coach=coach.email,
-    )
+    audit.record(db, "review.assigned", submission, actor=admin, coach=coach.email)
     return submission

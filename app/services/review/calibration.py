@@ -68,15 +68,7 @@ def calibrate(
     primary = attempt.review_of(ReviewKind.PRIMARY)
     if primary is not None:
         scoring.record_agreement(primary, review)
-    audit.record(
-        db,
-        "review.calibrated",
-        actor_id=coach.id,
-        organization_id=submission.organization_id,
-        target_type="submission",
-        target_id=submission.id,
-        attempt=attempt.number,
-    )
+    audit.record(db, "review.calibrated", submission, actor=coach, attempt=attempt.number)
     return review
 
 

@@ -64,10 +64,8 @@ def decide(
     audit.record(
         db,
         "review.decided",
-        actor_id=coach.id,
-        organization_id=submission.organization_id,
-        target_type="submission",
-        target_id=submission.id,
+        submission,
+        actor=coach,
         decision=data.decision.value,
         attempt=attempt.number,
     )

@@ -98,10 +98,8 @@ def start(db: Session, user: User, definition_id: uuid.UUID) -> Submission:
     audit.record(
         db,
         "evidence.started",
-        actor_id=user.id,
-        organization_id=definition.organization_id,
-        target_type="submission",
-        target_id=submission.id,
+        submission,
+        actor=user,
     )
     return submission
 
@@ -192,15 +190,7 @@ def submit(
     attempt.submitted_at = now
     attempt.privacy_confirmed = True
     _tell_reviewers(db, settings, submission, user)
-    audit.record(
-        db,
-        "evidence.submitted",
-        actor_id=user.id,
-        organization_id=submission.organization_id,
-        target_type="submission",
-        target_id=submission.id,
-        attempt=attempt.number,
-    )
+    audit.record(db, "evidence.submitted", submission, actor=user, attempt=attempt.number)
     return submission
 
 
@@ -259,14 +249,7 @@ def withdraw(db: Session, user: User, submission_id: uuid.UUID) -> Submission:
         conflict="This submission changed a moment ago; reload the page.",
         status=SubmissionStatus.WITHDRAWN,
     )
-    audit.record(
-        db,
-        "evidence.withdrawn",
-        actor_id=user.id,
-        organization_id=submission.organization_id,
-        target_type="submission",
-        target_id=submission.id,
-    )
+    audit.record(db, "evidence.withdrawn", submission, actor=user)
     return submission
 
 

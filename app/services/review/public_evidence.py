@@ -96,9 +96,7 @@ def set_public(db: Session, user: User, submission_id: uuid.UUID, *, public: boo
         audit.record(
             db,
             "evidence.public_on" if public else "evidence.public_off",
-            actor_id=user.id,
-            organization_id=submission.organization_id,
-            target_type="submission",
-            target_id=submission.id,
+            submission,
+            actor=user,
         )
     return submission
