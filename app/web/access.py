@@ -17,6 +17,7 @@ from app.services.orgs import organizations
 from app.services.orgs.permissions import ROLE_RANK, can_manage_organizations, role_in
 from app.settings import Settings
 from app.web import csrf
+from app.web.navigation import Navigation, navigation_for
 
 SESSION_COOKIE = "laurel_session"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -39,13 +40,6 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
 @dataclass(frozen=True)
-class MembershipView:
-    """A role the viewer holds (the layout's Review link needs it)."""
-
-    role: str
-
-
-@dataclass(frozen=True)
 class Viewer:
     """What the page layout shows about the signed-in user, copied when the user is loaded, so
     an error page renders even after a rollback detached or expired the ORM object."""
@@ -53,13 +47,12 @@ class Viewer:
     id: uuid.UUID
     display_name: str
     is_platform_admin: bool
-    memberships: tuple[MembershipView, ...]
+    nav: Navigation
 
     @classmethod
     def of(cls, user: User) -> Viewer:
         """The copy of a loaded user."""
-        roles = tuple(MembershipView(role=m.role.value) for m in user.memberships)
-        return cls(user.id, user.display_name, user.is_platform_admin, roles)
+        return cls(user.id, user.display_name, user.is_platform_admin, navigation_for(user))
 
 
 def optional_user(request: Request, db: Db) -> User | None:

@@ -31,6 +31,7 @@ from app.services.identity.scopes import SCOPES
 from app.services.notifications import delivery as notifications
 from app.settings import Settings, project_path
 from app.web import csrf
+from app.web.navigation import navigation_for
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     """Render a page with the signed-in user, CSRF token and any flash message."""
     context.setdefault("user", getattr(request.state, "user", None))
     context.setdefault("unread_notifications", _unread(request, context["user"], status_code))
+    context.setdefault("nav", navigation_for(context["user"]))
     context.setdefault("errors", {})
     context.setdefault("values", {})
     flash = None

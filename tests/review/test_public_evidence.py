@@ -296,3 +296,16 @@ def test_the_api_sets_and_reports_the_choice(web: WebClient, db) -> None:
     assert kept.json()["public_evidence"] is True  # omitted: unchanged
     body["public_evidence"] = False
     assert api.put(url, json=body, headers=teacher).json()["public_evidence"] is False
+
+
+def test_only_the_teacher_reads_the_owner_note(web: WebClient, web2: WebClient, db) -> None:
+    w = make_world(db)
+    submission = _earn(web, web2, w, public_evidence="yes")
+    note = "This is your public evidence page"
+    url = f"/evidence/{submission.id}/public"
+    assert note in web.page(url)
+    web2.client.cookies.clear()
+    web2.sign_in(w.teacher2.email)
+    assert note not in web2.page(url)
+    web2.client.cookies.clear()
+    assert note not in web2.page(url)

@@ -17,7 +17,7 @@ from app.services.communities import exemplar_sharing
 from app.services.review import drafts, evidence, files, permissions, public_evidence, scoring
 from app.settings import Settings
 from app.web import forms
-from app.web.access import AppSettings, CurrentUser, Db, public, verify_csrf
+from app.web.access import AppSettings, CurrentUser, Db, MaybeUser, public, verify_csrf
 from app.web.common import TransactionalRoute, read_uploads, redirect, render, stored_file
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
@@ -271,7 +271,7 @@ def public_sharing(
     dependencies=[Depends(public)],
     response_class=HTMLResponse,
 )
-def public_page(request: Request, db: Db, submission_id: uuid.UUID) -> Response:
+def public_page(request: Request, db: Db, user: MaybeUser, submission_id: uuid.UUID) -> Response:
     """The final evidence of an earned micro-credential its teacher chose to share publicly."""
     submission, attempt = public_evidence.get_public(db, submission_id)
     definition = submission.micro_credential
@@ -282,6 +282,7 @@ def public_page(request: Request, db: Db, submission_id: uuid.UUID) -> Response:
         definition=definition,
         attempt=attempt,
         requirements=evidence.requirements(definition),
+        owner=permissions.owns(user, submission),
     )
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "no-store"

@@ -209,14 +209,16 @@ def calibrate(
 def _admin_page(
     request: Request, db: Db, ctx: OrgContext, status: int = 200, **extra: Any
 ) -> Response:
+    submissions = queue.open_for_admin(db, ctx.org)
+    coaches = evidence.reviewers_of(db, ctx.org.id)
     return render(
         request,
         "review/admin.html",
         status,
         org=ctx.org,
         figures=figures.figures(db, ctx.org),
-        submissions=queue.open_for_admin(db, ctx.org),
-        coaches=evidence.coaches_of(db, ctx.org.id),
+        submissions=submissions,
+        choices={s.id: permissions.candidates(coaches, s) for s in submissions},
         calibrations=calibration.calibration_pairs(db, ctx.org),
         **extra,
     )

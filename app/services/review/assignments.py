@@ -56,7 +56,7 @@ def coach_for(db: Session, submission: Submission, coach_id: uuid.UUID) -> User:
     coach = db.get(User, coach_id)
     if coach is None or not permissions.can_review_evidence(coach, submission.organization_id):
         raise Invalid("Choose a coach of this organization.", field="coach_id")
-    if coach.id == submission.user_id:
+    if not permissions.may_be_assigned(coach, submission):
         raise Invalid("Nobody reviews their own evidence; choose another coach.", field="coach_id")
     return coach
 

@@ -16,7 +16,7 @@ from app.services.notifications import delivery as notifications
 from app.services.review import scoring
 from app.services.review.assignments import admin_submission, coach_for
 from app.services.review.notices import ASSIGNED
-from app.services.review.permissions import latest_submitted
+from app.services.review.permissions import latest_submitted, may_give_second_review
 from app.services.review.queue import for_reviewer
 from app.settings import Settings
 
@@ -28,8 +28,7 @@ def request_calibration(
     submission = admin_submission(db, admin, submission_id)
     coach = coach_for(db, submission, coach_id)
     attempt = latest_submitted(submission)
-    primary = attempt.review_of(ReviewKind.PRIMARY)
-    if coach.id == submission.reviewer_id or (primary and primary.reviewer_id == coach.id):
+    if not may_give_second_review(coach, submission):
         raise Invalid("Choose a coach other than the first reviewer.", field="coach_id")
     if attempt.review_of(ReviewKind.CALIBRATION) is not None:
         raise Conflict("The second review of this attempt is already recorded.")

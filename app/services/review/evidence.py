@@ -222,9 +222,8 @@ def _tell_reviewers(db: Session, settings: Settings, submission: Submission, use
         notifications.notify(db, settings, coach, RECEIVED, title, url, actor=user)
 
 
-def coaches_of(db: Session, organization_id: uuid.UUID) -> list[User]:
-    """The organization's coaches (its administrators when it has none), by name."""
-    rows = list(
+def _reviewing_members(db: Session, organization_id: uuid.UUID) -> list[Membership]:
+    return list(
         db.scalars(
             select(Membership).where(
                 Membership.organization_id == organization_id,
@@ -232,8 +231,21 @@ def coaches_of(db: Session, organization_id: uuid.UUID) -> list[User]:
             )
         )
     )
+
+
+def coaches_of(db: Session, organization_id: uuid.UUID) -> list[User]:
+    """The organization's coaches (its administrators when it has none), by name: who hears
+    of new evidence."""
+    rows = _reviewing_members(db, organization_id)
     coaches = [m.user for m in rows if m.role == Role.COACH] or [m.user for m in rows]
     return sorted(coaches, key=lambda u: u.display_name.lower())
+
+
+def reviewers_of(db: Session, organization_id: uuid.UUID) -> list[User]:
+    """Everyone who may review the organization's evidence (its coaches and administrators),
+    by name: whom an administrator may assign."""
+    rows = _reviewing_members(db, organization_id)
+    return sorted((m.user for m in rows), key=lambda u: u.display_name.lower())
 
 
 def withdraw(db: Session, user: User, submission_id: uuid.UUID) -> Submission:

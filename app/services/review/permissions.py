@@ -80,6 +80,49 @@ def history(user: User, submission: Submission) -> list[AttemptReviews]:
     ]
 
 
+def may_be_assigned(coach: User, submission: Submission) -> bool:
+    """Whether an administrator may give this submission to the coach: never to its teacher."""
+    return coach.id != submission.user_id
+
+
+def may_give_second_review(coach: User, submission: Submission) -> bool:
+    """Whether the coach may be asked for the blind second review of the latest attempt: neither
+    its teacher nor whoever reviews (or reviewed) that attempt first."""
+    if not may_be_assigned(coach, submission) or coach.id == submission.reviewer_id:
+        return False
+    primary = latest_submitted(submission).review_of(ReviewKind.PRIMARY)
+    return primary is None or primary.reviewer_id != coach.id
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The coaches an administrator may choose for one submission."""
+
+    reviewers: list[User]
+    second: list[User]
+
+
+def candidates(coaches: list[User], submission: Submission) -> Candidates:
+    """Of the organization's coaches, who may review the submission and who may review it second."""
+    return Candidates(
+        [c for c in coaches if may_be_assigned(c, submission)],
+        [c for c in coaches if may_give_second_review(c, submission)],
+    )
+
+
+def can_use_queue(user: User) -> bool:
+    """Whether the person has a review queue: a coach or administrator somewhere, or a platform
+    administrator (who sees every organization's)."""
+    return user.is_platform_admin or any(
+        can_review_evidence(user, m.organization_id) for m in user.memberships
+    )
+
+
+def owns(user: User | None, submission: Submission) -> bool:
+    """Whether the person is the teacher whose evidence this is."""
+    return user is not None and user.id == submission.user_id
+
+
 def forbid_self_review(user: User, submission: Submission) -> None:
     """Nobody reviews their own evidence."""
     if submission.user_id == user.id:

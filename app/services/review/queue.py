@@ -6,11 +6,18 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, NotFound
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
-from app.models import MicroCredential, Organization, Submission, SubmissionStatus, User
+from app.models import (
+    EvidenceAttempt,
+    MicroCredential,
+    Organization,
+    Submission,
+    SubmissionStatus,
+    User,
+)
 from app.services.review import permissions
 
 QUEUE_LIMIT = 200
@@ -143,6 +150,7 @@ def open_for_admin(db: Session, org: Organization) -> list[Submission]:
                     [SubmissionStatus.SUBMITTED, SubmissionStatus.NOT_YET, SubmissionStatus.EARNED]
                 ),
             )
+            .options(selectinload(Submission.attempts).selectinload(EvidenceAttempt.reviews))
             .order_by(Submission.status.desc(), Submission.submitted_at)
             .limit(QUEUE_LIMIT)
         )
