@@ -27,6 +27,7 @@ from app.routers.communities import api as community_api
 from app.routers.communities import exemplar_share, resources, threads
 from app.routers.communities import pages as communities
 from app.routers.credentials import api as verify
+from app.routers.credentials import awards, bulk
 from app.routers.credentials import pages as credentials
 from app.routers.credentials import public as issuers
 from app.routers.identity import account
@@ -38,6 +39,8 @@ from app.routers.mentorship import api as coaching_api
 from app.routers.mentorship import pages as coaching
 from app.routers.microcredentials import api as microcredential_api
 from app.routers.microcredentials import pages as microcredentials
+from app.routers.notifications import admin as mail_admin
+from app.routers.notifications import api as notifications_api
 from app.routers.notifications import pages as notifications
 from app.routers.orgs import admin, sso
 from app.routers.orgs import api as v1
@@ -118,6 +121,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.include_router(verify.router)
     application.include_router(issuers.router, include_in_schema=False)
     application.include_router(community_api.router)
+    application.include_router(notifications_api.router)
     application.include_router(learning_api.router)
     application.include_router(coaching_api.router)
     application.include_router(microcredential_api.router)
@@ -130,6 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         account.router,
         orgs.router,
         admin.router,
+        mail_admin.router,
         modules.router,
         learning.router,
         module_content.router,  # before authoring: its POST …/{action} takes one segment
@@ -137,6 +142,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         pathway_authoring.router,
         credentials.router,
         microcredentials.router,
+        bulk.router,
+        awards.router,
         communities.router,
         threads.router,
         resources.router,

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Query
 from app.models import User
 from app.routers.communities.schemas import (
     CommunityRead,
-    NotificationRead,
     PostCreate,
     PostRead,
     ThreadCreate,
@@ -19,7 +18,6 @@ from app.routers.communities.schemas import (
 )
 from app.services.communities import membership as communities
 from app.services.communities import threads
-from app.services.notifications import delivery as notifications
 from app.services.orgs import organizations
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
@@ -32,7 +30,6 @@ router = APIRouter(
 )  # fmt: skip
 Reader = Annotated[User, Depends(ApiToken("communities:read"))]
 Writer = Annotated[User, Depends(ApiToken("communities:write"))]
-AccountReader = Annotated[User, Depends(ApiToken("account:read"))]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 
 
@@ -99,10 +96,3 @@ def reply(
     ctx = communities.access_by_id(db, community_id, user)
     post = threads.reply(db, settings, ctx, thread_id, body=body.body)
     return PostRead.build(post)
-
-
-@router.get("/notifications", response_model=Page[NotificationRead])
-def my_notifications(db: Db, user: AccountReader, paging: Paging) -> Page[NotificationRead]:
-    """The caller's notifications, newest first."""
-    rows = notifications.notifications_page(db, user, paging)
-    return Page[NotificationRead].of(rows, NotificationRead.model_validate)

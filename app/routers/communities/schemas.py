@@ -1,4 +1,4 @@
-"""JSON shapes for communities, threads, posts and notifications."""
+"""JSON shapes for communities, threads and posts."""
 
 from __future__ import annotations
 
@@ -124,18 +124,3 @@ class ThreadWithPosts(BaseModel):
     posts: list[PostRead]
     page: int
     page_count: int
-
-
-class NotificationRead(BaseModel):
-    """One notification."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    kind: str
-    title: str
-    body: str
-    url: str
-    actor_id: uuid.UUID | None
-    read_at: datetime | None
-    created_at: datetime

@@ -1,5 +1,5 @@
-"""Pages: authoring micro-credentials (admins), the teachers' catalog and detail pages, the
-public Achievement (JSON-LD) and image, bulk issuing, and awards waiting for their credential."""
+"""Pages: authoring micro-credentials (admins), the teachers' catalog and detail pages, and the
+public Achievement (JSON-LD) and image."""
 
 from __future__ import annotations
 
@@ -12,13 +12,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from app.errors import AppError, Invalid
 from app.kit import links, markdown
 from app.kit.storage.uploads import Upload
 from app.models import DefinitionStatus, MicroCredential, User
 from app.routers.microcredentials import form as editor
 from app.services.communities import membership as communities
-from app.services.credentials import awards, bulk_issue
+from app.services.credentials import awards
 from app.services.microcredentials import definition_fields, definition_images, rubrics
 from app.services.microcredentials import definitions as microcredentials
 from app.services.microcredentials.permissions import can_author_microcredentials
@@ -38,7 +37,6 @@ from app.web.common import TransactionalRoute, redirect, render, wants_json
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 JSON_TYPES = ("application/ld+json", "application/json")
-MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
 # ---------------------------------------------------------------- admin: list and editor
@@ -221,93 +219,6 @@ def archive(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> R
         ),
         page=partial(_saved_editor, request, db, ctx, definition),
     )
-
-
-# ---------------------------------------------------------------- admin: bulk issue
-
-
-def _issue_page(
-    request: Request,
-    ctx: OrgContext,
-    definition: MicroCredential,
-    status: int = 200,
-    **extra: Any,
-) -> Response:
-    return render(
-        request,
-        "microcredentials/issue.html",
-        status,
-        org=ctx.org,
-        definition=definition,
-        **extra,
-    )
-
-
-@router.get("/orgs/{slug}/micro-credentials/{definition_id}/issue", response_class=HTMLResponse)
-def issue_form(request: Request, db: Db, ctx: Admin, definition_id: uuid.UUID) -> Response:
-    """Upload or paste a CSV of recipients for one micro-credential."""
-    definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
-    return _issue_page(request, ctx, definition)
-
-
-@router.post("/orgs/{slug}/micro-credentials/{definition_id}/issue", response_class=HTMLResponse)
-async def issue(
-    request: Request, db: Db, settings: AppSettings, ctx: Admin, definition_id: uuid.UUID
-) -> Response:
-    """Check every row first (all problems at once), then issue and show the results."""
-    form = await request.form()
-    text = str(form.get("csv_text") or "")
-    upload = form.get("csv_file")
-    too_big = False
-    if isinstance(upload, UploadFile) and upload.filename:
-        raw = await upload.read(MAX_CSV_BYTES + 1)
-        too_big = len(raw) > MAX_CSV_BYTES
-        text = raw.decode("utf-8-sig", errors="replace")
-
-    def run() -> Response:
-        definition = microcredentials.get_for_admin(db, ctx.user, ctx.org, definition_id)
-        values = {"csv_text": str(form.get("csv_text") or "")}
-        try:
-            if too_big:
-                raise Invalid("The file is larger than 2 MB; split it.", field="csv_file")
-            if not text.strip():
-                raise Invalid("Upload a CSV file or paste its rows.", field="csv_text")
-            recipients = bulk_issue.parse_recipients(text)
-            outcome = bulk_issue.issue_definition(db, settings, ctx.user, definition, recipients)
-        except bulk_issue.BulkProblems as exc:
-            return _issue_page(request, ctx, definition, 422, problems=exc.problems, values=values)
-        except AppError as exc:
-            return forms.refused(partial(_issue_page, request, ctx, definition), exc, values)
-        return _issue_page(request, ctx, definition, outcome=outcome)
-
-    return await to_thread.run_sync(run)
-
-
-# ---------------------------------------------------------------- admin: unsigned awards
-
-
-@router.get("/orgs/{slug}/awards", response_class=HTMLResponse)
-def unsigned_awards(request: Request, db: Db, ctx: Admin) -> Response:
-    """Awards whose credential is pending or failed, with a button to try again."""
-    return render(
-        request,
-        "microcredentials/awards.html",
-        org=ctx.org,
-        items=awards.unsigned_for_organization(db, ctx.org),
-    )
-
-
-@router.post("/orgs/{slug}/awards/retry", response_class=HTMLResponse)
-def retry_awards(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
-    """Try again to sign every pending or failed credential of the organization."""
-    tried = awards.retry_pending(db, settings, ctx.org)
-    left = sum(1 for award in tried if award.status.value != "issued")
-    message = (
-        f"Tried {len(tried)} award(s): {len(tried) - left} issued, {left} still waiting."
-        if tried
-        else "Nothing was waiting."
-    )
-    return redirect(request, f"/orgs/{ctx.org.slug}/awards", message)
 
 
 # ---------------------------------------------------------------- catalog and public pages

@@ -1,8 +1,7 @@
-"""Pages: platform administration (organizations, mail that could not be delivered)."""
+"""Pages: platform administration of organizations and their verified e-mail domains."""
 
 from __future__ import annotations
 
-import uuid
 from functools import partial
 from typing import Annotated
 
@@ -11,7 +10,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.errors import Invalid
 from app.models import Organization, OrgKind, Role, User
-from app.services.notifications import mail_failures
 from app.services.orgs import organizations
 from app.web import forms
 from app.web.access import Db, platform_admin, verify_csrf
@@ -113,27 +111,3 @@ def save_domains(
         page=partial(_domains_page, request, db, org),
         values={"domains": domains},
     )
-
-
-@router.get("/mail", dependencies=[Depends(platform_admin)], response_class=HTMLResponse)
-def failed_mail(request: Request, db: Db) -> Response:
-    """Mail that could not be delivered after every retry, with a button to try again."""
-    messages, total = mail_failures.failed_messages(db)
-    return render(request, "orgs/admin/mail.html", messages=messages, total=total)
-
-
-@router.post("/mail/retry", dependencies=[Depends(platform_admin)], response_class=HTMLResponse)
-def retry_all_mail(request: Request, db: Db) -> Response:
-    """Queue every failed message again."""
-    queued = mail_failures.retry_failed(db)
-    return redirect(request, "/admin/mail", f"{queued} message(s) queued again.")
-
-
-@router.post(
-    "/mail/{message_id}/retry", dependencies=[Depends(platform_admin)], response_class=HTMLResponse
-)
-def retry_mail(request: Request, db: Db, message_id: uuid.UUID) -> Response:
-    """Queue one failed message again."""
-    queued = mail_failures.retry_failed(db, message_id)
-    note = "The message is queued again." if queued else "That message is no longer failed."
-    return redirect(request, "/admin/mail", note)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from app.models import (
 from app.services.credentials import awards
 from app.services.credentials import issuing as credentials
 from app.services.identity.accounts import normalize_email
+from app.services.microcredentials import definitions
 from app.services.microcredentials.permissions import can_author_microcredentials
 from app.settings import Settings
 from badges import Evidence
@@ -175,6 +177,13 @@ class Outcome:
     already: int
     pending: int
     members: int
+
+
+def definition_to_issue(
+    db: Session, actor: User, org: Organization, definition_id: uuid.UUID
+) -> MicroCredential:
+    """Any version of one of the organization's micro-credentials, for its administrators."""
+    return definitions.get_for_admin(db, actor, org, definition_id)
 
 
 def issue_definition(
