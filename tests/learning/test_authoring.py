@@ -103,6 +103,9 @@ def test_admin_authors_publishes_and_teacher_sees_it(web: WebClient, web2: WebCl
     assert "Station Rotation" not in web2.page("/modules")
     assert web.get(f"/modules/{module_id}?preview=1").status_code == 200
 
+    unknown = web.post(f"{base}/retire")
+    assert unknown.status_code == 422
+    assert "Unknown action." in unknown.text
     assert web.post(f"{base}/publish").status_code == 303
     assert "Station Rotation" in web2.get("/modules?q=stations").text
     locked = web.post(f"{base}/sections", {"section_title": "More"})
@@ -305,6 +308,9 @@ def test_admin_creates_a_pathway_in_order(web: WebClient, db, orgs):
     assert "at least one module" in none.text
     bad = web.post("/orgs/riverbend/pathways", {"title": "Growth", f"pos-{first.family_id}": "x"})
     assert bad.status_code == 422
+    assert "Positions must be whole numbers." in bad.text
+    assert 'value="Growth"' in bad.text
+    assert 'value="x"' in bad.text
     made = web.post(
         "/orgs/riverbend/pathways",
         {"title": "Growth", f"pos-{second.family_id}": "1", f"pos-{first.family_id}": "2"},

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, Invitation, Membership, Organization, Role
-from app.services.orgs import organizations
+from app.services.orgs.domains import set_verified_domains, verified_domains
 from tests.support import WebClient, make_org, make_user
 
 
@@ -169,7 +169,7 @@ def test_only_platform_admins_verify_an_organizations_email_domains(web: WebClie
     web.sign_in("boss@riverbend.org")
     refused = web.post("/admin/organizations/riverbend/domains", {"domains": "gmail.com"})
     assert refused.status_code == 403
-    assert organizations.verified_domains(db, riverbend) == []
+    assert verified_domains(db, riverbend) == []
     web.post("/signout")
     web.sign_in("root@laurel.org")
     saved = web.post(
@@ -178,7 +178,7 @@ def test_only_platform_admins_verify_an_organizations_email_domains(web: WebClie
     )
     assert saved.status_code == 303
     db.expire_all()
-    assert organizations.verified_domains(db, riverbend) == [
+    assert verified_domains(db, riverbend) == [
         "riverbend-schools.org",
         "riverbend.org",
     ]
@@ -186,7 +186,7 @@ def test_only_platform_admins_verify_an_organizations_email_domains(web: WebClie
     trimmed = web.post("/admin/organizations/riverbend/domains", {"domains": "riverbend.org"})
     assert trimmed.status_code == 303
     db.expire_all()
-    assert organizations.verified_domains(db, riverbend) == ["riverbend.org"]
+    assert verified_domains(db, riverbend) == ["riverbend.org"]
     actions = db.scalars(
         select(AuditEvent.action).where(AuditEvent.action.like("organization.domain_%"))
     ).all()
@@ -209,13 +209,13 @@ def test_a_domain_that_is_taken_or_malformed_is_refused(
     web: WebClient, db, domains: str, status: int, reason: str
 ) -> None:
     root = make_user(db, "root@laurel.org", platform_admin=True)
-    organizations.set_verified_domains(db, root, make_org(db), "riverbend.org")
+    set_verified_domains(db, root, make_org(db), "riverbend.org")
     lakeside = make_org(db, "lakeside")
-    organizations.set_verified_domains(db, root, lakeside, "lakeside.org")
+    set_verified_domains(db, root, lakeside, "lakeside.org")
     db.commit()
     web.sign_in("root@laurel.org")
     response = web.post("/admin/organizations/lakeside/domains", {"domains": domains})
     assert response.status_code == status
     assert reason in response.text
     db.expire_all()
-    assert organizations.verified_domains(db, lakeside) == ["lakeside.org"]
+    assert verified_domains(db, lakeside) == ["lakeside.org"]

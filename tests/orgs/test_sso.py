@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.errors import Invalid
 from app.models import AuditEvent, Membership, OidcIdentity, Role, User, UserSession
-from app.services.orgs import organizations, sso
+from app.services.orgs import domains, sso
 from app.web.access import SESSION_COOKIE
 from app.web.signin import LINK_COOKIE
 from tests.fake_oidc import FakeProvider, ServerThread, free_port
@@ -220,7 +220,7 @@ def test_a_domain_the_organization_has_not_verified_is_not_linked(
     web, db, org_with_sso, provider, email: str
 ) -> None:
     root = make_user(db, "root@laurel.org", platform_admin=True)
-    organizations.set_verified_domains(db, root, org_with_sso, "riverbend.org")
+    domains.set_verified_domains(db, root, org_with_sso, "riverbend.org")
     db.commit()
     provider.email = email
     held_for_password(web, db, lakeside_member(db, email))
@@ -228,7 +228,7 @@ def test_a_domain_the_organization_has_not_verified_is_not_linked(
 
 def test_a_verified_domain_is_linked(web, db, org_with_sso) -> None:
     root = make_user(db, "root@laurel.org", platform_admin=True)
-    organizations.set_verified_domains(db, root, org_with_sso, "riverbend.org")
+    domains.set_verified_domains(db, root, org_with_sso, "riverbend.org")
     db.commit()
     staff = lakeside_member(db)
     response = run_flow(web)
@@ -243,7 +243,7 @@ def test_a_verified_domain_is_linked(web, db, org_with_sso) -> None:
 
 def test_a_platform_admin_is_never_linked(web, db, org_with_sso, provider) -> None:
     root = make_user(db, "root@laurel.org", org=org_with_sso, platform_admin=True)
-    organizations.set_verified_domains(db, root, org_with_sso, "laurel.org")
+    domains.set_verified_domains(db, root, org_with_sso, "laurel.org")
     db.commit()
     provider.email = root.email
     response = run_flow(web)

@@ -16,7 +16,7 @@ from app.db import utcnow
 from app.models import Notification, Role, Submission, SubmissionStatus, User
 from app.services.identity import access_tokens
 from app.services.notifications.delivery import NEWEST_FIRST
-from app.services.orgs.organizations import MEMBER_ORDER
+from app.services.orgs.memberships import MEMBER_ORDER
 from tests.api_pages import every, items, walk
 from tests.review.support import make_definition
 from tests.support import make_org, make_user

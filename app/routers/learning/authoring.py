@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from app.errors import AppError, Invalid
-from app.models import ActivityKind, Standard
+from app.errors import Invalid
+from app.models import ActivityKind, Module, Standard
 from app.services.learning import authoring, module_io
 from app.services.learning.module_document import (
     MAX_DOCUMENT_BYTES,
@@ -159,43 +159,45 @@ async def save_module(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID
         if fields.get(name) is None:
             fields.pop(name)
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.update_metadata(db, ctx.user, module, fields)
-    except AppError as exc:
-        return edit_page(
-            request,
-            db,
-            ctx,
-            module_id,
-            exc.status_code,
-            errors=exc.form_errors(),
-            values=values,
-        )
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit", "Details saved.")
+    return forms.submit(
+        lambda: authoring.update_metadata(db, ctx.user, module, fields),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit", "Details saved."
+        ),
+        page=partial(edit_page, request, db, ctx, module_id),
+        values=values,
+    )
 
 
 @router.post("/orgs/{slug}/modules/{module_id}/{action}", response_class=HTMLResponse)
 def lifecycle(request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, action: str) -> Response:
     """Publish, archive, or start a new version."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        if action == "publish":
-            authoring.publish(db, ctx.user, module)
-            target, message = module.id, f"Version {module.version} is published."
-        elif action == "archive":
-            authoring.archive(db, ctx.user, module)
-            target, message = module.id, "The module is archived."
-        elif action == "new-version":
-            copy = authoring.new_version(db, ctx.user, module)
-            target, message = (
-                copy.id,
-                f"Version {copy.version} is a draft. Teachers keep seeing the published one.",
-            )
-        else:
-            raise Invalid("Unknown action.")
-    except AppError as exc:
-        return edit_page(request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail})
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{target}/edit", message)
+    return forms.submit(
+        lambda: _change(db, ctx, module, action),
+        done=lambda outcome: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{outcome[0]}/edit", outcome[1]
+        ),
+        page=partial(edit_page, request, db, ctx, module_id),
+        errors=forms.whole_form,
+    )
+
+
+def _change(db: Db, ctx: Admin, module: Module, action: str) -> tuple[uuid.UUID, str]:
+    """Do ``action`` to ``module``: the version to edit next and what happened."""
+    if action == "publish":
+        authoring.publish(db, ctx.user, module)
+        return module.id, f"Version {module.version} is published."
+    if action == "archive":
+        authoring.archive(db, ctx.user, module)
+        return module.id, "The module is archived."
+    if action == "new-version":
+        copy = authoring.new_version(db, ctx.user, module)
+        return (
+            copy.id,
+            f"Version {copy.version} is a draft. Teachers keep seeing the published one.",
+        )
+    raise Invalid("Unknown action.")
 
 
 @router.get("/orgs/{slug}/modules/{module_id}/export")

@@ -7,16 +7,17 @@ Included before ``authoring``: its ``POST …/modules/{module_id}/{action}`` wou
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError
 from app.models import ActivityKind
 from app.routers.learning.authoring import edit_page
 from app.services.learning import authoring, module_io
 from app.services.learning.module_document import questions_from_text, questions_to_text
+from app.web import forms
 from app.web.access import Admin, Db, verify_csrf
 from app.web.common import Text, TransactionalRoute, form_uuid, redirect, render
 
@@ -57,12 +58,12 @@ def add_section(
 ) -> Response:
     """Add a section to a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.add_section(ctx.user, module, section_title)
-    except AppError as exc:
-        return edit_page(request, db, ctx, module_id, exc.status_code, errors=exc.form_errors())
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Section added."
+    return forms.submit(
+        lambda: authoring.add_section(ctx.user, module, section_title),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Section added."
+        ),
+        page=partial(edit_page, request, db, ctx, module_id),
     )
 
 
@@ -79,12 +80,14 @@ def rename_section(
 ) -> Response:
     """Rename a section of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.rename_section(ctx.user, module, section_id, title)
-    except AppError as exc:
-        return edit_page(request, db, ctx, module_id, exc.status_code, errors=exc.form_errors())
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#s-{section_id}", "Section renamed."
+    return forms.submit(
+        lambda: authoring.rename_section(ctx.user, module, section_id, title),
+        done=lambda _: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#s-{section_id}",
+            "Section renamed.",
+        ),
+        page=partial(edit_page, request, db, ctx, module_id),
     )
 
 
@@ -100,15 +103,15 @@ def add_activity(
     """Add an activity to a section of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
     fields = _activity_input(values)
-    try:
-        authoring.add_activity(
+    return forms.submit(
+        lambda: authoring.add_activity(
             ctx.user, module, form_uuid(section_id, "section_id", "Choose a section."), fields
-        )
-    except AppError as exc:
-        errors = {("activity_" + exc.field if exc.field else "_form"): exc.detail}
-        return edit_page(request, db, ctx, module_id, exc.status_code, errors=errors)
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity added."
+        ),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity added."
+        ),
+        page=partial(edit_page, request, db, ctx, module_id),
+        errors=forms.prefixed("activity_"),
     )
 
 
@@ -162,21 +165,14 @@ def save_activity(
 ) -> Response:
     """Save an activity of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.update_activity(ctx.user, module, activity_id, _activity_input(values))
-    except AppError as exc:
-        return _activity_page(
-            request,
-            db,
-            ctx,
-            module_id,
-            activity_id,
-            exc.status_code,
-            errors={("activity_" + exc.field if exc.field else "_form"): exc.detail},
-            values=values,
-        )
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity saved."
+    return forms.submit(
+        lambda: authoring.update_activity(ctx.user, module, activity_id, _activity_input(values)),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity saved."
+        ),
+        page=partial(_activity_page, request, db, ctx, module_id, activity_id),
+        values=values,
+        errors=forms.prefixed("activity_"),
     )
 
 
@@ -204,11 +200,14 @@ def move_item(
 ) -> Response:
     """Move a section or activity up or down."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.move(ctx.user, module, item_id, -1 if direction == "up" else 1)
-    except AppError as exc:
-        return edit_page(request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail})
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Moved.")
+    return forms.submit(
+        lambda: authoring.move(ctx.user, module, item_id, -1 if direction == "up" else 1),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Moved."
+        ),
+        page=partial(edit_page, request, db, ctx, module_id),
+        errors=forms.whole_form,
+    )
 
 
 @router.post("/orgs/{slug}/modules/{module_id}/items/{item_id}/remove", response_class=HTMLResponse)
@@ -217,8 +216,11 @@ def remove_item(
 ) -> Response:
     """Delete a section or activity from a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
-    try:
-        authoring.remove(ctx.user, module, item_id)
-    except AppError as exc:
-        return edit_page(request, db, ctx, module_id, exc.status_code, errors={"_form": exc.detail})
-    return redirect(request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Removed.")
+    return forms.submit(
+        lambda: authoring.remove(ctx.user, module, item_id),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Removed."
+        ),
+        page=partial(edit_page, request, db, ctx, module_id),
+        errors=forms.whole_form,
+    )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import AppError
+from app.errors import Invalid
 from app.services.learning import authoring, pathways
+from app.web import forms
 from app.web.access import Admin, Db, verify_csrf
 from app.web.common import TransactionalRoute, redirect, render
 
@@ -42,34 +44,22 @@ async def create_pathway(request: Request, db: Db, ctx: Admin) -> Response:
     form = await request.form()
     title, summary = str(form.get("title", "")), str(form.get("summary", ""))
     positions = {k[4:]: str(v).strip() for k, v in form.items() if k.startswith("pos-")}
+    return forms.submit(
+        lambda: pathways.author_pathway(
+            db, ctx.user, ctx.org.id, title=title, summary=summary, family_ids=_order(positions)
+        ),
+        done=lambda _: redirect(
+            request, f"/orgs/{ctx.org.slug}/pathways", f"Pathway “{title.strip()}” created."
+        ),
+        page=partial(_pathways_page, request, db, ctx),
+        values={"title": title, "summary": summary, **positions},
+    )
+
+
+def _order(positions: dict[str, str]) -> list[uuid.UUID]:
+    """The module families given a position (``pos-<family id>``), by position."""
     try:
         chosen = sorted((int(v), uuid.UUID(k)) for k, v in positions.items() if v)
-        pathways.author_pathway(
-            db,
-            ctx.user,
-            ctx.org.id,
-            title=title,
-            summary=summary,
-            family_ids=[f for _, f in chosen],
-        )
     except ValueError:
-        return _pathways_page(
-            request,
-            db,
-            ctx,
-            422,
-            errors={"modules": "Positions must be whole numbers."},
-            values={"title": title, "summary": summary, **positions},
-        )
-    except AppError as exc:
-        return _pathways_page(
-            request,
-            db,
-            ctx,
-            exc.status_code,
-            errors=exc.form_errors(),
-            values={"title": title, "summary": summary, **positions},
-        )
-    return redirect(
-        request, f"/orgs/{ctx.org.slug}/pathways", f"Pathway “{title.strip()}” created."
-    )
+        raise Invalid("Positions must be whole numbers.", field="modules") from None
+    return [f for _, f in chosen]

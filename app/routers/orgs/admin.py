@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.errors import Invalid
 from app.models import Organization, OrgKind, Role, User
 from app.services.orgs import organizations
+from app.services.orgs.domains import set_verified_domains, verified_domains
 from app.web import forms
 from app.web.access import Db, platform_admin, verify_csrf
 from app.web.common import Text, TransactionalRoute, redirect, render
@@ -82,7 +83,7 @@ def _domains_page(
         "orgs/admin/domains.html",
         status,
         org=org,
-        domains=organizations.verified_domains(db, org),
+        domains=verified_domains(db, org),
         **extra,
     )
 
@@ -104,7 +105,7 @@ def save_domains(
     """Replace the organization's verified e-mail domains."""
     org = organizations.get_by_slug(db, slug)
     return forms.submit(
-        lambda: organizations.set_verified_domains(db, admin, org, domains),
+        lambda: set_verified_domains(db, admin, org, domains),
         done=lambda _: redirect(
             request, f"/admin/organizations/{org.slug}/domains", f"{org.name}'s domains are saved."
         ),

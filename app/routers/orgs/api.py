@@ -17,7 +17,7 @@ from app.routers.orgs.schemas import (
     OrganizationRead,
     RoleUpdate,
 )
-from app.services.orgs import organizations
+from app.services.orgs import invitations, memberships, organizations
 from app.web.access import ApiToken, AppSettings, Db
 from app.web.api_errors import ERROR_RESPONSES
 from app.web.common import TransactionalRoute, client_ip
@@ -40,7 +40,7 @@ def me(user: AccountReader) -> MeRead:
 @router.get("/orgs", response_model=Page[MembershipRead])
 def my_organizations(db: Db, user: OrgReader, paging: Paging) -> Page[MembershipRead]:
     """Organizations the caller belongs to, with the caller's role, by name."""
-    rows = organizations.memberships_page(db, user, paging)
+    rows = memberships.memberships_page(db, user, paging)
     return Page[MembershipRead].of(rows, MembershipRead.from_membership)
 
 
@@ -54,7 +54,7 @@ def organization(db: Db, user: OrgReader, slug: str) -> OrganizationRead:
 def members(db: Db, user: OrgReader, slug: str, paging: Paging) -> Page[MemberRead]:
     """Members by name (coaches and admins only)."""
     org = organizations.get_for_member(db, user, slug)
-    rows = organizations.members_slice(db, user, org, paging)
+    rows = memberships.members_slice(db, user, org, paging)
     return Page[MemberRead].of(rows, MemberRead.from_membership)
 
 
@@ -69,7 +69,7 @@ def invite(
 ) -> InvitationRead:
     """Invite someone by e-mail (administrators)."""
     org = organizations.get_for_member(db, user, slug)
-    invitation = organizations.invite(
+    invitation = invitations.invite(
         db, settings, org, user, email=body.email, role=body.role, ip=client_ip(request)
     )
     return InvitationRead.model_validate(invitation)
@@ -81,5 +81,5 @@ def change_role(
 ) -> MemberRead:
     """Change a member's role (administrators)."""
     org = organizations.get_for_member(db, user, slug)
-    membership = organizations.change_role(db, org, user, membership_id, body.role)
+    membership = memberships.change_role(db, org, user, membership_id, body.role)
     return MemberRead.from_membership(membership)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.errors import Invalid
 from app.kit import links
 from app.models import Role
-from app.services.orgs import organizations, sso
+from app.services.orgs import invitations, memberships, sso
 from app.web import forms
 from app.web.access import (
     Admin,
@@ -47,7 +47,7 @@ def parse_role(value: str) -> Role:
 def _members_page(
     request: Request, db: Db, ctx: OrgContext, status: int = 200, **extra: object
 ) -> Response:
-    page = organizations.members_page(db, ctx.user, ctx.org)
+    page = memberships.members_page(db, ctx.user, ctx.org)
     return render(
         request,
         "orgs/members.html",
@@ -78,7 +78,7 @@ def invite(
 ) -> Response:
     """Invite someone by e-mail."""
     return forms.submit(
-        lambda: organizations.invite(
+        lambda: invitations.invite(
             db,
             settings,
             ctx.org,
@@ -101,7 +101,7 @@ def change_role(
 ) -> Response:
     """Change a member's role."""
     return forms.submit(
-        lambda: organizations.change_role(db, ctx.org, ctx.user, membership_id, parse_role(role)),
+        lambda: memberships.change_role(db, ctx.org, ctx.user, membership_id, parse_role(role)),
         done=lambda membership: redirect(
             request,
             f"/orgs/{ctx.org.slug}/members",
@@ -116,7 +116,7 @@ def change_role(
 def remove_member(request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID) -> Response:
     """Remove a member from the organization."""
     return forms.submit(
-        lambda: organizations.remove_member(db, ctx.org, ctx.user, membership_id),
+        lambda: memberships.remove_member(db, ctx.org, ctx.user, membership_id),
         done=lambda _: redirect(
             request, f"/orgs/{ctx.org.slug}/members", "The member was removed."
         ),
@@ -134,7 +134,7 @@ def remove_member(request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID
 def invitation_page(request: Request, db: Db, token: str) -> Response:
     """Show an invitation; signed-in people accept it, others sign in or sign up first."""
     return forms.submit(
-        lambda: organizations.find_invitation(db, token),
+        lambda: invitations.find_invitation(db, token),
         done=lambda invitation: render(
             request, "orgs/invitation.html", invitation=invitation, token=token
         ),
@@ -146,7 +146,7 @@ def invitation_page(request: Request, db: Db, token: str) -> Response:
 def accept_invitation(request: Request, db: Db, user: CurrentUser, token: str) -> Response:
     """Accept the invitation with the signed-in account."""
     return forms.submit(
-        lambda: organizations.accept_invitation(db, token, user),
+        lambda: invitations.accept_invitation(db, token, user),
         done=lambda membership: redirect(
             request, "/", f"You joined {membership.organization.name}."
         ),

@@ -17,7 +17,7 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.kit import audit, mail
 from app.models import OidcIdentity, OidcProvider, Role, User
 from app.services.identity.accounts import find_by_email, normalize_email
-from app.services.orgs import organizations
+from app.services.orgs import domains, organizations
 from app.services.orgs.permissions import sso_may_link_by_email
 from app.settings import Settings
 
@@ -51,7 +51,7 @@ def link_account(
         if existing is not None and not sso_may_link_by_email(
             existing,
             provider.organization_id,
-            owns_domain=organizations.owns_email_domain(db, provider.organization, email),
+            owns_domain=domains.owns_email_domain(db, provider.organization, email),
         ):
             return _pending_link(db, provider, subject, existing)
         user = existing or _new_account(db, email, claims)
