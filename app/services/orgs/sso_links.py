@@ -10,6 +10,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -46,18 +47,10 @@ def link_account(
     if identity is not None:
         user = db.get_one(User, identity.user_id)
     else:
-        email = _verified_email(claims)
-        existing = find_by_email(db, email)
-        if existing is not None and not sso_may_link_by_email(
-            existing,
-            provider.organization_id,
-            owns_domain=domains.owns_email_domain(db, provider.organization, email),
-        ):
-            return _pending_link(db, provider, subject, existing)
-        user = existing or _new_account(db, email, claims)
-        if user.email_verified_at is None:
-            user.email_verified_at = utcnow()
-        _create_identity(db, settings, provider, subject, user, method="email", notify=existing)
+        linked = _link_by_email(db, settings, provider, subject, claims)
+        if isinstance(linked, PendingLink):
+            return linked
+        user = linked
     _check_may_use_sso(user)
     _join(db, provider, user)
     audit.record(
@@ -67,6 +60,39 @@ def link_account(
         actor=user,
         organization_id=provider.organization_id,
     )
+    return user
+
+
+def _link_by_email(
+    db: Session, settings: Settings, provider: OidcProvider, subject: str, claims: dict[str, Any]
+) -> User | PendingLink:
+    """Link a first sign-in by its verified e-mail (creating the account if there is none), or
+    hold the link for the account's owner to confirm."""
+    email = _verified_email(claims)
+    existing = find_by_email(db, email)
+    if existing is not None and not sso_may_link_by_email(
+        existing,
+        provider.organization_id,
+        owns_domain=domains.owns_email_domain(db, provider.organization, email),
+    ):
+        return _pending_link(db, provider, subject, existing)
+    try:
+        with db.begin_nested():
+            user = existing or _new_account(db, email, claims)
+            if user.email_verified_at is None:
+                user.email_verified_at = utcnow()
+            _create_identity(db, settings, provider, subject, user, method="email", notify=existing)
+    except IntegrityError:  # the same first sign-in, in another tab, was a moment ahead
+        return _linked_meanwhile(db, provider, subject)
+    return user
+
+
+def _linked_meanwhile(db: Session, provider: OidcProvider, subject: str) -> User:
+    identity = _identity(db, provider.id, subject)
+    if identity is None:
+        raise Conflict("Another sign-in with this e-mail is under way. Try again in a moment.")
+    user = db.get_one(User, identity.user_id)
+    db.refresh(user)  # as the other sign-in left it (its membership included)
     return user
 
 
@@ -196,10 +222,18 @@ def read_pending_link(db: Session, settings: Settings, cookie: str | None) -> Pe
 
 
 def confirm_pending_link(db: Session, settings: Settings, pending: PendingLink, user: User) -> bool:
-    """After ``user`` signed in with a password: link the identity if it was waiting for them."""
+    """After ``user`` signed in with a password: link the identity if it was waiting for them.
+    True when it is now linked to them (by this sign-in, or by one a moment ahead of it)."""
     if user.id != pending.user_id or user.is_platform_admin:
         return False
     provider = db.get_one(OidcProvider, pending.provider_id)
-    _create_identity(db, settings, provider, pending.subject, user, method="password", notify=user)
+    try:
+        with db.begin_nested():
+            _create_identity(
+                db, settings, provider, pending.subject, user, method="password", notify=user
+            )
+    except IntegrityError:  # confirmed a moment ago, in another tab
+        identity = _identity(db, provider.id, pending.subject)
+        return identity is not None and identity.user_id == user.id
     _join(db, provider, user)
     return True
