@@ -197,6 +197,32 @@ def test_only_platform_admins_verify_an_organizations_email_domains(web: WebClie
     ]
 
 
+def test_org_admins_see_their_verified_domains_on_the_sso_page(web: WebClient, db) -> None:
+    riverbend = make_org(db)
+    make_user(db, "boss@riverbend.org", org=riverbend, role=Role.ADMIN)
+    make_user(db, "coach@riverbend.org", org=riverbend, role=Role.COACH)
+    root = make_user(db, "root@laurel.org", platform_admin=True)
+    set_verified_domains(db, root, make_org(db, "lakeside"), "lakeside.org")
+    web.sign_in("boss@riverbend.org")
+    assert "has no verified e-mail domains" in web.get("/orgs/riverbend/settings/sso").text
+    set_verified_domains(db, root, riverbend, "riverbend.org\nriverbend-schools.org")
+    db.commit()
+
+    page = web.get("/orgs/riverbend/settings/sso")
+
+    assert page.status_code == 200
+    listed = page.text.split('id="verified-domains"')[1].split("</ul>")[0]
+    assert "<li>riverbend-schools.org</li>" in listed
+    assert "<li>riverbend.org</li>" in listed
+    assert "lakeside.org" not in page.text
+    assert 'name="domains"' not in page.text  # read-only: platform admins change them
+    web.post("/signout")
+    web.sign_in("coach@riverbend.org")
+    refused = web.get("/orgs/riverbend/settings/sso")
+    assert refused.status_code == 403
+    assert "riverbend-schools.org" not in refused.text
+
+
 @pytest.mark.parametrize(
     ("domains", "status", "reason"),
     [

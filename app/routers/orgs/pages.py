@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.errors import Invalid
 from app.kit import links
 from app.models import Role
-from app.services.orgs import invitations, memberships, sso
+from app.services.orgs import domains, invitations, memberships, sso
 from app.web import forms
 from app.web.access import (
     Admin,
@@ -182,6 +182,7 @@ def _sso_page(
         org=ctx.org,
         provider=provider,
         redirect_uri=sso.redirect_uri(settings),
+        domains=domains.verified_domains(db, ctx.org),
         **extra,
     )
 
