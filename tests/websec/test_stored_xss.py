@@ -3,7 +3,9 @@
 Each payload goes into every field below through its form (HTTP posts with the CSRF token, as a
 browser sends them), then every page showing it is opened in Debian's Chromium with the CSP
 bypassed (so escaping alone is tested), a ``window.__xss`` sentinel and a dialog handler, and the
-DOM is checked for event-handler attributes and ``javascript:`` links.
+DOM is checked for event-handler attributes and ``javascript:`` links; each page must show the
+payload, so a page that lost it fails instead of passing unseen. Micro-credential text is seen by
+its authors, teachers and anonymous visitors; evidence by coaches, before and after the decision.
 ``LAUREL_SECURITY_FULL=1`` runs the whole payload corpus.
 """
 
@@ -26,7 +28,7 @@ from app import migrate
 from app.db import make_engine, make_session_factory
 from app.demo import district as demo
 from app.main import create_app
-from app.models import Community, CommunityMember, Mentorship, User
+from app.models import Activity, Community, CommunityMember, Mentorship, Section, User
 from app.services.identity import sessions
 from app.settings import Settings
 from app.web import csrf
@@ -162,6 +164,22 @@ class Author:
 
 COMMUNITY_FIELDS = ("community name", "community description", "community guidelines")
 COACHING_FIELDS = ("coaching message", "coach's note", "goal title", "goal description")
+MODULE_FIELDS = ("module title", "section title", "activity title", "activity body")
+MICROCREDENTIAL_FIELDS = (
+    "micro-credential name",
+    "micro-credential description",
+    "micro-credential criteria",
+    "competencies",
+    "evidence requirement label",
+    "evidence requirement guidance",
+    "rubric criterion",
+    "rubric criterion description",
+    "rubric level label",
+    "rubric level descriptors",
+)
+EVIDENCE_FIELDS = ("reflection", "link URL and title")
+REVIEW_FIELDS = ("review feedback", "criterion comment")
+Written = tuple[str, tuple[str, ...], list[str]]
 
 
 def _error(page: str) -> str:
@@ -169,20 +187,17 @@ def _error(page: str) -> str:
     return found.group(1) if found else page[-400:]
 
 
-def _write_everywhere(
-    site: Site, payload: str, n: int
-) -> list[tuple[str, tuple[str, ...], list[str]]]:
+def _write_everywhere(site: Site, payload: str, n: int) -> list[Written]:
     """Write the payload into every field; (who looks, field, pages showing it)."""
     admin, teacher, coach = (Author(site, w) for w in ("admin", "teacher", "coach"))
     org, c = "/orgs/riverbend", f"/orgs/riverbend/communities/{site.community}"
     coaching = f"/coaching/{site.mentorship}"
-    written = []
+    written: list[Written] = []
     admin.post("/account/tokens", {"name": payload[:100], "scopes": "account:read"})
     written.append(("admin", ("token name",), ["/account"]))
     admin.post("/admin/organizations", {"slug": f"xss-{n}", "name": payload, "kind": "district"})
     written.append(("admin", ("organization name",), ["/admin/organizations"]))
-    edit = admin.post(f"{org}/modules", {"title": payload[:200]})
-    written.append(("admin", ("module title",), [f"{org}/modules", edit]))
+    written += _module(site, admin, payload)
     community = admin.post(
         f"{org}/communities",
         {"slug": f"xss-{n}", "name": payload[:120], "description": payload, "guidelines": payload},
@@ -209,17 +224,134 @@ def _write_everywhere(
     written.append(("teacher", (), [coaching]))
     teacher.post("/learning/goals", {"goals": payload})
     written.append(("teacher", ("learning goals",), ["/learning/goals"]))
+    admin.post(
+        f"{org}/settings/sso",
+        {
+            "label": payload,
+            "issuer_url": "https://idp.example",
+            "client_id": "x",
+            "client_secret": "s",
+        },
+    )
+    written.append(("admin", ("SSO button label",), [f"{org}/settings/sso"]))
+    return written + _microcredential(site, admin, teacher, coach, payload)
+
+
+def _only_id(site: Site, model: Any, column: Any, value: str) -> uuid.UUID:
+    """The id of the one row whose ``column`` is ``value``."""
+    with site.sessions() as db:
+        found: list[uuid.UUID] = list(
+            db.scalars(select(model.id).where(column == uuid.UUID(value)))
+        )
+    assert len(found) == 1, (model, value)
+    return found[0]
+
+
+def _module(site: Site, admin: Author, payload: str) -> list[Written]:
+    """A module with a payload title, section title and Markdown activity body, published."""
+    org = "/orgs/riverbend"
+    edit = admin.post(f"{org}/modules", {"title": payload[:200]})
+    base = edit.removesuffix("/edit")
+    module_id = base.rsplit("/", 1)[1]
+    admin.post(f"{base}/sections", {"section_title": payload[:200]})
+    section = _only_id(site, Section, Section.module_id, module_id)
+    fields = {"kind": "reading", "title": payload[:200], "required": "1", "body": payload}
+    admin.post(f"{base}/activities", {**fields, "section_id": str(section)})
+    activity = _only_id(site, Activity, Activity.section_id, str(section))
+    authoring = [f"{org}/modules", edit, f"{base}/activities/{activity}/edit"]
+    admin.post(f"{base}/publish", {})
+    learner = [f"/modules/{module_id}", f"/modules/{module_id}/activities/{activity}"]
+    return [("admin", MODULE_FIELDS, authoring), ("teacher", (), ["/modules", *learner])]
+
+
+def _definition_form(payload: str) -> dict[str, str]:
+    """The micro-credential editor with the payload in every text it takes."""
+    short = payload[:200]
+    grid = {"criterion_key_1": "c1", "criterion_name_1": short, "criterion_description_1": payload}
+    for j in (1, 2):
+        grid |= {f"level_label_{j}": f"{j} {payload[:90]}", f"level_points_{j}": str(j)}
+        grid[f"descriptor_1_{j}"] = payload
+    evidence: dict[str, str] = {}
+    for kind in ("reflection", "links"):
+        evidence |= {f"ev_{kind}_include": "1", f"ev_{kind}_required": "1"}
+        evidence |= {f"ev_{kind}_label": f"{kind} {short}", f"ev_{kind}_guidance": payload}
+    return {
+        "name": short,
+        "description": payload,
+        "criteria": payload,
+        "achievement_type": "MicroCredential",
+        "award_rule": "review",
+        "pd_hours": "1",
+        "pass_rule": "min_level",
+        "pass_value": "1",
+        "level_count": "2",
+        "criterion_count": "1",
+        "competencies": short,
+        "action": "save",
+        **grid,
+        **evidence,
+    }
+
+
+def _link(payload: str) -> str:
+    """The payload as a web address (no spaces, which addresses refuse)."""
+    return "https://example.org/?q=" + payload.replace(RUN, RUN.replace(" ", "")).replace(" ", "/")
+
+
+def _submit(author: Author, definition: str, payload: str) -> str:
+    """Submit hostile evidence for the micro-credential; the evidence page."""
+    return author.post(
+        f"/micro-credentials/{definition}/evidence",
+        {
+            "response_reflection": payload,
+            "links_links": _link(payload),
+            "privacy": "1",
+            "action": "submit",
+        },
+    )
+
+
+def _microcredential(
+    site: Site, admin: Author, teacher: Author, coach: Author, payload: str
+) -> list[Written]:
+    """A published micro-credential, evidence for it and a coach's review, all hostile."""
+    org = "/orgs/riverbend"
+    edit = admin.post(f"{org}/micro-credentials/new", _definition_form(payload))
+    definition = edit.removesuffix("/edit").rsplit("/", 1)[1]
+    admin.post(edit.removesuffix("/edit") + "/publish", {})
+    evidence, waiting = (_submit(who, definition, payload) for who in (teacher, admin))
+    submission = evidence.rsplit("/", 1)[1]
+    coach.post(f"/review/{submission}/claim", {})
+    review = f"/review/{submission}"
+    written: list[Written] = [
+        ("admin", MICROCREDENTIAL_FIELDS, [f"{org}/micro-credentials", edit]),
+        ("teacher", (), ["/micro-credentials", f"/micro-credentials/{definition}"]),
+        ("anonymous", (), [f"/micro-credentials/{definition}"]),
+        ("coach", EVIDENCE_FIELDS, ["/review", "/review/" + waiting.rsplit("/", 1)[1], review]),
+    ]
+    coach.post(
+        f"{review}/decision",
+        {
+            "attempt_no": "1",
+            "decision": "not_yet",
+            "level_c1": "1",
+            "comment_c1": payload,
+            "feedback": payload,
+        },
+    )
+    written.append(("teacher", REVIEW_FIELDS, [evidence, "/evidence", "/notifications"]))
     return written
 
 
 def _open(chromium: Any, site: Site, who: str, paths: list[str]) -> list[str]:
-    """Open each page signed in as ``who``; what ran or could run."""
+    """Open each page signed in as ``who`` (or signed out); what ran or could run."""
     context = chromium.new_context(bypass_csp=True)
-    with site.sessions() as db:
-        user = db.get_one(User, site.users[who])
-        raw = sessions.start_session(db, site.settings, user, ip=None, user_agent=None)
-        db.commit()
-    context.add_cookies([{"name": "laurel_session", "value": raw, "url": site.url}])
+    if who != "anonymous":
+        with site.sessions() as db:
+            user = db.get_one(User, site.users[who])
+            raw = sessions.start_session(db, site.settings, user, ip=None, user_agent=None)
+            db.commit()
+        context.add_cookies([{"name": "laurel_session", "value": raw, "url": site.url}])
     tab = context.new_page()
     dialogs: list[str] = []
     tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -229,6 +361,8 @@ def _open(chromium: Any, site: Site, who: str, paths: list[str]) -> list[str]:
         assert response is not None
         assert response.status == 200, (who, path)
         tab.wait_for_timeout(50)
+        if "__xss" not in tab.content():  # a page not showing the payload proves nothing
+            problems.append(f"{who} {path}: the payload is not on the page")
         if tab.evaluate("() => window.__xss || 0"):
             problems.append(f"{who} {path}: a payload ran")
         problems += [f"{who} {path}: {attr}" for attr in tab.evaluate(DOM_CHECK)]
@@ -237,12 +371,12 @@ def _open(chromium: Any, site: Site, who: str, paths: list[str]) -> list[str]:
     return problems
 
 
-FIELDS = 16
-PAGES_PER_PAYLOAD = 13
+FIELDS = 34
+PAGES_PER_PAYLOAD = 29
 
 
 def test_no_stored_payload_runs_in_the_browser(site: Site, chromium: Any) -> None:
-    problems, shown, fields = [], 0, set()
+    problems, shown, fields = [], 0, set[str]()
     for n, payload in enumerate(PAYLOADS):
         for who, names, pages in _write_everywhere(site, payload, n):
             problems += _open(chromium, site, who, pages)
