@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
@@ -38,10 +39,7 @@ def revoke(
         raise Invalid(
             "Say why the credential is revoked; it is kept in the audit trail.", field="reason"
         )
-    if row.revoked_at is not None:
-        raise Conflict("This credential is already revoked.")
-    row.revoked_at = utcnow()
-    row.revocation_reason = reason[:500]
+    _mark_revoked(db, row, reason[:500])
     status_lists.set_bit(db, settings, row.status_list, row.status_index, revoked=True)
     if row.recipient is not None:
         notifications.notify(
@@ -56,6 +54,22 @@ def revoke(
         )
     audit.record(db, "credential.revoked", row, actor=actor, reason=row.revocation_reason)
     return row
+
+
+def _mark_revoked(db: Session, row: IssuedCredential, reason: str) -> None:
+    """Set the revocation only if it is not set yet (a double click's other request may have set
+    it a moment ago): the second caller is told, and nothing is flipped, sent or audited twice."""
+    now = utcnow()
+    changed = db.execute(
+        update(IssuedCredential)
+        .where(IssuedCredential.id == row.id, IssuedCredential.revoked_at.is_(None))
+        .values(revoked_at=now, revocation_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict("This credential is already revoked.")
+    set_committed_value(row, "revoked_at", now)
+    set_committed_value(row, "revocation_reason", reason)
 
 
 def _reissue(
