@@ -5,6 +5,7 @@ credential revoked twice at once is revoked and audited once (the second is told
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
@@ -61,34 +62,59 @@ def test_overlapping_revocations_keep_both_bits(fresh_engine: Engine, settings: 
             assert revoked_first
 
 
-def test_revoking_the_same_credential_twice_at_once_revokes_and_audits_once(
-    fresh_engine: Engine, settings: Settings
-) -> None:
-    with Session(fresh_engine, expire_on_commit=False) as db:
+def _one_credential(engine: Engine, settings: Settings) -> tuple[User, IssuedCredential]:
+    with Session(engine, expire_on_commit=False) as db:
         org = organizations.create_organization(db, None, slug="race", name="Race District")
         db.commit()
         admin = make_user(db, "admin@race.org", org=org, role=Role.ADMIN)
         teacher = make_user(db, "t@race.org", org=org)
-        credential = issue_to(db, settings, org, teacher, key="once")
+        return admin, issue_to(db, settings, org, teacher, key="once")
 
-    def read(db: Session) -> IssuedCredential:
-        return db.get_one(IssuedCredential, credential.id)
+
+def _read(credential: IssuedCredential) -> Callable[[Session], object]:
+    return lambda db: db.get_one(IssuedCredential, credential.id)
+
+
+def _count(engine: Engine, *where: Any) -> int | None:
+    with Session(engine) as db:
+        return db.scalar(select(func.count()).where(*where))
+
+
+def test_revoking_the_same_credential_twice_at_once_revokes_and_audits_once(
+    fresh_engine: Engine, settings: Settings
+) -> None:
+    admin, credential = _one_credential(fresh_engine, settings)
 
     def revoke(reason: str) -> Callable[[Session, object], object]:
         return lambda db, _: lifecycle.revoke(
             db, settings, db.get_one(User, admin.id), credential.id, reason
         )
 
+    read = _read(credential)
     results = all_at_once(fresh_engine, [(read, revoke("First click")), (read, revoke("Second"))])
 
     assert sorted(type(result).__name__ for result in results) == ["Conflict", "IssuedCredential"]
     refused = next(result for result in results if isinstance(result, Conflict))
     assert "already revoked" in refused.detail
+    assert _count(fresh_engine, AuditEvent.action == "credential.revoked") == 1
+    assert _count(fresh_engine, Notification.title.contains("was revoked")) == 1
+    winner = next(r for r in results if isinstance(r, IssuedCredential))
     with Session(fresh_engine) as db:
-        audits = db.scalar(select(func.count()).where(AuditEvent.action == "credential.revoked"))
-        assert audits == 1
-        told = db.scalar(select(func.count()).where(Notification.title.contains("was revoked")))
-        assert told == 1
         row = db.get_one(IssuedCredential, credential.id)
-        winner = next(r for r in results if isinstance(r, IssuedCredential))
         assert row.revocation_reason == winner.revocation_reason
+
+
+def test_renewing_the_same_credential_twice_at_once_renews_and_audits_once(
+    fresh_engine: Engine, settings: Settings
+) -> None:
+    admin, credential = _one_credential(fresh_engine, settings)
+
+    def renew(db: Session, _: object) -> object:
+        return lifecycle.renew(db, settings, db.get_one(User, admin.id), credential.id, 12)
+
+    read = _read(credential)
+    results = all_at_once(fresh_engine, [(read, renew), (read, renew)])
+
+    assert sorted(type(result).__name__ for result in results) == ["Conflict", "IssuedCredential"]
+    assert _count(fresh_engine, AuditEvent.action == "credential.renewed") == 1
+    assert _count(fresh_engine, IssuedCredential.supersedes_id == credential.id) == 1

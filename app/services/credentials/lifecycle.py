@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -39,7 +40,14 @@ def revoke(
         raise Invalid(
             "Say why the credential is revoked; it is kept in the audit trail.", field="reason"
         )
-    _mark_revoked(db, row, reason[:500])
+    _change_once(
+        db,
+        row,
+        "This credential is already revoked.",
+        IssuedCredential.revoked_at.is_(None),
+        revoked_at=utcnow(),
+        revocation_reason=reason[:500],
+    )
     status_lists.set_bit(db, settings, row.status_list, row.status_index, revoked=True)
     if row.recipient is not None:
         notifications.notify(
@@ -56,20 +64,22 @@ def revoke(
     return row
 
 
-def _mark_revoked(db: Session, row: IssuedCredential, reason: str) -> None:
-    """Set the revocation only if it is not set yet (a double click's other request may have set
-    it a moment ago): the second caller is told, and nothing is flipped, sent or audited twice."""
-    now = utcnow()
+def _change_once(
+    db: Session, row: IssuedCredential, refused: str, *where: Any, **values: Any
+) -> None:
+    """Set ``values`` only while ``where`` still holds in the database (a double click's other
+    request may have changed the row a moment ago): otherwise Conflict, and nothing is flipped,
+    issued, sent or audited twice."""
     changed = db.execute(
         update(IssuedCredential)
-        .where(IssuedCredential.id == row.id, IssuedCredential.revoked_at.is_(None))
-        .values(revoked_at=now, revocation_reason=reason)
+        .where(IssuedCredential.id == row.id, *where)
+        .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
     if not changed:
-        raise Conflict("This credential is already revoked.")
-    set_committed_value(row, "revoked_at", now)
-    set_committed_value(row, "revocation_reason", reason)
+        raise Conflict(refused)
+    for name, value in values.items():
+        set_committed_value(row, name, value)
 
 
 def _reissue(
@@ -104,10 +114,16 @@ def renew(
     old = get(db, credential_id)
     if not can_manage_members(actor, old.organization_id):
         raise Forbidden("Only administrators of the issuing organization renew credentials.")
-    if old.revoked_at is not None or old.superseded_at is not None:
-        raise Conflict("Only a credential in force (not revoked or already renewed) is renewed.")
     if not 1 <= months <= 120:
         raise Invalid("Renew for 1 to 120 months.", field="months")
+    _change_once(
+        db,
+        old,
+        "Only a credential in force (not revoked or already renewed) is renewed.",
+        IssuedCredential.revoked_at.is_(None),
+        IssuedCredential.superseded_at.is_(None),
+        superseded_at=utcnow(),
+    )
     new = _reissue(
         db,
         settings,
