@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.db import utcnow
 from app.kit.outbound import verification_fetcher
-from app.models import IssuedCredential, Role, SigningKey
+from app.models import AuditEvent, IssuedCredential, Role, SigningKey
 from app.services.credentials import issuer
 from app.services.credentials.remote_documents import DocumentCache, RemoteDocuments
 from app.services.credentials.verification import verify_credential
@@ -144,6 +144,8 @@ def test_admin_revokes_and_verifiers_see_it(web: WebClient, db, settings, world)
     assert (signed.valid, signed.key is not None) == (True, True)  # the list verifies
     again = web.post(f"/orgs/riverbend/credentials/{row.id}/revoke", {"reason": "Twice"})
     assert again.status_code == 409
+    revoked = select(func.count()).where(AuditEvent.action == "credential.revoked")
+    assert db.scalar(revoked) == 1
 
 
 def test_only_the_issuing_admins_revoke(web: WebClient, db, settings, world) -> None:

@@ -1,6 +1,7 @@
 """A teacher acts on a module in two tabs at the same moment, on real separate connections:
 finishing the last two activities completes it once (never left active with everything done),
-and leaving cannot withdraw a module the other tab just completed."""
+a double-clicked "done" succeeds twice with one progress row, and leaving cannot withdraw a
+module the other tab just completed."""
 
 from __future__ import annotations
 
@@ -11,12 +12,20 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
-from app.models import AuditEvent, Enrollment, EnrollmentStatus, Module, User
+from app.models import (
+    Activity,
+    ActivityProgress,
+    AuditEvent,
+    Enrollment,
+    EnrollmentStatus,
+    Module,
+    User,
+)
 from app.services.learning import enrollment, learner
 from app.services.orgs import organizations
 from app.settings import Settings
 from tests.learning_support import published
-from tests.race_support import after_other_commits, while_other_holds
+from tests.race_support import after_other_commits, all_at_once, while_other_holds
 from tests.support import make_user
 
 READINGS = [
@@ -62,6 +71,24 @@ def test_finishing_the_last_two_activities_at_once_completes_the_module(
         assert row.status == EnrollmentStatus.COMPLETED
         completions = db.scalar(select(func.count()).where(AuditEvent.action == "module.completed"))
         assert completions == 1
+
+
+def test_a_double_clicked_done_succeeds_twice_with_one_progress_row(
+    fresh_engine: Engine, settings: Settings
+) -> None:
+    teacher, module, (first, _second) = _enrolled(fresh_engine)
+    finish = _finisher(settings, teacher, module)
+
+    def view(db: Session) -> learner.Learner:
+        return learner.learner_view(db, db.get_one(User, teacher.id), module.id)
+
+    results = all_at_once(fresh_engine, [(view, lambda db, _: finish(db, first)) for _ in range(2)])
+
+    assert [isinstance(result, Activity) for result in results] == [True, True], results
+    with Session(fresh_engine) as db:
+        rows = db.scalars(select(ActivityProgress)).all()
+        assert [(row.activity_id, row.completed_at is not None) for row in rows] == [(first, True)]
+        assert db.scalars(select(Enrollment)).one().status == EnrollmentStatus.ACTIVE
 
 
 def test_leaving_cannot_withdraw_a_module_completed_meanwhile(

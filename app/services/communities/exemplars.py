@@ -10,8 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -122,9 +123,16 @@ def withdraw(
         raise NotFound("There is no such exemplar in this community.")
     if not can_withdraw_exemplar(ctx.user, exemplar):
         raise Forbidden("Only the teacher who shared an exemplar can withdraw it.")
-    if exemplar.withdrawn_at is not None:
+    now = utcnow()
+    withdrawn = db.execute(
+        update(Exemplar)
+        .where(Exemplar.id == exemplar.id, Exemplar.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not withdrawn:  # already, perhaps by a double click's other request a moment ago
         raise Conflict("This exemplar is already withdrawn.")
-    exemplar.withdrawn_at = utcnow()
+    set_committed_value(exemplar, "withdrawn_at", now)
     storage = storage_for(settings)
     for attachment in exemplar.attachments:
         delete_after_commit(db, storage, attachment.storage_key)

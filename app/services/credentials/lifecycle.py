@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
@@ -38,10 +40,14 @@ def revoke(
         raise Invalid(
             "Say why the credential is revoked; it is kept in the audit trail.", field="reason"
         )
-    if row.revoked_at is not None:
-        raise Conflict("This credential is already revoked.")
-    row.revoked_at = utcnow()
-    row.revocation_reason = reason[:500]
+    _change_once(
+        db,
+        row,
+        "This credential is already revoked.",
+        IssuedCredential.revoked_at.is_(None),
+        revoked_at=utcnow(),
+        revocation_reason=reason[:500],
+    )
     status_lists.set_bit(db, settings, row.status_list, row.status_index, revoked=True)
     if row.recipient is not None:
         notifications.notify(
@@ -56,6 +62,24 @@ def revoke(
         )
     audit.record(db, "credential.revoked", row, actor=actor, reason=row.revocation_reason)
     return row
+
+
+def _change_once(
+    db: Session, row: IssuedCredential, refused: str, *where: Any, **values: Any
+) -> None:
+    """Set ``values`` only while ``where`` still holds in the database (a double click's other
+    request may have changed the row a moment ago): otherwise Conflict, and nothing is flipped,
+    issued, sent or audited twice."""
+    changed = db.execute(
+        update(IssuedCredential)
+        .where(IssuedCredential.id == row.id, *where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict(refused)
+    for name, value in values.items():
+        set_committed_value(row, name, value)
 
 
 def _reissue(
@@ -90,10 +114,16 @@ def renew(
     old = get(db, credential_id)
     if not can_manage_members(actor, old.organization_id):
         raise Forbidden("Only administrators of the issuing organization renew credentials.")
-    if old.revoked_at is not None or old.superseded_at is not None:
-        raise Conflict("Only a credential in force (not revoked or already renewed) is renewed.")
     if not 1 <= months <= 120:
         raise Invalid("Renew for 1 to 120 months.", field="months")
+    _change_once(
+        db,
+        old,
+        "Only a credential in force (not revoked or already renewed) is renewed.",
+        IssuedCredential.revoked_at.is_(None),
+        IssuedCredential.superseded_at.is_(None),
+        superseded_at=utcnow(),
+    )
     new = _reissue(
         db,
         settings,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Invalid, NotFound
@@ -65,8 +66,15 @@ def revoke_token(db: Session, user: User, token_id: uuid.UUID) -> None:
     token = db.get(AccessToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound("No such token.")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
+    now = utcnow()
+    revoked = db.execute(
+        update(AccessToken)
+        .where(AccessToken.id == token.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if revoked:  # not already revoked, by a double click's other request say
+        set_committed_value(token, "revoked_at", now)
         audit.record(db, "token.revoked", token, actor=user)
 
 

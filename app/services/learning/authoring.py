@@ -6,8 +6,9 @@ import uuid
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
@@ -74,11 +75,29 @@ def published_for_author(db: Session, actor: User, org: Organization) -> list[Mo
     )
 
 
+FROZEN = "Published and archived versions cannot change. Create a new version to edit it."
+
+
 def _require_draft(module: Module) -> None:
     if module.status != ModuleStatus.DRAFT:
-        raise Conflict(
-            "Published and archived versions cannot change. Create a new version to edit it."
-        )
+        raise Conflict(FROZEN)
+
+
+def _change_from(
+    db: Session, module: Module, current: ModuleStatus, refused: str, /, **values: Any
+) -> None:
+    """Set ``values`` only while the module is still ``current`` in the database (a double click's
+    other request may have changed it a moment ago): otherwise Conflict, and no second audit."""
+    changed = db.execute(
+        update(Module)
+        .where(Module.id == module.id, Module.status == current)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict(refused)
+    for name, value in values.items():
+        set_committed_value(module, name, value)
 
 
 def update_metadata(db: Session, actor: User, module: Module, fields: dict[str, Any]) -> None:
@@ -227,18 +246,25 @@ def publish(db: Session, actor: User, module: Module) -> None:
         select(Module).where(Module.family_id == module.family_id, Module.id != module.id)
     ):
         older.is_current = False
-    module.status = ModuleStatus.PUBLISHED
-    module.is_current = True
-    module.published_at = utcnow()
+    _change_from(
+        db,
+        module,
+        ModuleStatus.DRAFT,
+        FROZEN,
+        status=ModuleStatus.PUBLISHED,
+        is_current=True,
+        published_at=utcnow(),
+    )
     audit.record(db, "module.published", module, actor=actor, version=module.version)
 
 
 def archive(db: Session, actor: User, module: Module) -> None:
     """Take a published version out of the catalog; enrolled teachers can still finish it."""
     module_io.check_author(actor, module.organization_id)
+    refused = "Only a published module can be archived."
     if module.status != ModuleStatus.PUBLISHED:
-        raise Conflict("Only a published module can be archived.")
-    module.status = ModuleStatus.ARCHIVED
+        raise Conflict(refused)
+    _change_from(db, module, ModuleStatus.PUBLISHED, refused, status=ModuleStatus.ARCHIVED)
     audit.record(db, "module.archived", module, actor=actor)
 
 

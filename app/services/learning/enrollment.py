@@ -139,9 +139,26 @@ def open_activity(view: learner.Learner, activity_id: uuid.UUID) -> Activity:
 def _progress(db: Session, view: learner.Learner, activity: Activity) -> ActivityProgress:
     row = view.progress.get(activity.id)
     if row is None:
-        row = ActivityProgress(enrollment_id=_active(view).id, activity_id=activity.id)
-        db.add(row)
+        row = _new_progress(db, _active(view).id, activity.id)
         view.progress[activity.id] = row
+    return row
+
+
+def _new_progress(
+    db: Session, enrollment_id: uuid.UUID, activity_id: uuid.UUID
+) -> ActivityProgress:
+    """A new progress row, or the one a double click's other request inserted a moment ago."""
+    row = ActivityProgress(enrollment_id=enrollment_id, activity_id=activity_id)
+    try:
+        with db.begin_nested():
+            db.add(row)
+    except IntegrityError:
+        return db.scalars(
+            select(ActivityProgress).where(
+                ActivityProgress.enrollment_id == enrollment_id,
+                ActivityProgress.activity_id == activity_id,
+            )
+        ).one()
     return row
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
@@ -132,9 +133,16 @@ def end(db: Session, org: Organization, actor: User, mentorship_id: uuid.UUID) -
     mentorship = db.get(Mentorship, mentorship_id)
     if mentorship is None or mentorship.organization_id != org.id:
         raise NotFound("There is no such mentorship in this organization.")
-    if mentorship.ended_at is not None:
+    now = utcnow()
+    ended = db.execute(
+        update(Mentorship)
+        .where(Mentorship.id == mentorship.id, Mentorship.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not ended:  # already, perhaps by a double click's other request a moment ago
         raise Conflict("This mentorship has already ended.")
-    mentorship.ended_at = utcnow()
+    set_committed_value(mentorship, "ended_at", now)
     audit.record(db, "mentorship.ended", mentorship, actor=actor)
     return mentorship
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, String, func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
@@ -164,11 +166,17 @@ def publish(db: Session, actor: User, definition: MicroCredential) -> MicroCrede
     _check_author(actor, definition.organization_id)
     if not definition.is_current:
         raise Conflict("Only the current version can be published.")
+    refused = "This micro-credential is already published."
     if definition.status == DefinitionStatus.PUBLISHED:
-        raise Conflict("This micro-credential is already published.")
+        raise Conflict(refused)
     definition_fields.clean(db, definition.organization, definition_fields.fields_of(definition))
-    definition.status = DefinitionStatus.PUBLISHED
-    definition.published_at = definition.published_at or utcnow()
+    _change_once(
+        db,
+        definition,
+        refused,
+        status=DefinitionStatus.PUBLISHED,
+        published_at=definition.published_at or utcnow(),
+    )
     _audit(db, actor, definition, "microcredential.published")
     return definition
 
@@ -178,11 +186,27 @@ def archive(db: Session, actor: User, definition: MicroCredential) -> MicroCrede
     _check_author(actor, definition.organization_id)
     if not definition.is_current:
         raise Conflict("Only the current version can be archived.")
+    refused = "This micro-credential is already archived."
     if definition.status == DefinitionStatus.ARCHIVED:
-        raise Conflict("This micro-credential is already archived.")
-    definition.status = DefinitionStatus.ARCHIVED
+        raise Conflict(refused)
+    _change_once(db, definition, refused, status=DefinitionStatus.ARCHIVED)
     _audit(db, actor, definition, "microcredential.archived")
     return definition
+
+
+def _change_once(db: Session, definition: MicroCredential, refused: str, **values: Any) -> None:
+    """Set ``values`` only while the status is still the one read (a double click's other
+    request may have changed it a moment ago): otherwise Conflict, and no second audit."""
+    changed = db.execute(
+        sql_update(MicroCredential)
+        .where(MicroCredential.id == definition.id, MicroCredential.status == definition.status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict(refused)
+    for name, value in values.items():
+        set_committed_value(definition, name, value)
 
 
 def _audit(db: Session, actor: User, definition: MicroCredential, event: str, **extra: Any) -> None:
