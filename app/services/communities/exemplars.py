@@ -10,13 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit
+from app.kit import audit, once
 from app.kit.markdown import render_markdown
 from app.kit.storage import storage_for
 from app.kit.storage.transactions import delete_after_commit
@@ -124,15 +123,13 @@ def withdraw(
     if not can_withdraw_exemplar(ctx.user, exemplar):
         raise Forbidden("Only the teacher who shared an exemplar can withdraw it.")
     now = utcnow()
-    withdrawn = db.execute(
-        update(Exemplar)
-        .where(Exemplar.id == exemplar.id, Exemplar.withdrawn_at.is_(None))
-        .values(withdrawn_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if not withdrawn:  # already, perhaps by a double click's other request a moment ago
-        raise Conflict("This exemplar is already withdrawn.")
-    set_committed_value(exemplar, "withdrawn_at", now)
+    once.change_or_refuse(
+        db,
+        exemplar,
+        "This exemplar is already withdrawn.",
+        Exemplar.withdrawn_at.is_(None),
+        withdrawn_at=now,
+    )
     storage = storage_for(settings)
     for attachment in exemplar.attachments:
         delete_after_commit(db, storage, attachment.storage_key)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid
-from app.kit import audit, links
+from app.errors import Forbidden, Invalid
+from app.kit import audit, links, once
 from app.models import IssuedCredential, User
 from app.services.credentials import status_lists
 from app.services.credentials.holdings import get, wallet
@@ -40,7 +38,7 @@ def revoke(
         raise Invalid(
             "Say why the credential is revoked; it is kept in the audit trail.", field="reason"
         )
-    _change_once(
+    once.change_or_refuse(
         db,
         row,
         "This credential is already revoked.",
@@ -62,24 +60,6 @@ def revoke(
         )
     audit.record(db, "credential.revoked", row, actor=actor, reason=row.revocation_reason)
     return row
-
-
-def _change_once(
-    db: Session, row: IssuedCredential, refused: str, *where: Any, **values: Any
-) -> None:
-    """Set ``values`` only while ``where`` still holds in the database (a double click's other
-    request may have changed the row a moment ago): otherwise Conflict, and nothing is flipped,
-    issued, sent or audited twice."""
-    changed = db.execute(
-        update(IssuedCredential)
-        .where(IssuedCredential.id == row.id, *where)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if not changed:
-        raise Conflict(refused)
-    for name, value in values.items():
-        set_committed_value(row, name, value)
 
 
 def _reissue(
@@ -116,7 +96,7 @@ def renew(
         raise Forbidden("Only administrators of the issuing organization renew credentials.")
     if not 1 <= months <= 120:
         raise Invalid("Renew for 1 to 120 months.", field="months")
-    _change_once(
+    once.change_or_refuse(
         db,
         old,
         "Only a credential in force (not revoked or already renewed) is renewed.",

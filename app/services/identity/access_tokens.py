@@ -7,11 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Invalid, NotFound
-from app.kit import audit
+from app.kit import audit, once
 from app.kit.tokens import new_token, token_hash
 from app.models import AccessToken, User
 from app.services.identity import usage
@@ -67,14 +66,7 @@ def revoke_token(db: Session, user: User, token_id: uuid.UUID) -> None:
     if token is None or token.user_id != user.id:
         raise NotFound("No such token.")
     now = utcnow()
-    revoked = db.execute(
-        update(AccessToken)
-        .where(AccessToken.id == token.id, AccessToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if revoked:  # not already revoked, by a double click's other request say
-        set_committed_value(token, "revoked_at", now)
+    if once.change(db, token, AccessToken.revoked_at.is_(None), revoked_at=now):
         audit.record(db, "token.revoked", token, actor=user)
 
 

@@ -6,13 +6,12 @@ import uuid
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from app.kit import audit
+from app.kit import audit, once
 from app.models import (
     Activity,
     Module,
@@ -81,23 +80,6 @@ FROZEN = "Published and archived versions cannot change. Create a new version to
 def _require_draft(module: Module) -> None:
     if module.status != ModuleStatus.DRAFT:
         raise Conflict(FROZEN)
-
-
-def _change_from(
-    db: Session, module: Module, current: ModuleStatus, refused: str, /, **values: Any
-) -> None:
-    """Set ``values`` only while the module is still ``current`` in the database (a double click's
-    other request may have changed it a moment ago): otherwise Conflict, and no second audit."""
-    changed = db.execute(
-        update(Module)
-        .where(Module.id == module.id, Module.status == current)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if not changed:
-        raise Conflict(refused)
-    for name, value in values.items():
-        set_committed_value(module, name, value)
 
 
 def update_metadata(db: Session, actor: User, module: Module, fields: dict[str, Any]) -> None:
@@ -246,11 +228,11 @@ def publish(db: Session, actor: User, module: Module) -> None:
         select(Module).where(Module.family_id == module.family_id, Module.id != module.id)
     ):
         older.is_current = False
-    _change_from(
+    once.change_or_refuse(
         db,
         module,
-        ModuleStatus.DRAFT,
         FROZEN,
+        Module.status == ModuleStatus.DRAFT,
         status=ModuleStatus.PUBLISHED,
         is_current=True,
         published_at=utcnow(),
@@ -264,7 +246,9 @@ def archive(db: Session, actor: User, module: Module) -> None:
     refused = "Only a published module can be archived."
     if module.status != ModuleStatus.PUBLISHED:
         raise Conflict(refused)
-    _change_from(db, module, ModuleStatus.PUBLISHED, refused, status=ModuleStatus.ARCHIVED)
+    once.change_or_refuse(
+        db, module, refused, Module.status == ModuleStatus.PUBLISHED, status=ModuleStatus.ARCHIVED
+    )
     audit.record(db, "module.archived", module, actor=actor)
 
 

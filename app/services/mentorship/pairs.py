@@ -10,14 +10,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from app.kit import audit, links
+from app.kit import audit, links, once
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import Membership, Mentorship, Organization, Role, User
 from app.services.mentorship.progress import Progress, progress_of
@@ -134,15 +133,13 @@ def end(db: Session, org: Organization, actor: User, mentorship_id: uuid.UUID) -
     if mentorship is None or mentorship.organization_id != org.id:
         raise NotFound("There is no such mentorship in this organization.")
     now = utcnow()
-    ended = db.execute(
-        update(Mentorship)
-        .where(Mentorship.id == mentorship.id, Mentorship.ended_at.is_(None))
-        .values(ended_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if not ended:  # already, perhaps by a double click's other request a moment ago
-        raise Conflict("This mentorship has already ended.")
-    set_committed_value(mentorship, "ended_at", now)
+    once.change_or_refuse(
+        db,
+        mentorship,
+        "This mentorship has already ended.",
+        Mentorship.ended_at.is_(None),
+        ended_at=now,
+    )
     audit.record(db, "mentorship.ended", mentorship, actor=actor)
     return mentorship
 

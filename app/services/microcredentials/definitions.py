@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, String, func, select
-from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
-from app.kit import audit
+from app.kit import audit, once
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.kit.storage.uploads import Upload
 from app.models import (
@@ -170,10 +168,11 @@ def publish(db: Session, actor: User, definition: MicroCredential) -> MicroCrede
     if definition.status == DefinitionStatus.PUBLISHED:
         raise Conflict(refused)
     definition_fields.clean(db, definition.organization, definition_fields.fields_of(definition))
-    _change_once(
+    once.change_or_refuse(
         db,
         definition,
         refused,
+        MicroCredential.status == definition.status,
         status=DefinitionStatus.PUBLISHED,
         published_at=definition.published_at or utcnow(),
     )
@@ -189,24 +188,15 @@ def archive(db: Session, actor: User, definition: MicroCredential) -> MicroCrede
     refused = "This micro-credential is already archived."
     if definition.status == DefinitionStatus.ARCHIVED:
         raise Conflict(refused)
-    _change_once(db, definition, refused, status=DefinitionStatus.ARCHIVED)
+    once.change_or_refuse(
+        db,
+        definition,
+        refused,
+        MicroCredential.status == definition.status,
+        status=DefinitionStatus.ARCHIVED,
+    )
     _audit(db, actor, definition, "microcredential.archived")
     return definition
-
-
-def _change_once(db: Session, definition: MicroCredential, refused: str, **values: Any) -> None:
-    """Set ``values`` only while the status is still the one read (a double click's other
-    request may have changed it a moment ago): otherwise Conflict, and no second audit."""
-    changed = db.execute(
-        sql_update(MicroCredential)
-        .where(MicroCredential.id == definition.id, MicroCredential.status == definition.status)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if not changed:
-        raise Conflict(refused)
-    for name, value in values.items():
-        set_committed_value(definition, name, value)
 
 
 def _audit(db: Session, actor: User, definition: MicroCredential, event: str, **extra: Any) -> None:
