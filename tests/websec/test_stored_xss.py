@@ -16,7 +16,6 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,12 +31,10 @@ from app.models import Activity, Community, CommunityMember, Mentorship, Section
 from app.services.identity import sessions
 from app.settings import Settings
 from app.web import csrf
-from tests.conftest import unavailable
 from tests.fake_oidc import ServerThread, free_port
 from tests.support import cached_hash
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 FULL = os.environ.get("LAUREL_SECURITY_FULL") == "1"
 RUN = "window.__xss = (window.__xss || 0) + 1"
 CORPUS = [
@@ -119,22 +116,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with ServerThread(create_app(settings, engine=engine), port):
         yield Site(settings.base_url, factory, settings, users, community, mentorship)
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
 
 
 class Author:
