@@ -6,12 +6,11 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, String, delete, func, select, update
+from sqlalchemy import Select, String, delete, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit, counters, links
+from app.kit import audit, counters, links, once
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import (
     Community,
@@ -349,16 +348,13 @@ def set_member_status(
     change = _MEMBER_CHANGES.get((action, before))
     if change is None:
         raise Conflict("That change does not apply to this member now.")
-    changed = db.execute(
-        update(CommunityMember)
-        .where(CommunityMember.id == member.id, CommunityMember.status == before)
-        .values(change)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if not changed:
-        raise Conflict("Someone else changed this membership meanwhile. Reload the page.")
-    for key, value in change.items():
-        set_committed_value(member, key, value)
+    once.change_or_refuse(
+        db,
+        member,
+        "Someone else changed this membership meanwhile. Reload the page.",
+        CommunityMember.status == before,
+        **change,
+    )
     if before == MemberStatus.PENDING:
         counters.add(db, ctx.community, Community.member_count, 1)
     audit.record(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit
+from app.kit import audit, once
 from app.kit.markdown import render_markdown
 from app.models import Post, PostRevision, PostStatus, Reaction, Thread
 from app.services.communities.membership import CommunityAccess, require_moderator, require_read
@@ -184,15 +183,13 @@ def _locked_thread(db: Session, post: Post) -> Thread:
 def change_status(db: Session, post: Post, status: PostStatus) -> None:
     """Set the post's status unless someone changed it since it was read (then Conflict), so a
     moderator's restore cannot bring back a post its author deleted or another moderator removed."""
-    changed = db.execute(
-        update(Post)
-        .where(Post.id == post.id, Post.status == post.status)
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if not changed:
-        raise Conflict("Someone else changed this post meanwhile. Reload the page and try again.")
-    set_committed_value(post, "status", status)
+    once.change_or_refuse(
+        db,
+        post,
+        "Someone else changed this post meanwhile. Reload the page and try again.",
+        Post.status == post.status,
+        status=status,
+    )
 
 
 def set_flag(db: Session, ctx: CommunityAccess, thread: Thread, flag: str, value: bool) -> None:

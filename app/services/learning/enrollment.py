@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
-from app.kit import audit
+from app.kit import audit, once
 from app.models import (
     Activity,
     ActivityKind,
@@ -105,15 +104,13 @@ def unenroll(db: Session, user: User, module_id: uuid.UUID) -> None:
         raise Conflict("You are not enrolled in this module.")
     if enrollment.status == EnrollmentStatus.COMPLETED:
         raise Conflict("You completed this module; it stays on your transcript.")
-    withdrawn = db.execute(
-        update(Enrollment)
-        .where(Enrollment.id == enrollment.id, Enrollment.status == EnrollmentStatus.ACTIVE)
-        .values(status=EnrollmentStatus.WITHDRAWN)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if not withdrawn:
-        raise Conflict("Your enrollment changed in another tab a moment ago. Reload the page.")
-    set_committed_value(enrollment, "status", EnrollmentStatus.WITHDRAWN)
+    once.change_or_refuse(
+        db,
+        enrollment,
+        "Your enrollment changed in another tab a moment ago. Reload the page.",
+        Enrollment.status == EnrollmentStatus.ACTIVE,
+        status=EnrollmentStatus.WITHDRAWN,
+    )
 
 
 def _active(view: learner.Learner) -> Enrollment:
