@@ -52,7 +52,6 @@ from app.services.credentials.remote_documents import DocumentCache
 from app.services.credentials.verification import ClientSlots
 from app.settings import Settings, get_settings
 from app.web.common import render
-from app.web.navigation import Navigation
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +184,6 @@ def _error_response(request: Request, status: int, code: str, detail: str) -> Re
         "errors/error.html",
         status,
         user=viewer,
-        nav=viewer.nav if viewer else Navigation(),
         title=title,
         message=detail,
         status=status,

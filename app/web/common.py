@@ -31,7 +31,7 @@ from app.services.identity.scopes import SCOPES
 from app.services.notifications import delivery as notifications
 from app.settings import Settings, project_path
 from app.web import csrf
-from app.web.navigation import navigation_for
+from app.web.navigation import Navigation, navigation_for
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     """Render a page with the signed-in user, CSRF token and any flash message."""
     context.setdefault("user", getattr(request.state, "user", None))
     context.setdefault("unread_notifications", _unread(request, context["user"], status_code))
-    context.setdefault("nav", navigation_for(context["user"]))
+    context.setdefault("nav", _navigation(request, context["user"]))
     context.setdefault("errors", {})
     context.setdefault("values", {})
     flash = None
@@ -174,6 +174,12 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     if raw_flash:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
+
+
+def _navigation(request: Request, user: object) -> Navigation:
+    """The navigation worked out when the user was loaded (``Viewer``), else for ``user``."""
+    viewer = getattr(request.state, "viewer", None)
+    return viewer.nav if viewer is not None else navigation_for(user)
 
 
 def _unread(request: Request, user: object, status_code: int) -> int | None:
