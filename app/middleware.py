@@ -15,6 +15,7 @@ import anyio
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.kit import audit
 from app.logging import loggable_path, request_id_var
 
 log = logging.getLogger("laurel.request")
@@ -55,6 +56,8 @@ class RequestContextMiddleware:
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        client = scope.get("client")
+        address_token = audit.client_address.set(client[0] if client else None)
         limit = self._limit(headers.get(b"content-type", b""))
         status = {"code": 500}
         started = time.perf_counter()
@@ -89,6 +92,7 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+            audit.client_address.reset(address_token)
 
     def _limit(self, content_type: bytes) -> int:
         if content_type.startswith(b"multipart/form-data"):

@@ -65,6 +65,7 @@ from app.models.pathway import (
     PathwayStep,
     SelfRating,
 )
+from app.models.privacy import DataExport, ExportStatus
 from app.models.rate_counter import RateCounter
 from app.models.sso import OidcIdentity, OidcProvider
 from app.models.submission import (
@@ -93,6 +94,7 @@ __all__ = [
     "CoachingMessage",
     "Community",
     "CommunityMember",
+    "DataExport",
     "Decision",
     "DefinitionStatus",
     "DigestSubscription",
@@ -102,6 +104,7 @@ __all__ = [
     "EvidenceAttempt",
     "EvidenceFile",
     "Exemplar",
+    "ExportStatus",
     "FormSubmission",
     "GoalStatus",
     "Invitation",

@@ -16,13 +16,22 @@ class AuditEvent(IdMixin, Base):
     """One recorded action; never updated or deleted by the application."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_org_at", "organization_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_events_org_at", "organization_id", "at"),
+        Index("ix_audit_events_subject_at", "subject_id", "at"),
+        Index("ix_audit_events_target", "target_type", "target_id"),
+    )
 
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL")
     )
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    """The educator whose records the action read or changed, if any."""
+    client_address: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(60))
     target_type: Mapped[str | None] = mapped_column(String(60))
     target_id: Mapped[str | None] = mapped_column(String(64))

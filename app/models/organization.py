@@ -41,6 +41,10 @@ class Organization(IdMixin, TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(String(320))
     description: Mapped[str | None] = mapped_column(Text)
     logo_path: Mapped[str | None] = mapped_column(String(500))
+    min_cell_size: Mapped[int] = mapped_column(default=10, server_default="10")
+    """Reports suppress any group counting fewer people than this."""
+    evidence_retention_months: Mapped[int | None]
+    """Evidence files are deleted this many months after the decision (None: kept)."""
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"
@@ -75,6 +79,8 @@ class Membership(IdMixin, TimestampMixin, Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[Role] = mapped_column(str_enum(Role, "member_role"))
+    school: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """The school within the organization where the person works (empty: not given)."""
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organization: Mapped[Organization] = relationship(back_populates="memberships", lazy="joined")

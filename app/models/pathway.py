@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, IdMixin, TimestampMixin, str_enum
@@ -68,6 +68,11 @@ class LearnerProfile(IdMixin, TimestampMixin, Base):
     goals: Mapped[str] = mapped_column(Text, default="")
     grade_band: Mapped[str] = mapped_column(String(40), default="")
     subject: Mapped[str] = mapped_column(String(80), default="")
+    share_demographics: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether the teacher chose to let reports count the fields below (off by default)."""
+    gender: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    race_ethnicity: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    years_experience: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class SelfRating(IdMixin, Base):

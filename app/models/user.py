@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, IdMixin, TimestampMixin
@@ -26,6 +26,14 @@ class User(IdMixin, TimestampMixin, Base):
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     did: Mapped[str | None] = mapped_column(String(500))
+    deletion_requested_at: Mapped[datetime | None]
+    deletion_due_at: Mapped[datetime | None]
+    """When the account's personal data will be erased (None: no deletion pending)."""
+    deletion_revokes_credentials: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
+    deleted_at: Mapped[datetime | None]
+    """When the personal data was erased; the row stays, pseudonymized, for aggregates."""
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
