@@ -247,7 +247,8 @@ def issue_definition(
         "microcredential.bulk_issued",
         definition,
         actor=actor,
-        organization_id=definition.organization_id,  # named, so **counts cannot fill it
+        organization_id=definition.organization_id,  # named, so **counts cannot fill them
+        subject_id=None,
         **counts,
     )
     return Outcome(total=len(recipients), **counts)
