@@ -1,0 +1,1 @@
+"""Routes of the impact dashboard: pages, CSV downloads and the JSON API."""

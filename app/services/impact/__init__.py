@@ -1,0 +1,1 @@
+"""Impact: what an organization's professional learning achieved, in figures that identify no one."""

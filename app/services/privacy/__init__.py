@@ -1,0 +1,1 @@
+"""Privacy: download my data, delete my account, retention, the readable audit trail and the privacy notice."""
