@@ -130,3 +130,52 @@ def test_an_object_not_yet_saved_is_refused(db: Session) -> None:
     org = make_org(db, "west")
     with pytest.raises(ValueError, match=r"flush the pathway before recording 'pathway\.created'"):
         audit.record(db, "pathway.created", Pathway(organization_id=org.id), actor=None)
+
+
+def test_an_event_names_whose_records_it_touched(db: Session) -> None:
+    org = make_org(db, "subjects")
+    teacher = make_user(db, "cy@example.org", org=org)
+    admin = make_user(db, "di@example.org")
+    membership = db.scalars(select(Membership).where(Membership.user_id == teacher.id)).one()
+    about_person = _stored(db, audit.record(db, "profile.viewed", teacher, actor=admin))
+    about_membership = _stored(db, audit.record(db, "member.viewed", membership, actor=admin))
+    named = _stored(db, audit.record(db, "org.viewed", org, actor=admin, subject_id=teacher.id))
+    unnamed = _stored(db, audit.record(db, "organization.renamed", org, actor=admin))
+    assert [e.subject_id for e in (about_person, about_membership, named, unnamed)] == [
+        teacher.id,
+        teacher.id,
+        teacher.id,
+        None,
+    ]
+
+
+def test_an_event_keeps_the_address_of_the_client_being_served(db: Session) -> None:
+    org = make_org(db, "addresses")
+    served = audit.client_address.set("203.0.113.7")
+    try:
+        during = _stored(db, audit.record(db, "organization.renamed", org, actor=None))
+    finally:
+        audit.client_address.reset(served)
+    after = _stored(db, audit.record(db, "organization.renamed", org, actor=None))
+    assert (during.client_address, after.client_address) == ("203.0.113.7", None)
+
+
+def test_the_web_layer_sets_the_client_address_for_each_request() -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from app.middleware import RequestContextMiddleware
+
+    def echo(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(audit.client_address.get() or "none")
+
+    inner = Starlette(routes=[Route("/", echo)])
+    wrapped = RequestContextMiddleware(
+        inner, max_form_bytes=1000, max_json_bytes=1000, max_upload_bytes=1000, hsts=False
+    )
+    with TestClient(wrapped, client=("198.51.100.4", 5000)) as client:
+        assert client.get("/").text == "198.51.100.4"
+    assert audit.client_address.get() is None
