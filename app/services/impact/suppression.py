@@ -117,9 +117,15 @@ def suppression_mask(
     *,
     row_totals: bool = True,
     column_totals: bool = True,
+    hidden_column_totals: Sequence[bool] = (),
+    hidden_grand: bool = False,
 ) -> Mask:
     """The suppressed entries of a table of counts whose totals are the sums of its rows
-    and/or columns (see the module doc for the rule)."""
+    and/or columns (see the module doc for the rule).
+
+    ``hidden_column_totals`` and ``hidden_grand`` suppress those totals from the start: several
+    tables that share their totals (one breakdown per school, per subject...) must hide the same
+    ones, or one table would show what another hides."""
     rows = len(counts)
     cols = len(counts[0]) if rows else 0
     if any(len(row) != cols for row in counts):
@@ -135,6 +141,10 @@ def suppression_mask(
         values[(rows, cols)] = sum(sum(row) for row in counts)
     lines = _lines(rows, cols, row_totals=row_totals, column_totals=column_totals)
     hidden = {entry for entry, value in values.items() if small(value, threshold)}
+    if column_totals:
+        hidden |= {(rows, c) for c, flag in enumerate(hidden_column_totals) if flag}
+    if row_totals and column_totals and hidden_grand:
+        hidden.add((rows, cols))
     changed = True
     while changed:
         changed = _complete_lines(values, lines, hidden, rows, cols)
