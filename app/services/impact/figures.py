@@ -183,7 +183,8 @@ def _members(db: Session, org: Organization, period: Period) -> list[MemberGroup
 
 def _by_month(db: Session, query: Any, column: Any) -> dict[str, int]:
     month = month_of(db, column)
-    return dict(db.execute(query.add_columns(month, func.count()).group_by(month)))
+    rows = db.execute(query.add_columns(month, func.count()).group_by(month)).all()
+    return {str(m): int(n) for m, n in rows}
 
 
 def _monthly(db: Session, org: Organization, period: Period) -> dict[str, dict[str, int]]:
