@@ -110,8 +110,8 @@ def lines(db: Session, settings: Settings, org: Organization, period: Period) ->
     now = utcnow()
     credentials = db.execute(
         select(IssuedCredential, MicroCredential.pd_hours, User.display_name, Membership.school)
-        .join(Award, Award.credential_id == IssuedCredential.id)
-        .join(MicroCredential, Award.micro_credential_id == MicroCredential.id)
+        .outerjoin(Award, Award.credential_id == IssuedCredential.id)
+        .outerjoin(MicroCredential, Award.micro_credential_id == MicroCredential.id)
         .outerjoin(User, IssuedCredential.recipient_user_id == User.id)
         .outerjoin(Membership, member)
         .where(
@@ -131,7 +131,7 @@ def lines(db: Session, settings: Settings, org: Organization, period: Period) ->
                     "school": school or "",
                     "activity_type": "credential",
                     "title": credential.achievement_name,
-                    "pd_hours": _hours(hours),
+                    "pd_hours": _hours(hours) if hours is not None else "",
                     "started_on": "",
                     "completed_on": _day(credential.issued_at),
                     "expires_on": _day(credential.valid_until),
