@@ -302,9 +302,7 @@ def _surveys(db: Session, org: Organization, period: Period, figures: Figures) -
             ratings.setdefault(family, {})[rating] = count
     figures.ratings = sorted((titles[f], r) for f, r in ratings.items())
     figures.responses = {titles[f]: n for f, n in responses.items()}
-    enough = [f for f, n in responses.items() if n >= figures.threshold]
-    if not enough:
-        return
+    enough = [f for f, n in responses.items() if n >= figures.threshold]  # may be empty
     comments = db.execute(
         select(Module.family_id, ModuleFeedback.comment)
         .join(Module, ModuleFeedback.module_id == Module.id)
@@ -328,8 +326,6 @@ def _pathways(db: Session, org: Organization, period: Period) -> list[tuple[str,
     titles = dict(
         db.execute(select(Pathway.id, Pathway.title).where(Pathway.organization_id == org.id)).all()
     )
-    if not titles:
-        return []
     completed = dict(
         db.execute(
             select(PathwayCompletion.pathway_id, func.count())
