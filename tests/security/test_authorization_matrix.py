@@ -494,5 +494,5 @@ def test_authorization_matrix(env: Env) -> None:
         if look is not None and after != baselines[row.table or ""]:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1321
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1352
     assert sum(1 for _, look in calls if look is not None) == 318
