@@ -70,6 +70,17 @@ def bar_chart(key: str, title: str, labels: list[str], cells: list[Cell], unit: 
     return "\n".join(parts)
 
 
+def _nice(value: float) -> float:
+    """The smallest of 4, 8, 12, 20, 40, 60, 80, 120, 200... at or above ``value`` (so the four
+    gridlines fall on whole numbers)."""
+    magnitude = 1.0
+    while True:
+        for factor in (4, 8, 12, 20, 40, 60, 80):
+            if factor * magnitude >= value:
+                return factor * magnitude
+        magnitude *= 10
+
+
 def _marker(shape: str, x: float, y: float, ink: str) -> str:
     if shape == "square":
         return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{ink}"/>'
@@ -90,7 +101,7 @@ def line_chart(
     legend_y = top_pad + plot_h + 44
     height = legend_y + 22 * len(series) + 8
     numbers = [float(c.value) for _, cells in series for c in cells if c.value is not None]
-    top = max(numbers, default=0.0) or 1.0
+    top = _nice(max(numbers, default=0.0))
     step = (WIDTH - left - right) / max(len(months) - 1, 1)
     parts = _open(
         key, title, "Line chart by month; the table beside it gives the same figures.", height

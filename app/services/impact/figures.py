@@ -275,7 +275,9 @@ def _reviews(db: Session, org: Organization, period: Period, figures: Figures) -
         .where(primary, EvidenceAttempt.number == 1)
         .group_by(MicroCredential.family_id)
     ).all()
-    figures.first_try = sorted((name, int(e or 0), int(n or 0)) for _, name, e, n in rows)
+    figures.first_try = sorted(
+        ((name, int(e or 0), int(n or 0)) for _, name, e, n in rows), key=lambda r: r[0].lower()
+    )
     figures.turnaround_seconds = list(db.scalars(select(Review.turnaround_seconds).where(primary)))
 
 
@@ -300,8 +302,14 @@ def _surveys(db: Session, org: Organization, period: Period, figures: Figures) -
         responses[family] = responses.get(family, 0) + count
         if rating is not None and 1 <= rating <= 5:
             ratings.setdefault(family, {})[rating] = count
-    figures.ratings = sorted((titles[f], r) for f, r in ratings.items())
-    figures.responses = {titles[f]: n for f, n in responses.items()}
+    merged: dict[str, dict[int, int]] = {}  # modules of the same title make one row
+    for family, counts in ratings.items():
+        row = merged.setdefault(titles[family], {})
+        for rating, count in counts.items():
+            row[rating] = row.get(rating, 0) + count
+    figures.ratings = sorted(merged.items(), key=lambda item: item[0].lower())
+    for family, count in responses.items():
+        figures.responses[titles[family]] = figures.responses.get(titles[family], 0) + count
     enough = [f for f, n in responses.items() if n >= figures.threshold]  # may be empty
     comments = db.execute(
         select(Module.family_id, ModuleFeedback.comment)
@@ -359,8 +367,11 @@ def _pathways(db: Session, org: Organization, period: Period) -> list[tuple[str,
         ).all()
     )
     return sorted(
-        (title, int(completed.get(pid, 0)), int(in_progress.get(pid, 0)))
-        for pid, title in titles.items()
+        (
+            (title, int(completed.get(pid, 0)), int(in_progress.get(pid, 0)))
+            for pid, title in titles.items()
+        ),
+        key=lambda r: r[0].lower(),
     )
 
 
@@ -377,7 +388,9 @@ def _communities(db: Session, org: Organization, period: Period, figures: Figure
         .where(scope)
         .group_by(Community.id, Community.name)
     ).all()
-    figures.communities = sorted((name, int(t or 0), int(r or 0)) for _, name, t, r in rows)
+    figures.communities = sorted(
+        ((name, int(t or 0), int(r or 0)) for _, name, t, r in rows), key=lambda r: r[0].lower()
+    )
     figures.posters = int(
         db.scalar(
             select(func.count(distinct(Post.author_id)))

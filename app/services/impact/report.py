@@ -45,9 +45,9 @@ DIMENSION_TITLES = {
     "school": "School",
     "subject": "Subject taught",
     "grade_band": "Grade band",
-    "gender": "Gender (shared by teachers who chose to)",
-    "race_ethnicity": "Race or ethnicity (shared by teachers who chose to)",
-    "years_experience": "Years of experience (shared by teachers who chose to)",
+    "gender": "Gender",
+    "race_ethnicity": "Race or ethnicity",
+    "years_experience": "Years of experience",
 }
 STATUS_COLUMNS = [
     "Completed a module",
@@ -310,7 +310,8 @@ def _breakdowns(figures: Figures) -> tuple[list[Table], Margin]:
         tables.append(
             Table(
                 key=f"by-{dimension.replace('_', '-')}",
-                title=f"Members by {DIMENSION_TITLES[dimension].lower()}",
+                title=f"Members by {DIMENSION_TITLES[dimension].lower()}"
+                + (" (where teachers chose to share it)" if dimension in DEMOGRAPHIC else ""),
                 row_heading=DIMENSION_TITLES[dimension],
                 columns=[*STATUS_COLUMNS, "Members", "PD hours", "Completion rate"],
                 rows=rows,
