@@ -144,7 +144,7 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="laurel-impact-bench-"))
     if args.postgres:
-        name = f"laurel_bench_{uuid.uuid4().hex[:8]}"
+        name = f"laurel_impact_bench_{uuid.uuid4().hex[:8]}"
         admin = make_engine(args.postgres, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -208,6 +208,11 @@ def main() -> int:
         grown = measure(client, engine, slug, args.rounds)
         rows.append(("10x", args.teachers * 10, args.enrollments * 10, grown))
     engine.dispose()
+    if args.postgres:
+        admin = make_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
     backend = "PostgreSQL" if args.postgres else "SQLite"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
