@@ -32,6 +32,8 @@ from app.routers.credentials import pages as credentials
 from app.routers.credentials import public as issuers
 from app.routers.identity import account
 from app.routers.identity import pages as auth
+from app.routers.impact import api as impact_api
+from app.routers.impact import pages as impact
 from app.routers.learning import api as learning_api
 from app.routers.learning import authoring, module_content, modules, pathway_authoring
 from app.routers.learning import pages as learning
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.include_router(coaching_api.router)
     application.include_router(microcredential_api.router)
     application.include_router(evidence_api.router)
+    application.include_router(impact_api.router)
     pages = (
         home.router,
         auth.router,
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         coaching.router,
         evidence.router,
         review.router,
+        impact.router,
     )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)

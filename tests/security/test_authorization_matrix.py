@@ -320,6 +320,13 @@ MATRIX: list[Row] = [
       ok=422),
     W("POST", "/orgs/{slug}/review/{submission_id}/calibration", T_ADMIN, "org_admin", "reviews",
       ok=422),
+    # impact (the state report's download is recorded in the audit trail)
+    Row("GET", "/orgs/{slug}/admin/impact", T_ADMIN, "org_admin"),
+    Row("GET", "/orgs/{slug}/admin/impact/{table}.csv", T_ADMIN, "org_admin"),
+    W("GET", "/orgs/{slug}/admin/impact/state-report.csv", T_ADMIN, "org_admin", "audit_events",
+      ok=200),
+    Row("GET", "/orgs/{slug}/coach/impact", T_COACH, "org_coach"),
+    Row("GET", "/api/v1/orgs/{slug}/impact", "ApiToken(impact:read)", "token_org_admin"),
     # JSON API: account and organizations
     Row("GET", "/api/v1/me", "ApiToken(account:read)", "token"),
     Row("GET", "/api/v1/notifications", "ApiToken(account:read)", "token"),
@@ -487,5 +494,5 @@ def test_authorization_matrix(env: Env) -> None:
         if look is not None and after != baselines[row.table or ""]:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1321
-    assert sum(1 for _, look in calls if look is not None) == 318
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1352
+    assert sum(1 for _, look in calls if look is not None) == 321

@@ -202,6 +202,7 @@ def _ids(
         "token_id": _id(db, AccessToken.id, AccessToken.user_id == teacher.id),
         "message_id": str(uuid.uuid4()),
         "sequence": _id(db, StatusList.sequence, StatusList.organization_id == org_id),
+        "table": "summary",
     }
 
 

@@ -78,6 +78,7 @@ def _params(db: Session) -> dict[str, str]:
         "message_id": _first(db, m.OutboxMessage.id),
         "token": "an-invitation-token-nobody-was-sent",
         "sequence": _first(db, m.StatusList.sequence),
+        "table": "summary",
     }
 
 

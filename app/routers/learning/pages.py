@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from app.models import EnrollmentStatus, Standard
-from app.services.learning import pathways, recommendations, transcript
+from app.services.learning import about_me, pathways, recommendations, transcript
 from app.web import forms
 from app.web.access import CurrentUser, Db, verify_csrf
 from app.web.common import TransactionalRoute, file_download, redirect, render
@@ -48,6 +48,8 @@ def _goals_page(
         ratings=ratings,
         standards=list(db.scalars(select(Standard).order_by(Standard.code))),
         levels=recommendations.LEVELS,
+        memberships=about_me.memberships_of(user),
+        choices=about_me.CHOICES,
         **extra,
     )
 
@@ -63,15 +65,27 @@ async def save_goals(request: Request, db: Db, user: CurrentUser) -> Response:
     """Save goals and self-ratings."""
     form = await request.form()
     ratings = {k[7:]: str(v) for k, v in form.items() if k.startswith("rating-")}
-    return forms.submit(
-        lambda: recommendations.save_profile(
+
+    def save() -> None:
+        recommendations.save_profile(
             db,
             user,
             goals=str(form.get("goals", "")),
             grade_band=str(form.get("grade_band", "")),
             subject=str(form.get("subject", "")),
             ratings=ratings,
-        ),
+        )
+        if form.get("about_me"):  # the form's school and demographics fields were sent
+            about_me.save_about_me(
+                db,
+                user,
+                schools={k[7:]: str(v) for k, v in form.items() if k.startswith("school-")},
+                share=form.get("share_demographics") == "1",
+                answers={name: str(form.get(name, "")) for name in about_me.CHOICES},
+            )
+
+    return forms.submit(
+        save,
         done=lambda _: redirect(
             request, "/learning", "Your goals are saved. Recommendations are updated."
         ),

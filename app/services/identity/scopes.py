@@ -18,4 +18,6 @@ SCOPES: dict[str, str] = {
     "evidence:write": "Start, edit and submit your micro-credential evidence",
     "reviews:read": "Read the review queue and submissions where you coach",
     "reviews:write": "Claim submissions and record rubric reviews where you coach",
+    "impact:read": "Read the impact figures (small groups suppressed) of organizations you "
+    "administer",
 }

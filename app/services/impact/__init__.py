@@ -1,1 +1,2 @@
-"""Impact: what an organization's professional learning achieved, in figures that identify no one."""
+"""Impact: what an organization's professional learning achieved, in figures that identify
+no one."""
