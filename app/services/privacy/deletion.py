@@ -61,6 +61,8 @@ from app.models import (
     User,
     UserSession,
 )
+from app.services.communities import search as community_search
+from app.services.communities import threads as community_threads
 from app.services.credentials import status_lists
 from app.services.identity.passwords import verify_password
 from app.services.identity.sessions import end_all_sessions
@@ -261,6 +263,27 @@ def _scrub_mentions(db: Session, user: User) -> None:
         )
 
 
+def _unindex(db: Session, user: User) -> None:
+    """Take her posts, threads and resources out of the community search index; posts of others
+    in her threads are indexed again (their entries carry the thread's title)."""
+    threads = list(db.scalars(select(Thread.id).where(Thread.author_id == user.id)))
+    for post_id, opening, thread_id in db.execute(
+        select(Post.id, Post.is_opening, Post.thread_id).where(Post.author_id == user.id)
+    ):
+        community_search.unindex(
+            db, "thread" if opening else "post", thread_id if opening else post_id
+        )
+    for thread_id in threads:
+        community_search.unindex(db, "thread", thread_id)
+    for resource_id in db.scalars(select(Resource.id).where(Resource.author_id == user.id)):
+        community_search.unindex(db, "resource", resource_id)
+    others = select(Post).where(
+        Post.thread_id.in_(threads), or_(Post.author_id.is_(None), Post.author_id != user.id)
+    )
+    for post in db.scalars(others):
+        community_threads.index_post(db, post)
+
+
 def _credentials(db: Session, settings: Settings, user: User) -> int:
     """Hide her credentials' public pages; revoke them if she chose so."""
     rows = list(
@@ -287,6 +310,8 @@ def erase(db: Session, settings: Settings, user: User) -> Erasure:
     result.credentials_revoked = _credentials(db, settings, user)
     result.files_removed = _remove_files(db, settings, user)
     result.texts_erased = _erase_texts(db, user)
+    db.expire_all()
+    _unindex(db, user)
     _scrub_mentions(db, user)
     db.execute(delete(Notification).where(Notification.user_id == user.id))
     for model in (
