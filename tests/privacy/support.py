@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.db import Base, utcnow
 from app.models import (
-    ActivityProgress,
-    ActivityKind,
     Activity,
+    ActivityKind,
+    ActivityProgress,
     AuditEvent,
     Award,
     CoachingGoal,

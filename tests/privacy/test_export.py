@@ -111,7 +111,8 @@ def test_only_she_may_download_and_the_link_expires(
     assert web2.get(link).status_code == 303  # to sign in
 
     storage = storage_for(settings)
-    assert export.storage_key and storage.exists(export.storage_key)
+    assert export.storage_key
+    assert storage.exists(export.storage_key)
     export.expires_at = utcnow() - timedelta(minutes=1)
     db.commit()
     expired = web.get(link)
