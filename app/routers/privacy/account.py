@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -146,7 +147,7 @@ def access_page(
     request: Request,
     db: Db,
     user: CurrentUser,
-    cursor: str | None = Query(default=None, max_length=MAX_CURSOR),
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR)] = None,
 ) -> Response:
     """Who viewed or changed your records."""
     found = audit_log.my_access(db, user, PageRequest(audit_log.PAGE_SIZE, cursor))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,7 +18,9 @@ router = APIRouter(
     prefix="/orgs/{slug}/admin", route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)]
 )
 MAX_CURSOR = 500
-FILTER = Query(default="", max_length=320)
+Filter = Annotated[str, Query(max_length=320)]
+Day = Annotated[str, Query(max_length=20)]
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR)]
 
 
 def _settings_page(request: Request, ctx: Admin, status: int = 200, **extra: object) -> Response:
@@ -57,12 +60,12 @@ def audit_page(
     request: Request,
     db: Db,
     ctx: Admin,
-    action: str = FILTER,
-    actor: str = FILTER,
-    subject: str = FILTER,
-    since: str = Query(default="", max_length=20),
-    until: str = Query(default="", max_length=20),
-    cursor: str | None = Query(default=None, max_length=MAX_CURSOR),
+    action: Filter = "",
+    actor: Filter = "",
+    subject: Filter = "",
+    since: Day = "",
+    until: Day = "",
+    cursor: Cursor = None,
 ) -> Response:
     """Search the organization's audit trail."""
     values = {"action": action, "actor": actor, "subject": subject, "since": since, "until": until}
@@ -101,11 +104,11 @@ def _audit_page(
 def audit_csv(
     db: Db,
     ctx: Admin,
-    action: str = FILTER,
-    actor: str = FILTER,
-    subject: str = FILTER,
-    since: str = Query(default="", max_length=20),
-    until: str = Query(default="", max_length=20),
+    action: Filter = "",
+    actor: Filter = "",
+    subject: Filter = "",
+    since: Day = "",
+    until: Day = "",
 ) -> Response:
     """Every event of the search as CSV."""
     filters = audit_log.parse_filters(action, actor, subject, since, until)
