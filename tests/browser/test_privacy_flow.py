@@ -8,11 +8,11 @@ import json
 import zipfile
 
 import pytest
-
 from sqlalchemy import select
 
+from app.db import utcnow
 from app.models import Role, User
-from app.services.privacy import exports
+from app.services.privacy import deletion, exports
 from tests.browser.conftest import LiveServer, assert_accessible
 from tests.support import PASSWORD, make_org, make_user
 
@@ -98,6 +98,30 @@ def test_download_my_data_then_delete_my_account(page, live_server: LiveServer) 
         assert teacher is not None
         assert teacher.deletion_due_at is None
         assert teacher.deleted_at is None
+
+    # she deletes it for good: asked again, the grace period over, the scheduled run erases it
+    page.goto(base + "/account/delete")
+    page.get_by_label("Revoke them").check()
+    page.get_by_label("To confirm, type your e-mail address or your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_role("navigation").get_by_role("link", name="Sign in").wait_for()
+    with live_server.sessions() as db:
+        teacher = db.scalar(select(User).where(User.email == TEACHER))
+        assert teacher is not None
+        teacher.deletion_due_at = utcnow()
+        db.commit()
+        teacher_id = teacher.id
+    assert deletion.erase_due(live_server.sessions, live_server.settings) == 1
+    page.goto(base + "/signin")
+    page.get_by_label("E-mail address").first.fill(TEACHER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    assert page.get_by_role("alert").first.is_visible()  # the account is gone
+    with live_server.sessions() as db:
+        erased = db.get(User, teacher_id)
+        assert erased is not None
+        assert erased.display_name == "Deleted account"
+        assert erased.deleted_at is not None
 
 
 def test_admin_privacy_pages(page, live_server: LiveServer) -> None:
