@@ -204,6 +204,6 @@ def _insert_once(db: Session, row: IssuedCredential, request: IssueRequest) -> I
         achievement=row.achievement_name,
         # a member is named by the event's subject; only an outside recipient by address, so
         # erasing an account leaves no address in the (append-only) trail
-        **({} if row.recipient_user_id else {"recipient": row.recipient_email}),
+        recipient=None if row.recipient_user_id else row.recipient_email,
     )
     return row
