@@ -52,6 +52,7 @@ from app.models import (
     Reaction,
     Resource,
     ResourceVote,
+    Review,
     SelfRating,
     Submission,
     Thread,
@@ -265,7 +266,9 @@ def _submissions(db: Session, user: User, out: Gathered) -> dict[str, Any]:
         .where(Submission.user_id == user.id)
         .options(
             selectinload(Submission.attempts).selectinload(EvidenceAttempt.files),
-            selectinload(Submission.attempts).selectinload(EvidenceAttempt.reviews),
+            selectinload(Submission.attempts)
+            .selectinload(EvidenceAttempt.reviews)
+            .selectinload(Review.scores),
         ),
     )
     paths: dict[str, str] = {}

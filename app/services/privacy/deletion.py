@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import Update, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import utcnow
+from app.db import begin_writing, utcnow
 from app.errors import Conflict, Invalid
 from app.kit import audit
 from app.kit.storage import storage_for
@@ -374,6 +374,7 @@ def erase_due(session_factory: sessionmaker[Session], settings: Settings) -> int
     erased = 0
     for user_id in ids:
         with session_factory() as db:
+            begin_writing(db)
             user = db.get(User, user_id, with_for_update=True)
             if user is None or user.deleted_at is not None or user.deletion_due_at is None:
                 continue

@@ -21,7 +21,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import utcnow
+from app.db import begin_writing, utcnow
 from app.errors import Conflict, NotFound
 from app.kit import audit, links, once
 from app.kit.storage import open_stored, storage_for
@@ -198,6 +198,7 @@ def build_pending_exports(
     built = 0
     for _ in range(limit):
         with session_factory() as db:
+            begin_writing(db)
             export = _next_pending(db)
             if export is None:
                 return built
@@ -215,6 +216,7 @@ def build_pending_exports(
 
 def _mark_failed(session_factory: sessionmaker[Session], export_id: uuid.UUID) -> None:
     with session_factory() as db:
+        begin_writing(db)
         db.execute(
             update(DataExport)
             .where(DataExport.id == export_id, DataExport.status == ExportStatus.PENDING)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db import begin_writing
 from app.services.privacy import deletion, exports, retention
 from app.settings import Settings
 
@@ -25,10 +26,12 @@ def run(session_factory: sessionmaker[Session], settings: Settings) -> RunReport
     apply evidence retention; each step in its own transaction(s)."""
     built = exports.build_pending_exports(session_factory, settings)
     with session_factory() as db:
+        begin_writing(db)
         expired = exports.remove_expired(db, settings)
         db.commit()
     erased = deletion.erase_due(session_factory, settings)
     with session_factory() as db:
+        begin_writing(db)
         removed = retention.apply_retention(db, settings)
         db.commit()
     return RunReport(built, expired, erased, removed)
