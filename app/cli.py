@@ -137,11 +137,14 @@ def worker(
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     factory = _sessions(settings)
-    last_privacy_run = 0.0
+    last_privacy_run: float | None = None
     while True:
         sent = drain_outbox(factory, settings)
         built = exports.build_pending_exports(factory, settings)
-        if time.monotonic() - last_privacy_run > PRIVACY_RUN_EVERY_SECONDS:
+        if (
+            last_privacy_run is None
+            or time.monotonic() - last_privacy_run > PRIVACY_RUN_EVERY_SECONDS
+        ):
             scheduled.run(factory, settings)
             last_privacy_run = time.monotonic()
         if once:

@@ -76,3 +76,25 @@ def test_laurel_privacy_run(tmp_path, monkeypatch) -> None:
     assert "Built 0 data export(s)" in again.output
     assert "erased 0 account(s)" in again.output
     engine.dispose()
+
+
+def test_the_worker_builds_exports(tmp_path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'worker.db'}"
+    monkeypatch.setenv("LAUREL_DATABASE_URL", url)
+    monkeypatch.setenv("LAUREL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LAUREL_LOG_JSON", "false")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    engine = create_engine(url)
+    with Session(engine) as db:
+        user = User(email="ana@example.org", display_name="Ana Example")
+        db.add(user)
+        db.flush()
+        db.add(DataExport(user_id=user.id))
+        db.commit()
+    done = runner.invoke(cli, ["worker", "--once"])
+    assert done.exit_code == 0, done.output
+    assert "built 1 data export(s)" in done.output
+    with Session(engine) as db:
+        assert db.scalars(select(DataExport)).one().status == ExportStatus.READY
+    engine.dispose()
