@@ -7,7 +7,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, cast, func, select
+from sqlalchemy import JSON, String, Text, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from app.db import Base, utcnow
@@ -29,12 +29,13 @@ from app.models import (
     Post,
     QuizAttempt,
     Submission,
-    Thread,
     User,
 )
 from app.services.communities import membership as communities
+from app.services.communities import threads as community_threads
 from app.services.identity import sessions
 from app.services.learning import enrollment as enrolling
+from app.settings import Settings
 from app.web.access import SESSION_COOKIE
 from tests.learning_support import published
 from tests.review.support import (
@@ -83,7 +84,7 @@ class Rich:
 
 def _learning(db: Session, w: World) -> None:
     module = published(db, w.org)
-    for user, text in ((w.teacher, TEXTS["reflection"]), (w.teacher2, "Theo's own reflection")):
+    for user, written in ((w.teacher, TEXTS["reflection"]), (w.teacher2, "Theo's own reflection")):
         enrollment = enrolling.enroll(db, user, module.id)
         activities = list(db.scalars(select(Activity).where(Activity.module_id == module.id)))
         reflection = next(a for a in activities if a.kind == ActivityKind.REFLECTION)
@@ -93,7 +94,7 @@ def _learning(db: Session, w: World) -> None:
                 enrollment_id=enrollment.id,
                 activity_id=reflection.id,
                 completed_at=utcnow(),
-                response_text=text,
+                response_text=written,
             )
         )
         db.add(
@@ -121,28 +122,30 @@ def _learning(db: Session, w: World) -> None:
     db.commit()
 
 
-def _community(db: Session, w: World) -> None:
+def _community(db: Session, settings: Settings, w: World) -> None:
+    """A thread she opens and the coach answers, through the service (so it is indexed)."""
     community = communities.create_community(db, w.org, w.coach, slug="math", name="Math circle")
     db.flush()
     db.add(CommunityMember(community_id=community.id, user_id=w.teacher.id))
-    thread = Thread(community_id=community.id, author_id=w.teacher.id, title=TEXTS["thread"])
-    db.add(thread)
     db.flush()
-    for author, body, opening in (
-        (w.teacher, TEXTS["post"], True),
-        (w.coach, "Try a quick think-pair-share.", False),
-    ):
-        db.add(
-            Post(
-                thread_id=thread.id,
-                community_id=community.id,
-                author_id=author.id,
-                is_opening=opening,
-                body=body,
-                body_html=f"<p>{body}</p>",
-            )
-        )
+    ctx = communities.access(db, w.org, "math", w.teacher)
+    thread = community_threads.create_thread(
+        db, settings, ctx, title=TEXTS["thread"], body=TEXTS["post"]
+    )
+    coach_ctx = communities.access(db, w.org, "math", w.coach)
+    community_threads.reply(
+        db, settings, coach_ctx, thread.id, body="Try a quick think-pair-share."
+    )
     db.commit()
+
+
+def search_hits(db: Session, word: str) -> int:
+    """Entries of the community search index holding a word."""
+    if db.get_bind().dialect.name == "postgresql":
+        sql = "SELECT count(*) FROM community_fts WHERE document @@ plainto_tsquery('english', :w)"
+    else:
+        sql = "SELECT count(*) FROM community_fts WHERE community_fts MATCH :w"
+    return int(db.scalar(text(sql), {"w": word}) or 0)
 
 
 def _coaching(db: Session, w: World) -> Mentorship:
@@ -191,7 +194,7 @@ def make_rich(db: Session, teacher_web: WebClient, coach_web: WebClient) -> Rich
         review_form(1, "earned", (3, 4, 3), TEXTS["review"]),
     )
     assert decided.status_code == 303, decided.text
-    _community(db, w)
+    _community(db, teacher_web.settings, w)
     pair = _coaching(db, w)
     db.expire_all()
     return Rich(w, submission, pair)

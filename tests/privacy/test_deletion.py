@@ -22,6 +22,7 @@ from tests.privacy.support import (
     audit_count,
     login,
     make_rich,
+    search_hits,
     text_hits,
 )
 from tests.support import PASSWORD
@@ -120,6 +121,8 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
     assert web.post("/account/data").status_code == 303  # a ready export, removed as well
     needles = [w.teacher.email, w.teacher.display_name, *TEXTS.values()]
     assert {needle for _t, _c, needle in text_hits(db, needles)} == set(needles)
+    assert search_hits(db, "snarfwidget") == 1
+    assert search_hits(db, "plinkerton") >= 1
     before = aggregate_counts(db)
     events_before = audit_count(db)
     credential_id = db.scalars(
@@ -138,6 +141,9 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
 
     hits = text_hits(db, needles)
     assert hits == [], hits
+    assert search_hits(db, "snarfwidget") == 0
+    assert search_hits(db, "plinkerton") == 0
+    assert search_hits(db, "pair") == 1  # the coach's reply is still found
     assert not any(storage.exists(k) for k in keys)
     assert list(storage.list_files()) == []  # her export ZIP went too
     assert aggregate_counts(db) == before
