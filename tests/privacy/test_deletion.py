@@ -12,6 +12,7 @@ from app.models import (
     AuditEvent,
     EvidenceFile,
     IssuedCredential,
+    Role,
     User,
     UserSession,
 )
@@ -25,7 +26,7 @@ from tests.privacy.support import (
     search_hits,
     text_hits,
 )
-from tests.support import PASSWORD
+from tests.support import PASSWORD, make_user
 
 
 def _sessions(db, user) -> int:
@@ -219,3 +220,18 @@ def test_signed_out_people_cannot_reach_the_pages(web) -> None:
         assert response.headers["location"].startswith("/signin")
     assert web.post("/account/delete", {"credentials": "keep"}).status_code == 303
     assert web.post("/account/delete", with_csrf=False).status_code == 403
+
+
+def test_the_last_admin_hands_over_first(web, web2, db) -> None:
+    rich = make_rich(db, web, web2)
+    w = rich.world
+    login(web, w.admin.email)
+    refused = web.post("/account/delete", {"credentials": "keep", "confirmation": w.admin.email})
+    assert refused.status_code == 409
+    assert "only administrator of Riverbend" in refused.text
+    db.expire_all()
+    assert db.get(User, w.admin.id).deletion_due_at is None
+    assert _sessions(db, w.admin) == 1
+    make_user(db, "second@riverbend.org", org=w.org, role=Role.ADMIN)
+    done = web.post("/account/delete", {"credentials": "keep", "confirmation": w.admin.email})
+    assert done.status_code == 303

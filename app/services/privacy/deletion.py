@@ -41,6 +41,7 @@ from app.models import (
     Invitation,
     IssuedCredential,
     LearnerProfile,
+    Membership,
     Mentorship,
     ModuleFeedback,
     Notification,
@@ -55,6 +56,7 @@ from app.models import (
     Resource,
     Review,
     ReviewScore,
+    Role,
     SelfRating,
     Submission,
     Thread,
@@ -91,6 +93,28 @@ def _confirmed(user: User, confirmation: str) -> bool:
     return user.password_hash is not None and verify_password(user.password_hash, confirmation)
 
 
+def _check_not_last_admin(db: Session, user: User) -> None:
+    """An organization must keep an administrator: the last one hands over first."""
+    administered = [m.organization for m in user.memberships if m.role == Role.ADMIN]
+    if not administered:
+        return
+    others = set(
+        db.scalars(
+            select(Membership.organization_id).where(
+                Membership.organization_id.in_([o.id for o in administered]),
+                Membership.role == Role.ADMIN,
+                Membership.user_id != user.id,
+            )
+        )
+    )
+    alone = sorted(o.name for o in administered if o.id not in others)
+    if alone:
+        raise Conflict(
+            f"You are the only administrator of {', '.join(alone)}. Make someone else an "
+            "administrator first, so the organization is not left without one."
+        )
+
+
 def request_deletion(
     db: Session, settings: Settings, user: User, *, credentials: str, confirmation: str
 ) -> User:
@@ -103,6 +127,7 @@ def request_deletion(
         raise Invalid(
             "Type your e-mail address or your password exactly to confirm.", field="confirmation"
         )
+    _check_not_last_admin(db, user)
     now = utcnow()
     user.deletion_requested_at = now
     user.deletion_due_at = now + timedelta(days=settings.privacy_deletion_grace_days)
@@ -320,6 +345,7 @@ def erase(db: Session, settings: Settings, user: User) -> Erasure:
         AccessToken,
         OidcIdentity,
         LearnerProfile,
+        Membership,
         SelfRating,
         NotificationPreference,
         DigestSubscription,
