@@ -1,5 +1,5 @@
 """The `laurel` command: serve, migrate, create-admin, seed-demo, worker, mail, digest, keys, issue,
-verify, remind-expiring, storage."""
+verify, remind-expiring, privacy, storage."""
 
 from __future__ import annotations
 
@@ -129,18 +129,31 @@ def worker(
     once: Annotated[bool, typer.Option(help="Drain the outbox once and exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls")] = 5.0,
 ) -> None:
-    """Send queued e-mail (safe to run in several processes at once)."""
+    """Send queued e-mail and build data exports; hourly, the rest of the scheduled privacy work
+    (safe to run in several processes at once)."""
     from app.kit.mail import drain_outbox
+    from app.services.privacy import exports, scheduled
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     factory = _sessions(settings)
+    last_privacy_run: float | None = None
     while True:
         sent = drain_outbox(factory, settings)
+        built = exports.build_pending_exports(factory, settings)
+        if (
+            last_privacy_run is None
+            or time.monotonic() - last_privacy_run > PRIVACY_RUN_EVERY_SECONDS
+        ):
+            scheduled.run(factory, settings)
+            last_privacy_run = time.monotonic()
         if once:
-            console.print(f"Sent {sent} message(s).")
+            console.print(f"Sent {sent} message(s); built {built} data export(s).")
             return
-        time.sleep(0 if sent else interval)
+        time.sleep(0 if sent or built else interval)
+
+
+PRIVACY_RUN_EVERY_SECONDS = 3600.0
 
 
 mail_cli = typer.Typer(help="Outgoing e-mail.", no_args_is_help=True)
@@ -284,6 +297,25 @@ def digest(
         queued = send_digests(db, settings, period.value)
         db.commit()
     console.print(f"Queued {queued} digest e-mail(s); `laurel worker` sends them.")
+
+
+privacy_cli = typer.Typer(help="Data exports, account deletion, retention.", no_args_is_help=True)
+cli.add_typer(privacy_cli, name="privacy")
+
+
+@privacy_cli.command("run")
+def privacy_run() -> None:
+    """Build waiting data exports, remove expired ones, erase accounts past their grace period
+    and delete evidence files past each organization's retention (run it hourly)."""
+    from app.services.privacy import scheduled
+
+    settings = get_settings()
+    report = scheduled.run(_sessions(settings), settings)
+    console.print(
+        f"Built {report.exports_built} data export(s), removed {report.exports_expired} "
+        f"expired one(s), erased {report.accounts_erased} account(s), removed "
+        f"{report.evidence_files_removed} evidence file(s) under retention."
+    )
 
 
 storage_cli = typer.Typer(help="Stored files (local disk or S3).", no_args_is_help=True)

@@ -47,6 +47,9 @@ from app.routers.notifications import pages as notifications
 from app.routers.orgs import admin, sso
 from app.routers.orgs import api as v1
 from app.routers.orgs import pages as orgs
+from app.routers.privacy import account as privacy_account
+from app.routers.privacy import admin as privacy_admin
+from app.routers.privacy import public as privacy_public
 from app.routers.review import api as evidence_api
 from app.routers.review import evidence
 from app.routers.review import pages as review
@@ -134,6 +137,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         sso.router,
         notifications.router,  # before account: it owns /account/notifications
         account.router,
+        privacy_account.router,
+        privacy_admin.router,
+        privacy_public.router,
         orgs.router,
         admin.router,
         mail_admin.router,

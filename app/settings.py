@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     verify_max_hash_calls: int = 1000
     verify_max_value_comparisons: int = 500_000
 
+    # Privacy: data exports, account deletion (docs/privacy.md)
+    privacy_export_ttl_hours: int = Field(default=72, ge=1)
+    privacy_export_inline_max_bytes: int = 20 * 1024 * 1024
+    privacy_deletion_grace_days: int = Field(default=14, ge=0)
+
     # Logging
     log_level: str = "INFO"
     log_json: bool = True

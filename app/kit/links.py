@@ -60,6 +60,8 @@ COMMUNITY_MODERATION = Link(
     "community_moderation", "/orgs/{slug}/communities/{community}/moderation"
 )
 DIGEST_UNSUBSCRIBE = Link("digest_unsubscribe", "/digest/unsubscribe")
+# Privacy
+DATA_EXPORTS = Link("data_exports", "/account/data")
 
 #: Every named link, for the test that checks each against the app's route table.
 ALL: tuple[Link, ...] = (
@@ -67,4 +69,5 @@ ALL: tuple[Link, ...] = (
     MICROCREDENTIAL, MICROCREDENTIAL_IMAGE, CREDENTIAL, STATUS_LIST, WALLET, EVIDENCE,
     EVIDENCE_PUBLIC, REVIEW, COACHING, COMMUNITY, COMMUNITY_THREAD, COMMUNITY_MODERATION,
     DIGEST_UNSUBSCRIBE,
+    DATA_EXPORTS,
 )  # fmt: skip

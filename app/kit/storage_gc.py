@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.kit.storage.protocol import Storage, StoredFile
-from app.models import Attachment, EvidenceFile, MicroCredential, Organization
+from app.models import Attachment, DataExport, EvidenceFile, MicroCredential, Organization
 
 # Every column that holds a storage key. A new feature that stores files adds its column here.
 KEY_COLUMNS: tuple[Any, ...] = (
     Attachment.storage_key,
+    DataExport.storage_key,
     EvidenceFile.storage_key,
     MicroCredential.image_key,
     Organization.logo_path,

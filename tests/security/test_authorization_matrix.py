@@ -147,6 +147,20 @@ MATRIX: list[Row] = [
     W("POST", "/notifications/read-all", SIGNED, "signed_in", "notifications"),
     W("POST", "/notifications/{notification_id}/read", SIGNED, "own_object", "notifications"),
     Row("GET", "/account/notifications", SIGNED, "signed_in"),
+    # privacy: her data, her account's deletion, who accessed her records; the org's settings
+    Row("GET", "/account/data", SIGNED, "signed_in"),
+    # the teacher's earlier copy is still being prepared
+    W("POST", "/account/data", SIGNED, "303 409 303 303 303 303", "data_exports"),
+    Row("GET", "/account/data/{export_id}/download", SIGNED, "303 404 404 404 404 404"),
+    Row("GET", "/account/delete", SIGNED, "signed_in"),
+    W("POST", "/account/delete", SIGNED, "signed_in", "users", ok=422),
+    W("POST", "/account/delete/cancel", SIGNED, "signed_in", "users"),
+    Row("GET", "/account/access", SIGNED, "signed_in"),
+    Row("GET", "/privacy", PUB, "public"),
+    Row("GET", "/orgs/{slug}/admin/privacy", T_ADMIN, "org_admin"),
+    W("POST", "/orgs/{slug}/admin/privacy", T_ADMIN, "org_admin", "organizations"),
+    Row("GET", "/orgs/{slug}/admin/audit", T_ADMIN, "org_admin"),
+    Row("GET", "/orgs/{slug}/admin/audit.csv", T_ADMIN, "org_admin"),
     W("POST", "/account/notifications", SIGNED, "signed_in", "notification_preferences"),
     # organizations and the platform
     Row("GET", "/orgs/{slug}/members", T_COACH, "org_coach"),
@@ -494,5 +508,5 @@ def test_authorization_matrix(env: Env) -> None:
         if look is not None and after != baselines[row.table or ""]:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1352
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1424
     assert sum(1 for _, look in calls if look is not None) == 321

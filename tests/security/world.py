@@ -18,6 +18,7 @@ from app.models import (
     Activity,
     Community,
     CommunityMember,
+    DataExport,
     DefinitionStatus,
     EvidenceAttempt,
     EvidenceFile,
@@ -160,6 +161,7 @@ def _ids(
     mentorship = _one(db, select(Mentorship).where(Mentorship.teacher_id == teacher.id))
     credential = issue_to(db, settings, users["admin"].memberships[0].organization, teacher)
     db.add(Notification(user_id=teacher.id, kind="test", title="Matrix", url="/"))
+    db.add(DataExport(user_id=teacher.id))  # still being prepared: its download is not found
     db.flush()
     return {
         "slug": "riverbend",
@@ -200,6 +202,7 @@ def _ids(
         "goal_id": _id(db, CoachingGoal.id, CoachingGoal.mentorship_id == mentorship.id),
         "notification_id": _id(db, Notification.id, Notification.user_id == teacher.id),
         "token_id": _id(db, AccessToken.id, AccessToken.user_id == teacher.id),
+        "export_id": _id(db, DataExport.id, DataExport.user_id == teacher.id),
         "message_id": str(uuid.uuid4()),
         "sequence": _id(db, StatusList.sequence, StatusList.organization_id == org_id),
         "table": "summary",

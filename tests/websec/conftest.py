@@ -76,6 +76,7 @@ def _params(db: Session) -> dict[str, str]:
         "token_id": _first(db, m.AccessToken.id),
         "membership_id": _first(db, m.Membership.id),
         "message_id": _first(db, m.OutboxMessage.id),
+        "export_id": str(uuid.uuid4()),  # the demo has no data exports
         "token": "an-invitation-token-nobody-was-sent",
         "sequence": _first(db, m.StatusList.sequence),
         "table": "summary",

@@ -179,7 +179,6 @@ def record_award(
         award,
         actor=awarded_by,
         micro_credential=definition.name,
-        recipient=user.email,
     )
     return issue_for_award(db, settings, award, evidence, prepared)
 

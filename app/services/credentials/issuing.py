@@ -201,7 +201,9 @@ def _insert_once(db: Session, row: IssuedCredential, request: IssueRequest) -> I
         "credential.issued",
         row,
         actor=None,
-        recipient=row.recipient_email,
         achievement=row.achievement_name,
+        # a member is named by the event's subject; only an outside recipient by address, so
+        # erasing an account leaves no address in the (append-only) trail
+        recipient=None if row.recipient_user_id else row.recipient_email,
     )
     return row

@@ -1,1 +1,2 @@
-"""Privacy: download my data, delete my account, retention, the readable audit trail and the privacy notice."""
+"""Privacy: download my data, delete my account, retention, the readable audit trail and the
+privacy notice."""
