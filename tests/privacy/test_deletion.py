@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +17,8 @@ from app.models import (
     User,
     UserSession,
 )
+from app.services.impact import figures as impact_figures
+from app.services.impact.period import default_period
 from app.services.privacy import deletion, scheduled
 from tests.privacy.support import (
     TEXTS,
@@ -39,6 +42,21 @@ def _due_now(db, user) -> None:
     fresh = db.get(User, user.id)
     fresh.deletion_due_at = utcnow() - timedelta(seconds=1)
     db.commit()
+
+
+def _report_figures(db, org) -> dict[str, object]:
+    """The organization's impact figures that erasing one person must not change."""
+    db.expire_all()
+    figures = impact_figures.gather(db, org, default_period())
+    return {
+        "people": sum(group.people for group in figures.members),
+        "by_status": sum((Counter({g.status: g.people}) for g in figures.members), Counter()),
+        "monthly": figures.monthly,
+        "first_try": figures.first_try,
+        "credential_people": figures.credential_people,
+        "pathways": figures.pathways,
+        "communities": figures.communities,
+    }
 
 
 def _evidence_keys(db, rich) -> set[str]:
@@ -125,6 +143,7 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
     assert search_hits(db, "snarfwidget") == 1
     assert search_hits(db, "plinkerton") >= 1
     before = aggregate_counts(db)
+    report_before = _report_figures(db, w.org)
     events_before = audit_count(db)
     credential_id = db.scalars(
         select(IssuedCredential.id).where(IssuedCredential.recipient_user_id == w.teacher.id)
@@ -148,6 +167,8 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
     assert not any(storage.exists(k) for k in keys)
     assert list(storage.list_files()) == []  # her export ZIP went too
     assert aggregate_counts(db) == before
+    assert _report_figures(db, w.org) == report_before
+    assert report_before["people"] >= 4
     assert audit_count(db) > events_before  # nothing removed from the audit trail
     db.expire_all()
     teacher = db.get(User, w.teacher.id)
@@ -165,7 +186,11 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
     assert credential.is_public is False
     # she cannot sign in any more
     response = web.post("/signin", {"email": w.teacher.email, "password": PASSWORD})
-    assert response.status_code != 303
+    assert response.status_code == 401
+    # the member list no longer shows her, while her colleague is still there
+    members = web2.page(f"/orgs/{w.org.slug}/members")
+    assert "Deleted account" not in members
+    assert w.teacher2.display_name in members
     # a second run does nothing more
     assert scheduled.run(session_factory, settings).accounts_erased == 0
 

@@ -22,12 +22,13 @@ MEMBERSHIP_ORDER = Order(
 
 
 def _members(viewer: User, org: Organization) -> Select[Membership]:
-    """Members with their accounts, for coaches and admins."""
+    """Members with their accounts, for coaches and admins; erased accounts are left out
+    (their memberships stay only so that reports still add up)."""
     if not can_view_members(viewer, org.id):
         raise Forbidden("Only coaches and administrators can see the member list.")
     return (
         select(Membership)
-        .where(Membership.organization_id == org.id)
+        .where(Membership.organization_id == org.id, User.deleted_at.is_(None))
         .options(selectinload(Membership.user))
         .join(User)
     )

@@ -345,13 +345,19 @@ def erase(db: Session, settings: Settings, user: User) -> Erasure:
         AccessToken,
         OidcIdentity,
         LearnerProfile,
-        Membership,
         SelfRating,
         NotificationPreference,
         DigestSubscription,
         FormSubmission,
     ):
         db.execute(delete(model).where(model.user_id == user.id))
+    # Memberships stay, so the organization's reports add up as before; they grant nothing.
+    db.execute(
+        update(Membership)
+        .where(Membership.user_id == user.id)
+        .values(role=Role.TEACHER)
+        .execution_options(synchronize_session=False)
+    )
     db.execute(delete(OutboxMessage).where(OutboxMessage.to_address == old_email))
     db.execute(
         update(Invitation)

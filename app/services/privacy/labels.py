@@ -36,6 +36,7 @@ LABELS: dict[str, str] = {
     "evidence.viewed": "Evidence viewed",
     "evidence.file_viewed": "Evidence file opened",
     "evidence.retention_removed": "Evidence files removed under the retention policy",
+    "impact.state_report_exported": "State report downloaded",
     "issuer.keys_rotated": "Issuer signing keys rotated",
     "member.invited": "Person invited",
     "member.joined": "Member joined",

@@ -89,5 +89,5 @@ def assign(
         links.REVIEW.path_for(submission_id=submission.id),
         actor=admin,
     )
-    audit.record(db, "review.assigned", submission, actor=admin, coach=coach.email)
+    audit.record(db, "review.assigned", submission, actor=admin, coach_id=str(coach.id))
     return submission
