@@ -47,7 +47,7 @@ def test_publish_download_verify_revoke(page, live_server: LiveServer, tmp_path)
         issue_to(db, settings, org, teacher, name="Formative Assessment Design")
 
     sign_in(page, base, "teacher@riverbend.example", "laurel-demo-teacher")
-    page.get_by_role("link", name="Credentials", exact=True).click()
+    page.get_by_role("link", name="My credentials", exact=True).click()
     assert_accessible(page)
     page.get_by_role("button", name="Publish Formative Assessment Design").click()
     assert "Anyone with the link" in page.get_by_role("status").inner_text()

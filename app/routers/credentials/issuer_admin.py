@@ -1,0 +1,48 @@
+"""Pages: the organization's issuer identity (DID document, current and retired keys) and
+rotating its keys after a confirmation step (administrators)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.services.credentials import issuer
+from app.web.access import Admin, AppSettings, Db, verify_csrf
+from app.web.common import TransactionalRoute, redirect, render
+
+router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
+ISSUER_PAGE = "/orgs/{slug}/admin/issuer"
+
+
+@router.get(ISSUER_PAGE, response_class=HTMLResponse)
+def identity(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
+    """The DID document and the signing keys, with the way to rotate them."""
+    found = issuer.identity_for_admin(db, settings, ctx.org, ctx.user)
+    return render(
+        request,
+        "credentials/issuer.html",
+        org=ctx.org,
+        identity=found,
+        document=json.dumps(found.document, indent=2, sort_keys=True),
+    )
+
+
+@router.get(ISSUER_PAGE + "/rotate", response_class=HTMLResponse)
+def confirm_rotation(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
+    """What rotating the keys does, and the button that does it."""
+    found = issuer.identity_for_admin(db, settings, ctx.org, ctx.user)
+    return render(request, "credentials/rotate_keys.html", org=ctx.org, identity=found)
+
+
+@router.post(ISSUER_PAGE + "/rotate", response_class=HTMLResponse)
+def rotate(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
+    """Retire the current keys (they stay published) and sign new credentials with new ones."""
+    fresh = issuer.rotate_keys_as_admin(db, settings, ctx.org, ctx.user)
+    return redirect(
+        request,
+        ISSUER_PAGE.format(slug=ctx.org.slug),
+        f"New keys created ({', '.join(k.key_id for k in fresh)}). Credentials already issued "
+        "keep verifying with the retired keys.",
+    )
