@@ -498,4 +498,4 @@ def test_authorization_matrix(env: Env) -> None:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
     assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1369
-    assert sum(1 for _, look in calls if look is not None) == 318
+    assert sum(1 for _, look in calls if look is not None) == 327
