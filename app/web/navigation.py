@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.kit import links
 from app.models import User
 from app.services.orgs.permissions import can_manage_members, can_manage_organizations
 from app.services.review.permissions import can_use_queue
-
-ADMIN_CHOOSER = "/administer"
 
 
 @dataclass(frozen=True)
@@ -23,13 +22,15 @@ class Navigation:
 
 def _admin_link(user: User) -> str | None:
     if user.is_platform_admin:
-        return ADMIN_CHOOSER
+        return links.ADMIN_CHOOSER.path
     slugs = [
         m.organization.slug for m in user.memberships if can_manage_members(user, m.organization_id)
     ]
     if not slugs:
         return None
-    return f"/orgs/{slugs[0]}/admin" if len(slugs) == 1 else ADMIN_CHOOSER
+    if len(slugs) > 1:
+        return links.ADMIN_CHOOSER.path
+    return links.ORG_ADMIN.path_for(slug=slugs[0])
 
 
 def navigation_for(user: object) -> Navigation:

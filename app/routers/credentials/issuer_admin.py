@@ -8,15 +8,16 @@ import json
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.kit import links
 from app.services.credentials import issuer
 from app.web.access import Admin, AppSettings, Db, verify_csrf
 from app.web.common import TransactionalRoute, redirect, render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
-ISSUER_PAGE = "/orgs/{slug}/admin/issuer"
+ISSUER_PAGE = links.ISSUER_ADMIN.path
 
 
-@router.get(ISSUER_PAGE, response_class=HTMLResponse)
+@router.get(ISSUER_PAGE, name=links.ISSUER_ADMIN.name, response_class=HTMLResponse)
 def identity(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Response:
     """The DID document and the signing keys, with the way to rotate them."""
     found = issuer.identity_for_admin(db, settings, ctx.org, ctx.user)
@@ -42,7 +43,7 @@ def rotate(request: Request, db: Db, settings: AppSettings, ctx: Admin) -> Respo
     fresh = issuer.rotate_keys_as_admin(db, settings, ctx.org, ctx.user)
     return redirect(
         request,
-        ISSUER_PAGE.format(slug=ctx.org.slug),
+        links.ISSUER_ADMIN.path_for(slug=ctx.org.slug),
         f"New keys created ({', '.join(k.key_id for k in fresh)}). Credentials already issued "
         "keep verifying with the retired keys.",
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.kit import links
 from app.services.orgs import admin_area
 from app.web.access import Admin, CurrentUser, Db, verify_csrf
 from app.web.common import TransactionalRoute, render
@@ -13,7 +14,7 @@ from app.web.common import TransactionalRoute, render
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 
 
-@router.get("/orgs/{slug}/admin", response_class=HTMLResponse)
+@router.get(links.ORG_ADMIN.path, name=links.ORG_ADMIN.name, response_class=HTMLResponse)
 def hub(request: Request, db: Db, ctx: Admin) -> Response:
     """Every admin page of the organization, with small counts (administrators)."""
     return render(
@@ -24,7 +25,7 @@ def hub(request: Request, db: Db, ctx: Admin) -> Response:
     )
 
 
-@router.get("/administer", response_class=HTMLResponse)
+@router.get(links.ADMIN_CHOOSER.path, name=links.ADMIN_CHOOSER.name, response_class=HTMLResponse)
 def choose(request: Request, db: Db, user: CurrentUser) -> Response:
     """The organizations the person administers, to open one's admin area."""
     return render(request, "orgs/admin/choose.html", orgs=admin_area.administered(db, user))
