@@ -8,12 +8,14 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, IssuedCredential, Role, SigningKey
+from app.models import AuditEvent, IssuedCredential, Organization, Role, SigningKey, User
 from app.services.credentials import issuer
 from app.services.credentials.remote_documents import DocumentCache
 from app.services.credentials.verification import verify_credential
 from tests.credentials_support import issue_to
+from tests.race_support import all_at_once
 from tests.support import WebClient, make_org, make_user
 
 
@@ -143,7 +145,10 @@ def test_keys_rotate_only_after_the_confirmation_is_posted(
     assert db.scalar(select(func.count()).select_from(SigningKey)) == 2
     assert _events(db, "issuer.keys_rotated") == []
 
-    done = web.post("/orgs/riverbend/admin/issuer/rotate")
+    retire = re.search(r'name="retire" value="([^"]*)"', confirm)
+    assert retire is not None
+    assert set(retire.group(1).split()) == old_ids
+    done = web.post("/orgs/riverbend/admin/issuer/rotate", {"retire": retire.group(1)})
     assert done.status_code == 303
     db.expire_all()
     keys = issuer.ensure_keys(db, settings, org)
@@ -166,6 +171,37 @@ def test_keys_rotate_only_after_the_confirmation_is_posted(
         assert key_id in shown
     assert "Retired keys" in shown
 
+    # the same confirmation posted again (a second click) rotates nothing more
+    again = web.post("/orgs/riverbend/admin/issuer/rotate", {"retire": retire.group(1)})
+    assert again.status_code == 409
+    assert "rotated meanwhile" in again.text
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(SigningKey)) == 4
+    assert len(_events(db, "issuer.keys_rotated")) == 1
+
+
+def test_two_rotations_at_once_rotate_once(fresh_engine, settings) -> None:
+    with Session(fresh_engine, expire_on_commit=False) as db:
+        org = make_org(db)
+        admin = make_user(db, "boss@riverbend.org", org=org, role=Role.ADMIN)
+        confirmed = [k.key_id for k in issuer.ensure_keys(db, settings, org)]
+        db.commit()
+
+    def read(db: Session) -> None:
+        issuer.ensure_keys(db, settings, db.get_one(Organization, org.id))
+
+    def rotate(db: Session, _: object) -> object:
+        return issuer.rotate_keys_as_admin(
+            db, settings, db.get_one(Organization, org.id), db.get_one(User, admin.id), confirmed
+        )
+
+    results = all_at_once(fresh_engine, [(read, rotate), (read, rotate)])
+    assert sorted(type(result).__name__ for result in results) == ["Conflict", "list"]
+    with Session(fresh_engine) as db:
+        assert db.scalar(select(func.count()).select_from(SigningKey)) == 4
+        rotated = select(func.count()).where(AuditEvent.action == "issuer.keys_rotated")
+        assert db.scalar(rotated) == 1
+
 
 @pytest.mark.parametrize("who", ["ada@riverbend.org", "coach@riverbend.org", "boss@lakeside.org"])
 def test_others_cannot_see_or_rotate_the_keys(
@@ -177,7 +213,9 @@ def test_others_cannot_see_or_rotate_the_keys(
     web.sign_in(who)
     assert web.get("/orgs/riverbend/admin/issuer").status_code == 403
     assert web.get("/orgs/riverbend/admin/issuer/rotate").status_code == 403
-    assert web.post("/orgs/riverbend/admin/issuer/rotate").status_code == 403
+    current = " ".join(k.key_id for k in issuer.ensure_keys(db, settings, org))
+    rotate = web.post("/orgs/riverbend/admin/issuer/rotate", {"retire": current})
+    assert rotate.status_code == 403
     db.expire_all()
     assert db.scalar(select(func.count()).where(SigningKey.retired_at.is_not(None))) == 0
     assert _events(db, "issuer.keys_rotated") == []

@@ -224,7 +224,7 @@ MATRIX: list[Row] = [
       "issued_credentials", ok=422),
     Row("GET", "/orgs/{slug}/admin/issuer", T_ADMIN, "org_admin"),
     Row("GET", "/orgs/{slug}/admin/issuer/rotate", T_ADMIN, "org_admin"),
-    W("POST", "/orgs/{slug}/admin/issuer/rotate", T_ADMIN, "org_admin", "signing_keys"),
+    W("POST", "/orgs/{slug}/admin/issuer/rotate", T_ADMIN, "org_admin", "signing_keys", ok=409),
     # micro-credential authoring and awards
     Row("GET", "/orgs/{slug}/micro-credentials", T_ADMIN, "org_admin"),
     Row("GET", "/orgs/{slug}/micro-credentials/new", T_ADMIN, "org_admin"),

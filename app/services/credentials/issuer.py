@@ -8,6 +8,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.errors import Forbidden
+from app.errors import Conflict, Forbidden
 from app.kit import audit, links
 from app.kit.tokens import SecretBox
 from app.models import Organization, SigningKey, User
@@ -215,8 +216,8 @@ class KeyInfo:
     key_id: str
     algorithm: str
     fingerprint: str
-    created_at: Any
-    retired_at: Any
+    created_at: datetime
+    retired_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -255,19 +256,28 @@ def identity_for_admin(
         current=[info for is_current, info in infos if is_current],
         retired=sorted(
             (info for is_current, info in infos if not is_current),
-            key=lambda info: info.retired_at,
+            key=lambda info: info.retired_at or info.created_at,
             reverse=True,
         ),
     )
 
 
 def rotate_keys_as_admin(
-    db: Session, settings: Settings, org: Organization, actor: User
+    db: Session, settings: Settings, org: Organization, actor: User, confirmed: list[str]
 ) -> list[SigningKey]:
-    """``rotate_keys`` asked for by a person: administrators of ``org`` only."""
+    """``rotate_keys`` asked for by a person (administrators of ``org``), who confirmed retiring
+    the keys ``confirmed``: if these are no longer the current keys (a second click, or another
+    administrator rotated meanwhile), nothing changes and Conflict says so."""
     if not can_manage_members(actor, org.id):
         raise Forbidden("Only administrators rotate the issuer's keys.")
-    return rotate_keys(db, settings, org, actor)
+    current = sorted(k.key_id for k in ensure_keys(db, settings, org) if k.retired_at is None)
+    if current != sorted(confirmed):
+        raise Conflict("The keys were rotated meanwhile; nothing was changed. Check them below.")
+    try:
+        with db.begin_nested():
+            return rotate_keys(db, settings, org, actor)
+    except IntegrityError as exc:  # another rotation committed new current keys first
+        raise Conflict("The keys were rotated meanwhile; nothing was changed.") from exc
 
 
 def slug_for_did(settings: Settings, did: str) -> str | None:
