@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.kit import audit, links, mail
+from app.kit import audit, links, mail, once
 from app.kit.tokens import new_token, token_hash
 from app.models import Invitation, Membership, Organization, Role, User
 from app.services.identity.accounts import find_by_email, normalize_email
@@ -133,7 +133,14 @@ def resend(
 def revoke(db: Session, org: Organization, actor: User, invitation_id: uuid.UUID) -> Invitation:
     """Withdraw a pending invitation: its link no longer works."""
     invitation = _pending(db, org, actor, invitation_id)
-    invitation.revoked_at = utcnow()
+    once.change_or_refuse(
+        db,
+        invitation,
+        "This invitation was already answered or withdrawn.",
+        Invitation.revoked_at.is_(None),
+        Invitation.accepted_at.is_(None),
+        revoked_at=utcnow(),
+    )
     audit.record(db, "member.invitation_revoked", invitation, actor=actor, email=invitation.email)
     return invitation
 
