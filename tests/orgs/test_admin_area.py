@@ -92,6 +92,10 @@ def test_only_its_admins_and_platform_admins_open_the_hub(
 
 def test_platform_admins_administer_every_organization(web: WebClient, district) -> None:
     web.sign_in("root@laurel.org")
+    found = NAV_ADMIN.search(web.page("/"))
+    assert found is not None
+    assert found.group(1) == "/administer"
+    assert 'href="/orgs/lakeside/admin"' in web.page("/admin/organizations")
     for path in ("/orgs/lakeside/admin", "/orgs/lakeside/members", "/orgs/lakeside/credentials"):
         assert web.get(path).status_code == 200, path
     chooser = web.page("/administer")
