@@ -77,6 +77,7 @@ def _params(db: Session) -> dict[str, str]:
         "membership_id": _first(db, m.Membership.id),
         "message_id": _first(db, m.OutboxMessage.id),
         "token": "an-invitation-token-nobody-was-sent",
+        "invitation_id": str(uuid.uuid4()),  # the demo sends none; only POST routes name one
         "sequence": _first(db, m.StatusList.sequence),
     }
 
