@@ -27,7 +27,7 @@ from app.routers.communities import api as community_api
 from app.routers.communities import exemplar_share, resources, threads
 from app.routers.communities import pages as communities
 from app.routers.credentials import api as verify
-from app.routers.credentials import awards, bulk
+from app.routers.credentials import awards, bulk, issuer_admin
 from app.routers.credentials import pages as credentials
 from app.routers.credentials import public as issuers
 from app.routers.identity import account
@@ -44,7 +44,7 @@ from app.routers.microcredentials import pages as microcredentials
 from app.routers.notifications import admin as mail_admin
 from app.routers.notifications import api as notifications_api
 from app.routers.notifications import pages as notifications
-from app.routers.orgs import admin, sso
+from app.routers.orgs import admin, admin_area, sso
 from app.routers.orgs import api as v1
 from app.routers.orgs import pages as orgs
 from app.routers.privacy import account as privacy_account
@@ -141,6 +141,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         privacy_admin.router,
         privacy_public.router,
         orgs.router,
+        admin_area.router,
         admin.router,
         mail_admin.router,
         modules.router,
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         microcredentials.router,
         bulk.router,
         awards.router,
+        issuer_admin.router,
         communities.router,
         threads.router,
         resources.router,

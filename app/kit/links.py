@@ -40,6 +40,9 @@ EMAIL_CHANGE_CONFIRM = Link("email_change_confirm", "/account/email/confirm")
 INVITATION = Link("invitation", "/invitations/{token}")
 ORG_PROFILE = Link("org_profile", "/orgs/{slug}/profile")
 SSO_CALLBACK = Link("sso_callback", "/sso/callback")
+ORG_ADMIN = Link("org_admin", "/orgs/{slug}/admin")
+ADMIN_CHOOSER = Link("admin_chooser", "/administer")
+ISSUER_ADMIN = Link("issuer_admin", "/orgs/{slug}/admin/issuer")
 # Micro-credentials and credentials (addresses inside signed credentials)
 MICROCREDENTIAL = Link("microcredential_page", "/micro-credentials/{definition_id}")
 MICROCREDENTIAL_IMAGE = Link("microcredential_image", "/micro-credentials/{definition_id}/image")
@@ -66,6 +69,7 @@ DATA_EXPORTS = Link("data_exports", "/account/data")
 #: Every named link, for the test that checks each against the app's route table.
 ALL: tuple[Link, ...] = (
     VERIFY_EMAIL, PASSWORD_RESET, EMAIL_CHANGE_CONFIRM, INVITATION, ORG_PROFILE, SSO_CALLBACK,
+    ORG_ADMIN, ADMIN_CHOOSER, ISSUER_ADMIN,
     MICROCREDENTIAL, MICROCREDENTIAL_IMAGE, CREDENTIAL, STATUS_LIST, WALLET, EVIDENCE,
     EVIDENCE_PUBLIC, REVIEW, COACHING, COMMUNITY, COMMUNITY_THREAD, COMMUNITY_MODERATION,
     DIGEST_UNSUBSCRIBE,

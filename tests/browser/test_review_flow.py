@@ -158,7 +158,7 @@ def test_evidence_not_yet_resubmit_earned_verify_share(page, live_server: LiveSe
     assert "exemplar" in page.get_by_role("status").inner_text()
     assert_accessible(page)
 
-    page.get_by_role("link", name="Credentials", exact=True).click()
+    page.get_by_role("link", name="My credentials", exact=True).click()
     page.get_by_role("button", name=f"Publish {NAME}").click()
     with page.expect_download() as download_info:
         page.locator("li, tr, article, section").filter(has_text=NAME).first.get_by_role(

@@ -168,7 +168,13 @@ MATRIX: list[Row] = [
     W("POST", "/orgs/{slug}/members/{membership_id}/role", T_ADMIN, "org_admin", "memberships",
       ok=422),
     W("POST", "/orgs/{slug}/members/{membership_id}/remove", T_ADMIN, "org_admin", "memberships"),
+    W("POST", "/orgs/{slug}/invitations/{invitation_id}/resend", T_ADMIN, "org_admin",
+      "invitations"),
+    W("POST", "/orgs/{slug}/invitations/{invitation_id}/revoke", T_ADMIN, "org_admin",
+      "invitations"),
     Row("GET", "/orgs/{slug}/settings/sso", T_ADMIN, "org_admin"),
+    Row("GET", "/orgs/{slug}/admin", T_ADMIN, "org_admin"),
+    Row("GET", "/administer", SIGNED, "signed_in"),
     W("POST", "/orgs/{slug}/settings/sso", T_ADMIN, "org_admin", "oidc_providers", ok=422),
     Row("GET", "/admin/organizations", PLATFORM, "platform_admin"),
     W("POST", "/admin/organizations", PLATFORM, "platform_admin", "organizations", ok=422),
@@ -225,10 +231,14 @@ MATRIX: list[Row] = [
     W("POST", "/wallet/{credential_id}/visibility", SIGNED, "own_object", "issued_credentials"),
     Row("GET", "/wallet/{credential_id}/download/{fmt}", SIGNED, "own_object"),
     Row("GET", "/orgs/{slug}/credentials", T_ADMIN, "org_admin"),
+    Row("GET", "/orgs/{slug}/credentials/{credential_id}/revoke", T_ADMIN, "org_admin"),
     W("POST", "/orgs/{slug}/credentials/{credential_id}/revoke", T_ADMIN, "org_admin",
       "issued_credentials", ok=422),
     W("POST", "/orgs/{slug}/credentials/{credential_id}/renew", T_ADMIN, "org_admin",
       "issued_credentials", ok=422),
+    Row("GET", "/orgs/{slug}/admin/issuer", T_ADMIN, "org_admin"),
+    Row("GET", "/orgs/{slug}/admin/issuer/rotate", T_ADMIN, "org_admin"),
+    W("POST", "/orgs/{slug}/admin/issuer/rotate", T_ADMIN, "org_admin", "signing_keys", ok=409),
     # micro-credential authoring and awards
     Row("GET", "/orgs/{slug}/micro-credentials", T_ADMIN, "org_admin"),
     Row("GET", "/orgs/{slug}/micro-credentials/new", T_ADMIN, "org_admin"),
@@ -508,5 +518,5 @@ def test_authorization_matrix(env: Env) -> None:
         if look is not None and after != baselines[row.table or ""]:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1424
-    assert sum(1 for _, look in calls if look is not None) == 324
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1472
+    assert sum(1 for _, look in calls if look is not None) == 333

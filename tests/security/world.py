@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import utcnow
 from app.demo.district import seed_demo
 from app.kit.storage.uploads import Upload
 from app.models import (
@@ -23,6 +25,7 @@ from app.models import (
     EvidenceAttempt,
     EvidenceFile,
     Exemplar,
+    Invitation,
     Mentorship,
     MicroCredential,
     Module,
@@ -162,8 +165,17 @@ def _ids(
     credential = issue_to(db, settings, users["admin"].memberships[0].organization, teacher)
     db.add(Notification(user_id=teacher.id, kind="test", title="Matrix", url="/"))
     db.add(DataExport(user_id=teacher.id))  # still being prepared: its download is not found
+    invitation = Invitation(
+        organization_id=org_id,
+        email="invited@riverbend.example",
+        role=Role.TEACHER,
+        token_hash="matrix-invitation",
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    db.add(invitation)
     db.flush()
     return {
+        "invitation_id": str(invitation.id),
         "slug": "riverbend",
         "membership_id": str(users["other_teacher"].memberships[0].id),
         "token": "no-such-invitation-token",

@@ -78,6 +78,7 @@ def _params(db: Session) -> dict[str, str]:
         "message_id": _first(db, m.OutboxMessage.id),
         "export_id": str(uuid.uuid4()),  # the demo has no data exports
         "token": "an-invitation-token-nobody-was-sent",
+        "invitation_id": str(uuid.uuid4()),  # the demo sends none; only POST routes name one
         "sequence": _first(db, m.StatusList.sequence),
         "table": "summary",
     }

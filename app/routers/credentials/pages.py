@@ -11,7 +11,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.kit import links, numbers
 from app.models import IssuedCredential
 from app.services.credentials import awards, downloads, holdings, lifecycle, qr
@@ -193,10 +193,25 @@ def _list_page(
 
 
 def _org_credential(db: Db, ctx: OrgContext, credential_id: uuid.UUID) -> IssuedCredential:
-    row = holdings.get(db, credential_id)
-    if row.organization_id != ctx.org.id:
-        raise NotFound("There is no such credential in this organization.")
-    return row
+    return holdings.in_organization(db, ctx.user, ctx.org, credential_id)
+
+
+def _revoke_page(
+    request: Request,
+    ctx: OrgContext,
+    row: IssuedCredential,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    return render(request, "credentials/revoke.html", status, org=ctx.org, item=row, **extra)
+
+
+@router.get("/orgs/{slug}/credentials/{credential_id}/revoke", response_class=HTMLResponse)
+def confirm_revoke(request: Request, db: Db, ctx: Admin, credential_id: uuid.UUID) -> Response:
+    """The credential and what revoking it does, with the reason to give (administrators)."""
+    return _revoke_page(
+        request, ctx, holdings.view_in_organization(db, ctx.user, ctx.org, credential_id)
+    )
 
 
 @router.post("/orgs/{slug}/credentials/{credential_id}/revoke", response_class=HTMLResponse)
@@ -217,8 +232,8 @@ def revoke(
             f"/orgs/{ctx.org.slug}/credentials",
             f"The credential for {row.recipient_email} is revoked.",
         ),
-        page=partial(_list_page, request, db, ctx),
-        errors=forms.whole_form,
+        page=partial(_revoke_page, request, ctx, row),
+        values={"reason": reason},
     )
 
 

@@ -123,7 +123,7 @@ def _page(
 @router.get(links.COACHING.path, name=links.COACHING.name, response_class=HTMLResponse)
 def page(request: Request, db: Db, user: CurrentUser, mentorship_id: uuid.UUID) -> Response:
     """Goals, conversation, the coach's private notes and the mentee's progress."""
-    return _page(request, db, user, coaching.get_for(db, user, mentorship_id))
+    return _page(request, db, user, coaching.view(db, user, mentorship_id))
 
 
 @router.post("/coaching/{mentorship_id}/messages", response_class=HTMLResponse)

@@ -125,6 +125,40 @@ def remove_member(request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID
     )
 
 
+@router.post("/orgs/{slug}/invitations/{invitation_id}/resend", response_class=HTMLResponse)
+def resend_invitation(
+    request: Request, db: Db, settings: AppSettings, ctx: Admin, invitation_id: uuid.UUID
+) -> Response:
+    """Send a pending invitation again, with a new link and a new expiry."""
+    return forms.submit(
+        lambda: invitations.resend(
+            db, settings, ctx.org, ctx.user, invitation_id, ip=client_ip(request)
+        ),
+        done=lambda invitation: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/members",
+            f"Invitation sent again to {invitation.email}; the earlier link no longer works.",
+        ),
+        page=partial(_members_page, request, db, ctx),
+        errors=forms.whole_form,
+    )
+
+
+@router.post("/orgs/{slug}/invitations/{invitation_id}/revoke", response_class=HTMLResponse)
+def revoke_invitation(request: Request, db: Db, ctx: Admin, invitation_id: uuid.UUID) -> Response:
+    """Withdraw a pending invitation; its link stops working."""
+    return forms.submit(
+        lambda: invitations.revoke(db, ctx.org, ctx.user, invitation_id),
+        done=lambda invitation: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/members",
+            f"The invitation to {invitation.email} is withdrawn.",
+        ),
+        page=partial(_members_page, request, db, ctx),
+        errors=forms.whole_form,
+    )
+
+
 @router.get(
     links.INVITATION.path,
     name=links.INVITATION.name,

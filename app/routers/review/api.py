@@ -162,7 +162,7 @@ def review_queue(
 @router.get("/reviews/submissions/{submission_id}", response_model=SubmissionDetail)
 def review_submission(db: Db, user: ReviewReader, submission_id: uuid.UUID) -> SubmissionDetail:
     """A submission in the caller's queue, with its submitted attempts and reviews."""
-    return _detail(user, queue.for_reviewer(db, user, submission_id))
+    return _detail(user, queue.view_for_reviewer(db, user, submission_id))
 
 
 @router.post("/reviews/submissions/{submission_id}/claim", response_model=SubmissionRead)

@@ -123,7 +123,7 @@ def _review_page(
 @router.get(links.REVIEW.path, name=links.REVIEW.name, response_class=HTMLResponse)
 def review_page(request: Request, db: Db, user: CurrentUser, submission_id: uuid.UUID) -> Response:
     """Evidence and rubric side by side, the attempt history and what changed."""
-    submission = queue.for_reviewer(db, user, submission_id)
+    submission = queue.view_for_reviewer(db, user, submission_id)
     return _review_page(request, user, submission)
 
 

@@ -8,9 +8,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.kit import audit
 from app.models import IssuedCredential, Organization, User
+from app.services.orgs.permissions import can_manage_members
 
 
 def get(db: Session, credential_id: uuid.UUID) -> IssuedCredential:
@@ -18,6 +19,30 @@ def get(db: Session, credential_id: uuid.UUID) -> IssuedCredential:
     row = db.get(IssuedCredential, credential_id)
     if row is None:
         raise NotFound("There is no such credential.")
+    return row
+
+
+def in_organization(
+    db: Session, actor: User, org: Organization, credential_id: uuid.UUID
+) -> IssuedCredential:
+    """One of the organization's issued credentials, for its administrators; NotFound for
+    another organization's."""
+    if not can_manage_members(actor, org.id):
+        raise Forbidden("Only administrators of the issuing organization manage credentials.")
+    row = db.get(IssuedCredential, credential_id)
+    if row is None or row.organization_id != org.id:
+        raise NotFound("There is no such credential in this organization.")
+    return row
+
+
+def view_in_organization(
+    db: Session, actor: User, org: Organization, credential_id: uuid.UUID
+) -> IssuedCredential:
+    """``in_organization``, shown to the administrator: when the credential is someone else's,
+    the view goes in the audit trail (``credential.viewed``, its recipient as subject)."""
+    row = in_organization(db, actor, org, credential_id)
+    if row.recipient_user_id != actor.id:
+        audit.record(db, "credential.viewed", row, actor=actor)
     return row
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,9 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.errors import Conflict, Forbidden
 from app.kit import audit, links
 from app.kit.tokens import SecretBox
 from app.models import Organization, SigningKey, User
+from app.services.orgs.permissions import can_manage_members
 from app.settings import Settings
 from badges import KeyPair, Profile, did_document, did_web, jwks, public_jwk
 
@@ -182,6 +187,97 @@ def rotate_keys(
         created=[k.key_id for k in fresh],
     )
     return fresh
+
+
+#: The members of each key type's JWK thumbprint (RFC 7638).
+THUMBPRINT_MEMBERS = {
+    "OKP": ("crv", "kty", "x"),
+    "RSA": ("e", "kty", "n"),
+    "EC": ("crv", "kty", "x", "y"),
+}
+
+
+def fingerprint(public: dict[str, Any]) -> str:
+    """The key's JWK thumbprint (RFC 7638, SHA-256, base64url), as wallets and tools show it."""
+    members = THUMBPRINT_MEMBERS.get(str(public.get("kty")), tuple(sorted(public)))
+    canonical = json.dumps(
+        {name: public[name] for name in members if name in public},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """One signing key as the issuer identity page lists it (never the private part)."""
+
+    key_id: str
+    algorithm: str
+    fingerprint: str
+    created_at: datetime
+    retired_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IssuerIdentity:
+    """The organization's issuer identity for its administrators."""
+
+    did: str
+    document: dict[str, Any]
+    current: list[KeyInfo]
+    retired: list[KeyInfo]
+
+
+def identity_for_admin(
+    db: Session, settings: Settings, org: Organization, actor: User
+) -> IssuerIdentity:
+    """The DID document and the current and retired keys (administrators of ``org``)."""
+    if not can_manage_members(actor, org.id):
+        raise Forbidden("Only administrators see the issuer's keys.")
+    rows = ensure_keys(db, settings, org)
+    infos = [
+        (
+            row.retired_at is None,
+            KeyInfo(
+                row.key_id,
+                row.algorithm,
+                fingerprint(row.public_jwk),
+                row.created_at,
+                row.retired_at,
+            ),
+        )
+        for row in rows
+    ]
+    return IssuerIdentity(
+        did=org_did(settings, org),
+        document=did_document_for(db, settings, org),
+        current=[info for is_current, info in infos if is_current],
+        retired=sorted(
+            (info for is_current, info in infos if not is_current),
+            key=lambda info: info.retired_at or info.created_at,
+            reverse=True,
+        ),
+    )
+
+
+def rotate_keys_as_admin(
+    db: Session, settings: Settings, org: Organization, actor: User, confirmed: list[str]
+) -> list[SigningKey]:
+    """``rotate_keys`` asked for by a person (administrators of ``org``), who confirmed retiring
+    the keys ``confirmed``: if these are no longer the current keys (a second click, or another
+    administrator rotated meanwhile), nothing changes and Conflict says so."""
+    if not can_manage_members(actor, org.id):
+        raise Forbidden("Only administrators rotate the issuer's keys.")
+    current = sorted(k.key_id for k in ensure_keys(db, settings, org) if k.retired_at is None)
+    if current != sorted(confirmed):
+        raise Conflict("The keys were rotated meanwhile; nothing was changed. Check them below.")
+    try:
+        with db.begin_nested():
+            return rotate_keys(db, settings, org, actor)
+    except IntegrityError as exc:  # another rotation committed new current keys first
+        raise Conflict("The keys were rotated meanwhile; nothing was changed.") from exc
 
 
 def slug_for_did(settings: Settings, did: str) -> str | None:

@@ -178,6 +178,24 @@ def get_for(db: Session, user: User, mentorship_id: uuid.UUID) -> Mentorship:
     return mentorship
 
 
+def view(db: Session, user: User, mentorship_id: uuid.UUID) -> Mentorship:
+    """``get_for`` to show the coaching page, which shows the teacher's progress: when the
+    coach opens it, the view goes in the audit trail (``profile.viewed``, the teacher as
+    subject); the teacher's own visits are not recorded."""
+    mentorship = get_for(db, user, mentorship_id)
+    if user.id != mentorship.teacher_id:
+        audit.record(
+            db,
+            "profile.viewed",
+            mentorship.teacher,
+            actor=user,
+            organization_id=mentorship.organization_id,
+            page="coaching",
+            mentorship_id=str(mentorship.id),
+        )
+    return mentorship
+
+
 def _mine(user: User) -> Select[Mentorship]:
     return select(Mentorship).where(
         or_(Mentorship.coach_id == user.id, Mentorship.teacher_id == user.id)

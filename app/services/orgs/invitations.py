@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid
-from app.kit import audit, links, mail
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.kit import audit, links, mail, once
 from app.kit.tokens import new_token, token_hash
 from app.models import Invitation, Membership, Organization, Role, User
 from app.services.identity.accounts import find_by_email, normalize_email
@@ -63,19 +64,7 @@ def invite(
     )
     db.add(invitation)
     db.flush()
-    link = links.INVITATION.absolute(settings.base_url, token=raw)
-    mail.queue_limited(
-        db,
-        settings,
-        address,
-        "invitation",
-        client=f"invitation:{ip}" if ip else None,
-        client_limit=settings.invitations_max_per_client_per_hour,
-        org=org,
-        inviter=actor,
-        role=role,
-        link=link,
-    )
+    _send(db, settings, invitation, raw, actor, ip)
     audit.record(
         db,
         "member.invited",
@@ -87,10 +76,81 @@ def invite(
     return invitation
 
 
+def _send(
+    db: Session, settings: Settings, invitation: Invitation, raw: str, actor: User, ip: str | None
+) -> None:
+    """Queue the invitation e-mail with link ``raw``, within the hourly limits."""
+    mail.queue_limited(
+        db,
+        settings,
+        invitation.email,
+        "invitation",
+        client=f"invitation:{ip}" if ip else None,
+        client_limit=settings.invitations_max_per_client_per_hour,
+        org=invitation.organization,
+        inviter=actor,
+        role=invitation.role,
+        link=links.INVITATION.absolute(settings.base_url, token=raw),
+    )
+
+
+def _pending(db: Session, org: Organization, actor: User, invitation_id: uuid.UUID) -> Invitation:
+    """One of the organization's pending invitations, for its administrators."""
+    if not can_manage_members(actor, org.id):
+        raise Forbidden("Only administrators manage invitations.")
+    invitation = db.get(Invitation, invitation_id)
+    if (
+        invitation is None
+        or invitation.organization_id != org.id
+        or invitation.accepted_at is not None
+        or invitation.revoked_at is not None
+    ):
+        raise NotFound("There is no such pending invitation.")
+    return invitation
+
+
+def resend(
+    db: Session,
+    settings: Settings,
+    org: Organization,
+    actor: User,
+    invitation_id: uuid.UUID,
+    *,
+    ip: str | None = None,
+) -> Invitation:
+    """Send the invitation again with a new link and a new expiry; the old link stops
+    working. The mail obeys the same hourly limits as a first invitation."""
+    invitation = _pending(db, org, actor, invitation_id)
+    raw = new_token()
+    invitation.token_hash = token_hash(raw)
+    invitation.expires_at = utcnow() + timedelta(seconds=settings.invitation_max_age_seconds)
+    db.flush()
+    _send(db, settings, invitation, raw, actor, ip)
+    audit.record(db, "member.invitation_resent", invitation, actor=actor, email=invitation.email)
+    return invitation
+
+
+def revoke(db: Session, org: Organization, actor: User, invitation_id: uuid.UUID) -> Invitation:
+    """Withdraw a pending invitation: its link no longer works."""
+    invitation = _pending(db, org, actor, invitation_id)
+    once.change_or_refuse(
+        db,
+        invitation,
+        "This invitation was already answered or withdrawn.",
+        Invitation.revoked_at.is_(None),
+        Invitation.accepted_at.is_(None),
+        revoked_at=utcnow(),
+    )
+    audit.record(db, "member.invitation_revoked", invitation, actor=actor, email=invitation.email)
+    return invitation
+
+
 def find_invitation(db: Session, raw: str) -> Invitation:
     """A usable invitation for a link, or Invalid with the reason."""
     invitation = db.scalar(select(Invitation).where(Invitation.token_hash == token_hash(raw)))
-    if invitation is None or invitation.revoked_at is not None:
+    if invitation is not None and invitation.revoked_at is not None:
+        raise NotFound("This invitation was withdrawn. Ask your administrator for a new one.")
+    if invitation is None:
         raise Invalid("This invitation link is not valid. Ask your administrator for a new one.")
     if invitation.accepted_at is not None:
         raise Invalid("This invitation has already been accepted.")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Invalid, NotFound
+from app.kit import audit
 from app.kit.storage import open_stored, storage_for
 from app.kit.storage.transactions import delete_after_commit, discard_on_rollback
 from app.kit.storage.uploads import Upload, check_evidence_uploads, clean_filename
@@ -124,4 +125,15 @@ def open_file(
     submission = attempt.submission
     if not permissions.may_see_attempt(user, submission, attempt):
         raise NotFound("There is no such file.")
+    if submission.user_id != user.id:
+        audit.record(
+            db,
+            "evidence_file.downloaded",
+            row,
+            actor=user,
+            organization_id=submission.organization_id,
+            subject_id=submission.user_id,
+            submission_id=str(submission.id),
+            filename=row.filename,
+        )
     return row, open_stored(settings, row.storage_key)

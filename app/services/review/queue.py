@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, NotFound
+from app.kit import audit
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import (
     EvidenceAttempt,
@@ -136,6 +137,15 @@ def for_reviewer(db: Session, user: User, submission_id: uuid.UUID) -> Submissio
         or not any(a.submitted_at is not None for a in submission.attempts)
     ):
         raise NotFound("There is no such submission in your review queue.")
+    return submission
+
+
+def view_for_reviewer(db: Session, user: User, submission_id: uuid.UUID) -> Submission:
+    """``for_reviewer`` to show the submission to a coach or administrator: the view goes in
+    the audit trail (``submission.viewed``, the teacher as subject)."""
+    submission = for_reviewer(db, user, submission_id)
+    if submission.user_id != user.id:
+        audit.record(db, "submission.viewed", submission, actor=user, page="review")
     return submission
 
 
