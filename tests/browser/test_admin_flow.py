@@ -1,6 +1,7 @@
 """An administrator opens the admin area from the navigation, follows it to the issued
 credentials, revokes one after confirming with a reason, then rotates the issuer's keys after
-confirming. Every page passes axe-core."""
+confirming; on the way it opens the impact dashboard and downloads a table as CSV. Every page
+passes axe-core."""
 
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ def test_admin_revokes_a_credential_and_rotates_the_keys(page, live_server: Live
         page.get_by_role("link", name=ORG, exact=True).click()
     page.get_by_role("heading", name=f"Administer {ORG}", level=1).wait_for()
     assert_accessible(page)
+
+    page.get_by_role("link", name="Impact dashboard and survey results").click()
+    page.get_by_role("heading", name="Impact in", exact=False).first.wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download “Members by school” as CSV").click()
+    with open(download.value.path(), encoding="utf-8") as table:
+        assert table.readline().startswith("School,")
+    page.go_back()
+    page.get_by_role("heading", name=f"Administer {ORG}", level=1).wait_for()
 
     page.get_by_role("link", name="Issued credentials: renew or revoke").click()
     page.get_by_role("heading", name=f"Credentials issued by {ORG}").wait_for()

@@ -72,3 +72,14 @@ def test_queue_turnaround_and_agreement(web, db) -> None:
     assert _row(page, "Unclaimed submissions in the queue") == "0"
     assert _row(page, "Your second reviews") == "1"
     assert _row(page, "You agreed with the first coach") == "100 %"
+
+
+def test_the_review_queue_leads_a_coach_to_her_figures(web, web2, db) -> None:
+    world = small_org(db)
+    teacher = world.teachers[0]
+    web.sign_in(world.coach.email)
+    queue = web.page("/review")
+    assert queue.count("/coach/impact") == 1
+    assert f'<a href="/orgs/{world.org.slug}/coach/impact">{world.org.name}</a>' in queue
+    web2.sign_in(teacher.email)
+    assert "/coach/impact" not in web2.get("/review").text

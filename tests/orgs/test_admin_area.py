@@ -55,6 +55,7 @@ def test_the_hub_counts_and_links_every_admin_page(web: WebClient, db, district)
         "/orgs/riverbend/admin/privacy",
     ):
         assert f'href="{href}"' in page, href
+        assert web.get(href).status_code == 200, href
 
 
 def test_the_hub_runs_the_same_queries_whatever_the_size(db, engine, district) -> None:

@@ -77,6 +77,7 @@ def queue_page(
         filters=filters,
         definitions=definitions,
         teachers=teachers,
+        reviewing=queue.reviewing_organizations(user),
         now=utcnow(),
     )
 

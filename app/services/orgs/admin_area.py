@@ -63,7 +63,8 @@ def overview(db: Session, viewer: User, org: Organization) -> Overview:
     roles = dict(
         db.execute(
             select(Membership.role, func.count())
-            .where(Membership.organization_id == org.id)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.organization_id == org.id, User.deleted_at.is_(None))
             .group_by(Membership.role)
         ).all()
     )

@@ -173,3 +173,15 @@ def get_in_org(db: Session, org: Organization, submission_id: uuid.UUID) -> Subm
     if submission is None or submission.organization_id != org.id:
         raise NotFound("There is no such submission in this organization.")
     return submission
+
+
+def reviewing_organizations(user: User) -> list[Organization]:
+    """The organizations whose evidence the person reviews (for links to her own figures)."""
+    return sorted(
+        (
+            m.organization
+            for m in user.memberships
+            if permissions.can_review_evidence(user, m.organization_id)
+        ),
+        key=lambda org: org.name.lower(),
+    )
