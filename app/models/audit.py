@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from app.db import Base, IdMixin, utcnow
 
@@ -36,3 +36,14 @@ class AuditEvent(IdMixin, Base):
     target_type: Mapped[str | None] = mapped_column(String(60))
     target_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AppendOnly(RuntimeError):
+    """Something tried to change or remove a recorded audit event."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_change(_mapper: Mapper[AuditEvent], _connection: object, target: AuditEvent) -> None:
+    """The trail is append-only: a loaded event can be read, never changed or deleted."""
+    raise AppendOnly(f"audit event {target.id} is append-only")

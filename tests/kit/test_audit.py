@@ -31,6 +31,7 @@ from app.models import (
     Thread,
     User,
 )
+from app.models.audit import AppendOnly
 from app.services.learning import pathways
 from tests.support import make_org, make_user
 
@@ -181,3 +182,18 @@ def test_the_web_layer_sets_the_client_address_for_each_request() -> None:
     with TestClient(wrapped, client=("198.51.100.4", 5000)) as client:
         assert client.get("/").text == "198.51.100.4"
     assert audit.client_address.get() is None
+
+
+@pytest.mark.parametrize("change", ["edit", "delete"])
+def test_a_recorded_event_can_be_neither_changed_nor_deleted(db: Session, change: str) -> None:
+    org = make_org(db, "append-only")
+    row = _stored(db, audit.record(db, "organization.renamed", org, actor=None, name="Old"))
+    if change == "edit":
+        row.detail = {"name": "Forged"}
+    else:
+        db.delete(row)
+    with pytest.raises(AppendOnly, match="append-only"):
+        db.flush()
+    db.rollback()
+    kept = db.scalars(select(AuditEvent).where(AuditEvent.id == row.id)).one()
+    assert kept.detail == {"name": "Old"}
