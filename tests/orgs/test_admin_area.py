@@ -178,6 +178,26 @@ def test_resend_sends_a_working_link_and_the_old_one_stops(
     assert sorted(actions) == ["member.invitation_resent", "member.invited"]
 
 
+def test_a_double_clicked_resend_sends_once(web: WebClient, db, district) -> None:
+    web.sign_in("boss@riverbend.org")
+    _invite(web)
+    invitation = db.scalar(select(Invitation))
+    members = web.page("/orgs/riverbend/members")
+    shown = re.search(r'name="expires" value="([^"]+)"', members)
+    assert shown is not None
+    url = f"/orgs/riverbend/invitations/{invitation.id}/resend"
+    first = web.post(url, {"expires": shown.group(1)})
+    second = web.post(url, {"expires": shown.group(1)})
+    assert (first.status_code, second.status_code) == (303, 409)
+    assert "the latest e-mail holds the working link" in second.text
+    mails = select(func.count()).where(OutboxMessage.to_address == "new@riverbend.org")
+    assert db.scalar(mails) == 2  # the invitation and one resend
+    actions = db.scalars(select(AuditEvent.action).where(AuditEvent.target_type == "invitation"))
+    assert sorted(actions) == ["member.invitation_resent", "member.invited"]
+    assert web.post(url, {"expires": "not a time"}).status_code == 422
+    assert db.scalar(mails) == 2
+
+
 def test_resending_obeys_the_mail_limits(web: WebClient, db, district, settings) -> None:
     web.sign_in("boss@riverbend.org")
     _invite(web)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.errors import Invalid
@@ -125,14 +126,35 @@ def remove_member(request: Request, db: Db, ctx: Admin, membership_id: uuid.UUID
     )
 
 
+def _expiry_seen(expires: str) -> datetime | None:
+    if not expires:
+        return None
+    try:
+        return datetime.fromisoformat(expires)
+    except ValueError:
+        raise Invalid("Reload the member list and try again.") from None
+
+
 @router.post("/orgs/{slug}/invitations/{invitation_id}/resend", response_class=HTMLResponse)
 def resend_invitation(
-    request: Request, db: Db, settings: AppSettings, ctx: Admin, invitation_id: uuid.UUID
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    invitation_id: uuid.UUID,
+    expires: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    """Send a pending invitation again, with a new link and a new expiry."""
+    """Send a pending invitation again, with a new link and a new expiry (``expires``: the
+    expiry the page showed, so a double click sends once)."""
     return forms.submit(
         lambda: invitations.resend(
-            db, settings, ctx.org, ctx.user, invitation_id, ip=client_ip(request)
+            db,
+            settings,
+            ctx.org,
+            ctx.user,
+            invitation_id,
+            ip=client_ip(request),
+            expiry_seen=_expiry_seen(expires),
         ),
         done=lambda invitation: redirect(
             request,

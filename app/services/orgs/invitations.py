@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -117,16 +117,27 @@ def resend(
     invitation_id: uuid.UUID,
     *,
     ip: str | None = None,
+    expiry_seen: datetime | None = None,
 ) -> Invitation:
     """Send the invitation again with a new link and a new expiry; the old link stops
-    working. The mail obeys the same hourly limits as a first invitation."""
+    working. The mail obeys the same hourly limits as a first invitation. ``expiry_seen`` is
+    the expiry the administrator's page showed: when the invitation was sent again since (a
+    double click), nothing is sent and Conflict says so."""
     invitation = _pending(db, org, actor, invitation_id)
     raw = new_token()
-    invitation.token_hash = token_hash(raw)
-    invitation.expires_at = utcnow() + timedelta(seconds=settings.invitation_max_age_seconds)
-    db.flush()
+    still = [Invitation.revoked_at.is_(None), Invitation.accepted_at.is_(None)]
+    if expiry_seen is not None:
+        still.append(Invitation.expires_at == expiry_seen)
+    once.change_or_refuse(
+        db,
+        invitation,
+        "This invitation was just sent again: the latest e-mail holds the working link.",
+        *still,
+        token_hash=token_hash(raw),
+        expires_at=utcnow() + timedelta(seconds=settings.invitation_max_age_seconds),
+    )
     _send(db, settings, invitation, raw, actor, ip)
-    audit.record(db, "member.invitation_resent", invitation, actor=actor, email=invitation.email)
+    audit.record(db, "member.invitation_resent", invitation, actor=actor)
     return invitation
 
 
@@ -141,7 +152,7 @@ def revoke(db: Session, org: Organization, actor: User, invitation_id: uuid.UUID
         Invitation.accepted_at.is_(None),
         revoked_at=utcnow(),
     )
-    audit.record(db, "member.invitation_revoked", invitation, actor=actor, email=invitation.email)
+    audit.record(db, "member.invitation_revoked", invitation, actor=actor)
     return invitation
 
 
