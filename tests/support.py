@@ -6,11 +6,13 @@ import email
 import email.policy
 import functools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -146,3 +148,18 @@ def make_user(
     db.commit()
     db.refresh(user)
     return user
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    """Collect every SQL statement the engine runs inside the block."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

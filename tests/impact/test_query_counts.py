@@ -5,33 +5,18 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from app.db import utcnow
 from app.demo.seed_scale import seed_scale
 from app.models import Enrollment, EnrollmentStatus, ModuleFeedback
 from tests.impact.support import bearer, small_org
+from tests.support import counting
 
 BOUND = 40
-
-
-@contextmanager
-def counting(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from app.models import AuditEvent, Invitation, Membership, OutboxMessage, Role
 from app.services.orgs import admin_area
 from app.services.orgs.organizations import add_member
 from tests.review.support import make_definition
-from tests.support import WebClient, make_org, make_user
-from tests.web.test_query_counts import counting
+from tests.support import WebClient, counting, make_org, make_user
 
 NAV_ADMIN = re.compile(r'<a href="([^"]+)"[^>]*>Admin</a>')
 

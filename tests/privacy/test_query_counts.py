@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from app.kit import audit
 from app.models import Role
 from tests.privacy.support import login
-from tests.support import make_org, make_user
-
-
-@contextmanager
-def counting(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.support import counting, make_org, make_user
 
 
 def _measure(web, engine) -> dict[str, int]:

@@ -17,8 +17,7 @@ from app.models import (
     SubmissionStatus,
 )
 from tests.review.support import CRITERIA, World, make_world
-from tests.support import WebClient, make_user
-from tests.web.test_query_counts import counting
+from tests.support import WebClient, counting, make_user
 
 BOUND = 25
 

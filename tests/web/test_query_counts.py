@@ -3,32 +3,15 @@ whatever the size of the data (seeded with the same generator as `laurel seed-sc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.db import utcnow
 from app.demo.seed_scale import SCALE_PASSWORD, seed_scale
 from app.models import Enrollment, EnrollmentStatus, Module, User
 from app.services.orgs import organizations
-from tests.support import WebClient
+from tests.support import WebClient, counting
 
 BOUND = 25
-
-
-@contextmanager
-def counting(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _measure(web: WebClient, engine, module_id) -> dict[str, int]:
