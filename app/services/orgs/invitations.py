@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -125,7 +125,10 @@ def resend(
     double click), nothing is sent and Conflict says so."""
     invitation = _pending(db, org, actor, invitation_id)
     raw = new_token()
-    still = [Invitation.revoked_at.is_(None), Invitation.accepted_at.is_(None)]
+    still: list[ColumnElement[bool]] = [
+        Invitation.revoked_at.is_(None),
+        Invitation.accepted_at.is_(None),
+    ]
     if expiry_seen is not None:
         still.append(Invitation.expires_at == expiry_seen)
     once.change_or_refuse(
