@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -142,6 +143,11 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
     assert {needle for _t, _c, needle in text_hits(db, needles)} == set(needles)
     assert search_hits(db, "snarfwidget") == 1
     assert search_hits(db, "plinkerton") >= 1
+    login(web2, w.admin.email)
+    hub_members = int(
+        re.search(r"(\d+) members?:", web2.page(f"/orgs/{w.org.slug}/admin")).group(1)
+    )
+    login(web2, w.coach.email)
     before = aggregate_counts(db)
     report_before = _report_figures(db, w.org)
     events_before = audit_count(db)
@@ -187,10 +193,15 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
     # she cannot sign in any more
     response = web.post("/signin", {"email": w.teacher.email, "password": PASSWORD})
     assert response.status_code == 401
-    # the member list no longer shows her, while her colleague is still there
+    # the member list no longer shows her, while her colleague is still there; nor does the
+    # admin area count her
     members = web2.page(f"/orgs/{w.org.slug}/members")
     assert "Deleted account" not in members
     assert w.teacher2.display_name in members
+    login(web, w.admin.email)
+    assert re.search(r"(\d+) members?:", web.page(f"/orgs/{w.org.slug}/admin")).group(1) == str(
+        hub_members - 1
+    )
     # a second run does nothing more
     assert scheduled.run(session_factory, settings).accounts_erased == 0
 

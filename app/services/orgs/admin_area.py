@@ -22,7 +22,7 @@ from app.models import (
     SubmissionStatus,
     User,
 )
-from app.services.orgs.permissions import can_manage_members
+from app.services.orgs.permissions import can_manage_members, listed_member
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def overview(db: Session, viewer: User, org: Organization) -> Overview:
         db.execute(
             select(Membership.role, func.count())
             .join(User, User.id == Membership.user_id)
-            .where(Membership.organization_id == org.id, User.deleted_at.is_(None))
+            .where(Membership.organization_id == org.id, listed_member())
             .group_by(Membership.role)
         ).all()
     )

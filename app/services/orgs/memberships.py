@@ -13,7 +13,7 @@ from app.kit import audit
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
 from app.models import Invitation, Membership, Organization, Role, User
 from app.services.orgs.invitations import pending_invitations
-from app.services.orgs.permissions import can_manage_members, can_view_members
+from app.services.orgs.permissions import can_manage_members, can_view_members, listed_member
 
 MEMBER_ORDER = Order(sort_key(func.lower(User.display_name, type_=String)), sort_key(Membership.id))
 MEMBERSHIP_ORDER = Order(
@@ -22,13 +22,12 @@ MEMBERSHIP_ORDER = Order(
 
 
 def _members(viewer: User, org: Organization) -> Select[Membership]:
-    """Members with their accounts, for coaches and admins; erased accounts are left out
-    (their memberships stay only so that reports still add up)."""
+    """Members with their accounts, for coaches and admins (erased accounts left out)."""
     if not can_view_members(viewer, org.id):
         raise Forbidden("Only coaches and administrators can see the member list.")
     return (
         select(Membership)
-        .where(Membership.organization_id == org.id, User.deleted_at.is_(None))
+        .where(Membership.organization_id == org.id, listed_member())
         .options(selectinload(Membership.user))
         .join(User)
     )

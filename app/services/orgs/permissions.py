@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import ColumnElement
+
 from app.models import Membership, Role, User
 
 ROLE_RANK = {Role.TEACHER: 1, Role.COACH: 2, Role.ADMIN: 3}
@@ -56,3 +58,9 @@ def sso_may_link_by_email(user: User, organization_id: uuid.UUID, *, owns_domain
 def organizations_of(user: User) -> list[Membership]:
     """The user's memberships, alphabetically by organization."""
     return sorted(user.memberships, key=lambda m: m.organization.name.lower())
+
+
+def listed_member() -> ColumnElement[bool]:
+    """SQL: the member's account was not erased (an erased account keeps its membership only so
+    that reports still add up; it is never shown or counted as a member)."""
+    return User.deleted_at.is_(None)
