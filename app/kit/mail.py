@@ -93,11 +93,30 @@ class MailBackend(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
+LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
 class ConsoleBackend:
-    """Development backend: writes each message to standard error instead of sending it."""
+    """Development backend: writes each message to standard error instead of sending it, then
+    the links of its text, decoded and one per line, so that they work when copied (the message
+    itself is quoted-printable: ``=3D`` for ``=`` and long lines split)."""
 
     def send(self, message: EmailMessage) -> None:
         sys.stderr.write(f"\n----- e-mail -----\n{message}\n------------------\n")
+        links = console_links(message)
+        if links:
+            sys.stderr.write(
+                "Links in this message, to copy:\n" + "".join(f"  {u}\n" for u in links)
+            )
+
+
+def console_links(message: EmailMessage) -> list[str]:
+    """The links of the message's plain-text part, decoded, in order, each once."""
+    body = message.get_body(("plain",))
+    if not isinstance(body, EmailMessage):
+        return []
+    found = (link.rstrip(".,;:!?)") for link in LINK.findall(body.get_content()))
+    return list(dict.fromkeys(found))
 
 
 class SmtpBackend:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -294,3 +295,28 @@ def test_cli_puts_failed_mail_back_in_the_queue(tmp_path, monkeypatch) -> None:
             (OutboxStatus.SENT, mail.MAX_ATTEMPTS),
         ]
     engine.dispose()
+
+
+def test_the_console_prints_each_link_decoded_on_one_line(capsys) -> None:
+    token = "Zq3x-" + "a1b2c3d4" * 12
+    reset = f"http://127.0.0.1:8000/password/reset?token={token}&next=%2Faccount"
+    message = EmailMessage()
+    message["To"] = "ada@school.org"
+    message["Subject"] = "Reset your password"
+    message.set_content(
+        f"Open {reset}.\nOr sign in at http://127.0.0.1:8000/signin, then {reset} again.\n",
+        cte="quoted-printable",
+    )
+    mail.ConsoleBackend().send(message)
+    printed = capsys.readouterr().err
+    raw, links = printed.split("Links in this message, to copy:\n")
+    assert "token=3D" in raw  # the message itself stays as it is sent
+    assert links.splitlines() == [f"  {reset}", "  http://127.0.0.1:8000/signin"]
+
+
+def test_the_console_prints_no_link_section_for_a_message_without_links(capsys) -> None:
+    message = EmailMessage()
+    message["To"] = "ada@school.org"
+    message.set_content("Nothing to open.\n")
+    mail.ConsoleBackend().send(message)
+    assert "Links in this message" not in capsys.readouterr().err
