@@ -21,8 +21,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, event, insert, select, text  # noqa: E402
+from sqlalchemy import Engine, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import migrate  # noqa: E402
@@ -50,26 +48,13 @@ from app.models import (  # noqa: E402
     User,
 )
 from app.settings import Settings  # noqa: E402
+from tests.support import counting  # noqa: E402
 
 PAGES = {
     "dashboard": "/orgs/{slug}/admin/impact",
     "csv (by school)": "/orgs/{slug}/admin/impact/by-school.csv",
 }
 SCHOOLS = ("Hillcrest", "Riverside", "Oak Park", "Lincoln", "Maple", "Northgate")
-
-
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def enrich(db: Session, org: Organization, seed: int) -> None:
