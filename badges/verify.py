@@ -26,6 +26,10 @@ Input = dict[str, Any] | str | bytes
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 MAX_ENDORSEMENT_DEPTH = 2
 REFRESH_TYPE = "1EdTechCredentialRefresh"
+UNREADABLE = "unreadable"
+"""``format`` check state: neither JSON, a compact JWS nor a baked image we can read."""
+NOT_A_CREDENTIAL = "not-a-credential"
+"""``format`` check state: readable, but not a VerifiableCredential of an Open Badges type."""
 
 
 def _utcnow() -> datetime:
@@ -80,7 +84,9 @@ def _run(raw: Input, *, context: _Context, recipient: str | None) -> Verificatio
     except TooComplexError as exc:
         result.add(Check("complexity", None, f"too complex to verify: {exc}"))
     except Exception as exc:  # the contract: malformed input never raises
-        result.add(Check("format", False, f"unexpected error while verifying: {exc!r}"))
+        result.add(
+            Check("format", False, f"unexpected error while verifying: {exc!r}", state=UNREADABLE)
+        )
     return result
 
 
@@ -201,7 +207,7 @@ def _parse(result: VerificationResult, raw: Input, max_chars: int) -> dict[str, 
         if not isinstance(raw, dict):
             raise ValueError("a credential must be a JSON object")
     except (BadgeError, ValueError, UnicodeDecodeError, RecursionError) as exc:
-        result.add(Check("format", False, f"unreadable input: {exc}"))
+        result.add(Check("format", False, f"unreadable input: {exc}", state=UNREADABLE))
         return None
     if result.format == "unknown":
         result.format = "json-ld"
@@ -252,7 +258,7 @@ def _jwt_checks(
         try:  # the payload may be fine even when the signature segment is not
             unverified = decode_unverified(token.rsplit(".", 1)[0] + ".")
         except BadgeError:
-            result.add(Check("format", False, str(exc)))
+            result.add(Check("format", False, str(exc), state=UNREADABLE))
             return None, None
         result.credential = unverified.credential
         if isinstance(exc, ResolutionError):
@@ -278,7 +284,8 @@ def _shape_ok(result: VerificationResult, cred: dict[str, Any]) -> bool:
     types = {t for t in (raw if isinstance(raw, list) else [raw]) if isinstance(t, str)}
     if "VerifiableCredential" not in types or not types & CREDENTIAL_TYPES:
         names = sorted(str(t) for t in types)
-        result.add(Check("format", False, f"not an Open Badges credential (type {names})"))
+        message = f"not an Open Badges credential (type {names})"
+        result.add(Check("format", False, message, state=NOT_A_CREDENTIAL))
         return False
     result.checks.insert(0, Check("format", True, f"Open Badges credential ({result.format})"))
     return True

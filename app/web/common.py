@@ -25,7 +25,7 @@ from app.errors import Invalid
 from app.kit import mail, rate_limits
 from app.kit.storage.uploads import Upload
 from app.models import AccessToken, User
-from app.services.credentials import verification
+from app.services.credentials import plain_words, verification
 from app.services.identity import throttle, usage
 from app.services.identity.scopes import SCOPES
 from app.services.notifications import delivery as notifications
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=str(project_path("templates")))
 templates.env.filters["b64"] = lambda text: base64.b64encode(str(text).encode()).decode()
+templates.env.globals["human_date"] = plain_words.human_date  # "12 March 2028"
 FLASH_COOKIE = "laurel_flash"
 Text = Annotated[str, Form()]
 NEW_CSRF = "new_csrf_cookie"

@@ -34,11 +34,34 @@ class CheckRead(BaseModel):
     state: str | None = None
 
 
+class StatementRead(BaseModel):
+    """One fact about the credential in plain words."""
+
+    code: str = Field(description="the check it comes from (issuer, proof, status, expiry, …)")
+    passed: bool | None
+    text: str = Field(examples=["Issued by Riverbend Unified (identity verified)"])
+
+
+class ExplanationRead(BaseModel):
+    """The result as a person reads it."""
+
+    outcome: str
+    headline: str = Field(examples=["Valid.", "This credential was issued to someone else."])
+    detail: str
+    statements: list[StatementRead]
+
+
 class VerifyResponse(BaseModel):
-    """The verdict with every check."""
+    """The verdict with every check, and the same in plain words."""
 
     valid: bool
     verdict: str = Field(description="valid, invalid or indeterminate")
+    outcome: str = Field(
+        description="why, as one code: valid, unreadable, not-a-credential, too-complex, "
+        "altered, wrong-issuer, revoked, suspended, expired, not-yet-valid, "
+        "issued-to-someone-else, invalid or unconfirmed"
+    )
+    explanation: ExplanationRead
     checks: list[CheckRead]
     summary: dict[str, Any]
     credential: dict[str, Any] | None

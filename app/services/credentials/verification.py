@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Busy, Invalid, TooManyRequests
 from app.kit import outbound
-from app.services.credentials import issuer
+from app.services.credentials import issuer, plain_words
 from app.services.credentials.remote_documents import DocumentCache, RemoteDocuments
 from app.settings import Settings
 from badges import DocumentKeyResolver, Limits, VerificationResult, verify
@@ -26,23 +26,43 @@ SLOT_POLL_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class Report:
-    """The verdict, every check, and a summary of the credential for people."""
+    """The verdict, every check, a summary of the credential, and all of it in plain words."""
 
     valid: bool
     verdict: str
     checks: list[dict[str, Any]]
     credential: dict[str, Any] | None
     summary: dict[str, Any]
+    explanation: plain_words.Explanation
+
+    @property
+    def outcome(self) -> str:
+        """Why it is (not) valid, as one stable code (see ``plain_words``)."""
+        return self.explanation.outcome
+
+    @property
+    def proofs(self) -> list[dict[str, str]]:
+        """Each embedded proof's suite, key and time (for the technical details)."""
+        return plain_words.proofs(self.credential)
 
     def to_json(self) -> dict[str, Any]:
-        """The API's answer."""
+        """The API's answer (``outcome`` and ``explanation`` were added after the rest)."""
         return {
             "valid": self.valid,
             "verdict": self.verdict,
+            "outcome": self.outcome,
+            "explanation": self.explanation.to_json(),
             "checks": self.checks,
             "summary": self.summary,
             "credential": self.credential,
         }
+
+    def require_credential(self, field: str) -> Report:
+        """This report, or Invalid saying what was expected when the input (in the form's
+        ``field``) was not an Open Badges credential at all."""
+        if not self.explanation.usable_input:
+            raise Invalid(self.explanation.detail, field=field)
+        return self
 
 
 def _blank(data: str | bytes) -> bool:
@@ -111,7 +131,7 @@ def verify_credential(
     up within ``verify_slot_wait_seconds``); ``fetcher`` defaults to one built from settings.
     """
     if isinstance(data, str | bytes) and _blank(data):
-        raise Invalid("Paste a credential, or choose a file, to verify.", field="credential")
+        raise Invalid(plain_words.NOTHING + plain_words.EXPECTED, field="credential")
     fetcher = fetcher or outbound.verification_fetcher(settings)
     documents = RemoteDocuments(db, settings, cache, fetcher)
     with _slot(settings, slots):
@@ -124,13 +144,17 @@ def verify_credential(
             limits=limits(settings),
         )
     checks = [c.to_json() for c in result.checks]
-    checks.append(_known_issuer(settings, documents, result))
+    known = _known_organization(settings, documents, result)
+    checks.append(_known_issuer(known))
+    summary = summarize(result.credential)
+    recipient = bool(email and email.strip())
     return Report(
         valid=result.valid,
         verdict=result.verdict,
         checks=checks,
         credential=result.credential,
-        summary=summarize(result.credential),
+        summary=summary,
+        explanation=plain_words.explain(checks, summary, known, recipient),
     )
 
 
@@ -150,14 +174,19 @@ def _issuer_id(credential: dict[str, Any] | None) -> str | None:
     return value.get("id") if isinstance(value, dict) else value if isinstance(value, str) else None
 
 
-def _known_issuer(
+def _known_organization(
     settings: Settings, documents: RemoteDocuments, result: VerificationResult
-) -> dict[str, Any]:
+) -> str | None:
+    """The name of the organization on this Laurel whose DID issued the credential, if any."""
     issuer_id = _issuer_id(result.credential)
     slug = issuer.slug_for_did(settings, issuer_id) if issuer_id else None
     org = documents.organization(slug) if slug else None
-    if org is not None:
-        message = f"issued by {org.name}, an organization on this Laurel"
+    return org.name if org is not None else None
+
+
+def _known_issuer(name: str | None) -> dict[str, Any]:
+    if name is not None:
+        message = f"issued by {name}, an organization on this Laurel"
         return {
             "code": "known-issuer",
             "passed": True,
