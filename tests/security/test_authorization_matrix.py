@@ -115,6 +115,7 @@ MATRIX: list[Row] = [
     Row("GET", "/micro-credentials/{definition_id}/image", PUB, "public"),
     # the teacher's credential is private, so its page is absent for everyone
     Row("GET", "/credentials/{credential_id}", PUB, "public", ok=404),
+    Row("GET", "/credentials/{credential_id}/image.svg", PUB, "public", ok=404),
     Row("GET", "/evidence/{submission_id}/public", PUB, "public", ok=404),
     Row("GET", "/evidence/{submission_id}/public/files/{file_id}", PUB, "public", ok=404),
     # accounts (public forms: the missing fields are the only refusal)
@@ -230,6 +231,7 @@ MATRIX: list[Row] = [
     W("POST", "/wallet/reissue", SIGNED, "signed_in", "issued_credentials"),
     W("POST", "/wallet/{credential_id}/visibility", SIGNED, "own_object", "issued_credentials"),
     Row("GET", "/wallet/{credential_id}/download/{fmt}", SIGNED, "own_object"),
+    Row("GET", "/wallet/{credential_id}/image.svg", SIGNED, "own_object"),
     Row("GET", "/orgs/{slug}/credentials", T_ADMIN, "org_admin"),
     Row("GET", "/orgs/{slug}/credentials/{credential_id}/revoke", T_ADMIN, "org_admin"),
     W("POST", "/orgs/{slug}/credentials/{credential_id}/revoke", T_ADMIN, "org_admin",
@@ -518,5 +520,5 @@ def test_authorization_matrix(env: Env) -> None:
         if look is not None and after != baselines[row.table or ""]:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1472
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1484
     assert sum(1 for _, look in calls if look is not None) == 333

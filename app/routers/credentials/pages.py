@@ -90,6 +90,34 @@ def download(db: Db, user: CurrentUser, credential_id: uuid.UUID, fmt: str) -> R
     return file_download(item.content, item.media_type, item.filename)
 
 
+IMAGE_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def _badge_image(row: IssuedCredential, cache: str) -> Response:
+    """The credential's artwork (SVG we generated; an uploaded image is embedded as a PNG)."""
+    return Response(
+        row.image_svg,
+        media_type="image/svg+xml",
+        headers={
+            "Cache-Control": cache,
+            "Content-Security-Policy": IMAGE_POLICY,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/wallet/{credential_id}/image.svg")
+def wallet_image(db: Db, user: CurrentUser, credential_id: uuid.UUID) -> Response:
+    """The badge image of one of the signed-in person's credentials (shown in the wallet)."""
+    return _badge_image(holdings.owned(db, user, credential_id), "private, max-age=3600")
+
+
+@router.get("/credentials/{credential_id}/image.svg", dependencies=[Depends(public)])
+def public_image(db: Db, credential_id: uuid.UUID) -> Response:
+    """The badge image of a published credential (absent while it is private)."""
+    return _badge_image(holdings.get_public(db, credential_id), "public, max-age=300")
+
+
 def _linkedin_url(row: IssuedCredential, settings: AppSettings) -> str:
     params = {
         "startTask": "CERTIFICATION_NAME",
@@ -124,6 +152,7 @@ def credential_page(
         request,
         "credentials/public.html",
         item=row,
+        holder=holdings.holder_name(row),
         report=report,
         page_url=url,
         qr_svg=qr.svg(url),
@@ -156,7 +185,9 @@ async def verify_submit(
 ) -> Response:
     """Verify what was pasted or uploaded and explain the result in plain words."""
     data: bytes | str = credential
+    field = "credential"
     if file is not None and file.filename:
+        field = "file"
         data = await file.read(settings.verify_max_upload_bytes + 1)
         if len(data) > settings.verify_max_upload_bytes:
             error = Invalid("That file is too large to be a badge image.", field="file")
@@ -165,7 +196,9 @@ async def verify_submit(
             )
     return await to_thread.run_sync(
         lambda: forms.submit(
-            lambda: verify_rate_limited(request, db, settings, None, data, email or None),
+            lambda: verify_rate_limited(
+                request, db, settings, None, data, email or None
+            ).require_credential(field),
             done=lambda report: render(request, "credentials/verify/result.html", report=report),
             page=forms.template(request, "credentials/verify/form.html"),
             values={"credential": credential, "email": email},

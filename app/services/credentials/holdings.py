@@ -54,6 +54,15 @@ def get_public(db: Session, credential_id: uuid.UUID) -> IssuedCredential:
     return row
 
 
+def holder_name(row: IssuedCredential) -> str | None:
+    """The name a published credential's page shows for its holder: the name they chose for
+    their profile; None once the account is gone or erased (the page then names nobody)."""
+    person = row.recipient
+    if person is None or person.deleted_at is not None or not person.is_active:
+        return None
+    return person.display_name
+
+
 def wallet(db: Session, user: User) -> list[IssuedCredential]:
     """The user's credentials, newest first."""
     return list(
