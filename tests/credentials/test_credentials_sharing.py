@@ -163,10 +163,11 @@ def test_verify_page_in_plain_words(web: WebClient, db, held) -> None:
     assert "Valid." in valid.text
     assert "Recipient matches" in valid.text
     invalid = web.post("/verify", {"credential": '{"hello": "world"}'})
-    assert "Not valid." in invalid.text
+    assert invalid.status_code == 422
+    assert "not an Open Badges credential" in invalid.text
     empty = web.post("/verify", {"credential": ""})
     assert empty.status_code == 422
-    assert "Paste a credential" in empty.text
+    assert "Paste an Open Badges 3.0 credential" in empty.text
 
 
 def test_revoked_credential_page_says_revoked(web: WebClient, db, settings, held) -> None:
