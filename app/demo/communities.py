@@ -64,8 +64,10 @@ DEMO = (
                        "How do you keep weekly checks to five minutes per child?",
                        ((2, "A one-page grid per group, updated during centers."),)),
         ),
-        (("Phonics scope and sequence", "https://example.org/phonics-sequence", "phonics,planning"),
-         ("Read-aloud question stems", "https://example.org/read-aloud-stems", "read-aloud")),
+        (("Foundational reading skills: IES practice guide",
+          "https://ies.ed.gov/ncee/wwc/PracticeGuide/21", "phonics,planning"),
+         ("Reading Rockets: read-aloud strategies",
+          "https://www.readingrockets.org/", "read-aloud")),
     ),
     DemoCommunity(
         "middle-math", "Middle school math", "Number sense, fractions and productive struggle.",
@@ -76,8 +78,9 @@ DEMO = (
                        ((1, "Which one doesn't belong? with four ratio tables works well."),
                         (2, "Estimation 180 has good ones."))),
         ),
-        (("Which one doesn't belong: ratios", "https://example.org/wodb-ratios", "ratios,warm-ups"),
-         ("Number talk routines", "https://example.org/number-talks", "number talks")),
+        (("Which one doesn't belong? math puzzles", "https://wodb.ca/", "ratios,warm-ups"),
+         ("Math practice guides (What Works Clearinghouse)",
+          "https://ies.ed.gov/ncee/wwc/PracticeGuides", "number talks")),
     ),
     DemoCommunity(
         "new-teachers", "New teacher circle", "A safe place for first- and second-year teachers.",
@@ -87,7 +90,7 @@ DEMO = (
                        "My first conferences are next week. What should I prepare?",
                        ((1, "Two strengths, one goal, one way families can help at home."),)),
         ),
-        (("Conference planning sheet", "https://example.org/conference-sheet", "families"),),
+        (("Family engagement (U.S. Department of Education)", "https://www.ed.gov/", "families"),),
     ),
 )  # fmt: skip
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.demo.communities import seed_communities
-from app.demo.learning import seed_learning
+from app.demo.learning import link_evidence_tasks, seed_learning
 from app.demo.mentorship import seed_mentorship
 from app.demo.microcredentials import seed_microcredentials
 from app.demo.review import seed_review
@@ -67,6 +67,7 @@ def seed_demo(db: Session, settings: Settings) -> list[DemoAccount]:
     seed_communities(db, settings, org, people)
     seed_learning(db, org)
     seed_microcredentials(db, settings, org, people)
+    link_evidence_tasks(db, org)
     seed_review(db, settings, org, people)
     seed_mentorship(db, settings, org, people)
     return list(DEMO_ACCOUNTS)

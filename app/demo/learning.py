@@ -9,7 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import Module, ModulePrerequisite, Organization, Pathway
+from app.models import (
+    Activity,
+    ActivityKind,
+    MicroCredential,
+    Module,
+    ModulePrerequisite,
+    Organization,
+    Pathway,
+)
 from app.services.learning import module_io, pathways
 from app.services.learning.module_document import ModuleDoc
 
@@ -22,6 +30,36 @@ STANDARDS = {
     "ISTE-E-2.5": "Designer",
     "ISTE-E-2.6": "Facilitator",
     "ISTE-E-2.7": "Analyst",
+}
+
+#: Real, stable pages the demo modules point to (official sources, no placeholders).
+VIDEOS = "https://www.w3.org/WAI/perspective-videos/"  # captioned, with transcripts
+WWC = (
+    "What Works Clearinghouse practice guides (IES)",
+    "https://ies.ed.gov/ncee/wwc/PracticeGuides",
+)
+UDL = ("CAST Universal Design for Learning Guidelines", "https://udlguidelines.cast.org/")
+WAI = (
+    "W3C WAI: Introduction to Web Accessibility",
+    "https://www.w3.org/WAI/fundamentals/accessibility-intro/",
+)
+RESOURCES = {
+    "Universal Design for Learning Basics": UDL,
+    "Digital Citizenship for Middle School": WAI,
+    "Coding Unplugged in the Primary Grades": WAI,
+    "Leading Technology Change in Your School": WAI,
+    "Supporting Multilingual Learners": (
+        "National Clearinghouse for English Language Acquisition (U.S. Department of Education)",
+        "https://ncela.ed.gov/",
+    ),
+}
+#: The micro-credential (app/demo/microcredentials.py) each module's evidence task counts toward.
+EVIDENCE_FOR = {
+    "Formative Assessment in Five Minutes": "Formative Assessment in Practice",
+    "Data-Informed Small Groups": "Formative Assessment in Practice",
+    "Feedback That Moves Learning Forward": "Formative Assessment in Practice",
+    "Digital Citizenship for Middle School": "Digital Citizenship Instruction",
+    "Supporting Multilingual Learners": "Culturally Responsive Teaching",
 }
 
 # (title, subject, grade band, minutes, PD hours, tags, standards, summary, key idea, prompt)
@@ -185,6 +223,7 @@ def _doc(
     spec: tuple[str, str, str, int, str, list[str], list[str], str, str, str],
 ) -> dict[str, Any]:
     title, subject, band, minutes, hours, tags, codes, summary, idea, prompt = spec
+    resource = RESOURCES.get(title, WWC)
     return {
         "title": title,
         "summary": summary,
@@ -208,15 +247,16 @@ def _doc(
                     },
                     {
                         "kind": "video",
-                        "title": "See it in a classroom",
-                        "url": "https://example.org/videos/" + title.lower().replace(" ", "-"),
-                        "transcript_url": "https://example.org/transcripts/"
-                        + title.lower().replace(" ", "-"),
+                        "title": "Watch: how people with disabilities use the web",
+                        "body": "Short captioned videos from the W3C Web Accessibility "
+                        "Initiative. Keep your own students in mind as you watch.",
+                        "url": VIDEOS,
+                        "transcript_url": VIDEOS,
                     },
                     {
                         "kind": "resource",
-                        "title": "Planning template",
-                        "url": "https://example.org/templates/planning",
+                        "title": resource[0],
+                        "url": resource[1],
                         "required": False,
                     },
                 ],
@@ -254,13 +294,21 @@ def _doc(
                             },
                         ],
                     },
-                    {
-                        "kind": "evidence",
-                        "title": "Show it in your classroom",
-                        "evidence_target": f"{title} micro-credential",
-                        "required": False,
-                    },
-                ],
+                ]
+                + (
+                    [
+                        {
+                            "kind": "evidence",
+                            "title": "Show it in your classroom",
+                            "body": "Try it with your students, then submit your evidence.",
+                            # the micro-credential's name until ``link_evidence_tasks`` runs
+                            "evidence_target": EVIDENCE_FOR[title],
+                            "required": False,
+                        }
+                    ]
+                    if title in EVIDENCE_FOR
+                    else []
+                ),
             },
         ],
     }
@@ -311,4 +359,25 @@ def seed_learning(db: Session, org: Organization) -> None:
             "Three modules on using evidence of learning to teach better.",
             [f for f in families if f is not None],
         )
+    db.flush()
+
+
+def link_evidence_tasks(db: Session, org: Organization) -> None:
+    """Point the demo modules' evidence tasks at their micro-credentials (by family id, as the
+    module editor stores them), once those exist; running again changes nothing."""
+    families = {
+        d.name: str(d.family_id)
+        for d in db.scalars(
+            select(MicroCredential).where(
+                MicroCredential.organization_id == org.id, MicroCredential.is_current.is_(True)
+            )
+        )
+    }
+    for activity in db.scalars(
+        select(Activity)
+        .join(Module, Activity.module_id == Module.id)
+        .where(Module.organization_id == org.id, Activity.kind == ActivityKind.EVIDENCE)
+    ):
+        if activity.evidence_target in families:
+            activity.evidence_target = families[activity.evidence_target]
     db.flush()

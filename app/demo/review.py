@@ -169,7 +169,7 @@ def _draft(definition: MicroCredential, text: str, with_files: bool = True) -> d
         if req["kind"] == evidence.REFLECTION:
             draft.responses[req["key"]] = text
         elif req["kind"] == evidence.LINKS:
-            draft.links[req["key"]] = "https://example.org/laurel-demo/lesson-slides"
+            draft.links[req["key"]] = "https://udlguidelines.cast.org/"
         elif req["kind"] == evidence.FILES and with_files:
             draft.uploads[req["key"]] = [Upload("exit-ticket-summary.png", _chart())]
     return draft

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 from pypdf import PdfReader
@@ -155,6 +156,20 @@ def test_admin_authors_a_module_in_the_browser(page, live_server: LiveServer, tm
     assert_accessible(page)
     page.get_by_label("New section title").fill("Learn")
     page.get_by_role("button", name="Add section").click()
+    # the kind first (no JavaScript needed), then only that kind's fields
+    assert page.get_by_label("Questions").count() == 0
+    page.get_by_label("Kind of activity").select_option("quiz")
+    page.get_by_role("button", name="Show its fields").click()
+    page.get_by_label("Questions").wait_for()
+    assert page.get_by_label(re.compile("^Text \\(Markdown\\)")).count() == 0
+    assert_accessible(page)
+    page.get_by_label("Kind of activity").select_option("evidence")
+    page.get_by_role("button", name="Change kind").click()
+    credential = page.get_by_label("Micro-credential this evidence counts toward")
+    assert "Formative Assessment in Practice" in credential.inner_text()
+    assert page.get_by_label("Questions").count() == 0
+    page.get_by_label("Kind of activity").select_option("reading")
+    page.get_by_role("button", name="Change kind").click()
     page.get_by_label("Activity title").fill("What is station rotation?")
     page.get_by_label(re.compile("^Text \\(Markdown\\)")).fill("Three **stations**, one class.")
     page.get_by_role("button", name="Add activity").click()
@@ -165,7 +180,14 @@ def test_admin_authors_a_module_in_the_browser(page, live_server: LiveServer, tm
     page.get_by_label("Activity title").fill("What is a station rotation?")
     page.get_by_role("button", name="Save activity").click()
     page.get_by_role("status").filter(has_text="Activity saved").wait_for()
+    page.get_by_label("Module to complete first").select_option(
+        label="Formative Assessment in Five Minutes"
+    )
+    page.get_by_role("button", name="Add prerequisite").click()
+    page.get_by_role("status").filter(has_text="is now a prerequisite").wait_for()
+    assert_accessible(page)
     page.get_by_role("link", name="Preview as a teacher").click()
+    page.get_by_role("link", name="Formative Assessment in Five Minutes").wait_for()
     assert_accessible(page)
     page.go_back()
     page.get_by_role("button", name="Publish version 1").click()
@@ -187,4 +209,49 @@ def test_admin_authors_a_module_in_the_browser(page, live_server: LiveServer, tm
     page.get_by_role("button", name="Import as draft").click()
     page.get_by_role("alert").wait_for()
     assert "colour, line 3" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+
+
+def _evidence_task(page, base: str, module: str) -> None:
+    """Enroll in a demo module and open its evidence task."""
+    page.goto(base + "/modules?q=" + quote(module))
+    page.get_by_role("link", name=module).click()
+    page.get_by_role("button", name="Enroll in this module").click()
+    page.get_by_role("status").filter(has_text="You are enrolled").wait_for()
+    page.get_by_role("link", name="Show it in your classroom").click()
+    page.get_by_role("heading", name="Show it in your classroom").wait_for()
+
+
+def test_prerequisites_and_evidence_tasks_lead_to_the_right_pages(page, live_server: LiveServer):
+    base = live_server.url
+    with live_server.sessions() as db:
+        seed_demo(db, live_server.settings)
+        db.commit()
+    _sign_in(page, base, "teacher2@riverbend.example", "laurel-demo-teacher2")
+
+    # prerequisites are named, with links, before enrolling
+    page.goto(base + "/modules?q=" + quote("Feedback That Moves Learning Forward"))
+    page.get_by_role("link", name="Feedback That Moves Learning Forward").click()
+    assert_accessible(page)
+    page.get_by_role("link", name=MODULE).click()
+    page.get_by_role("heading", name=MODULE).wait_for()
+
+    # no evidence yet: the task says so and leads to the micro-credential's evidence form
+    _evidence_task(page, base, MODULE)
+    assert page.locator("[data-standing]").inner_text() == "Not started"
+    assert "coming soon" not in page.content()
+    assert_accessible(page)
+    page.get_by_role(
+        "link", name="Start your evidence for Formative Assessment in Practice"
+    ).click()
+    page.get_by_role("heading", name="Evidence for Formative Assessment in Practice").wait_for()
+    assert_accessible(page)
+
+    # earned in the demo: the task says Earned and opens that submission
+    _evidence_task(page, base, "Digital Citizenship for Middle School")
+    assert page.locator("[data-standing]").inner_text() == "Earned"
+    assert_accessible(page)
+    page.get_by_role("link", name="Open your evidence for Digital Citizenship Instruction").click()
+    page.get_by_role("heading", name="Evidence for Digital Citizenship Instruction").wait_for()
+    assert "/evidence/" in page.url
     assert_accessible(page)

@@ -200,6 +200,8 @@ MATRIX: list[Row] = [
     W("POST", "/modules/{module_id}/activities/{activity_id}/quiz", SIGNED,
       "303 403 403 403 404 403", "activity_progress"),
     W("POST", "/modules/{module_id}/feedback", SIGNED, "org_object", "module_feedback", ok=409),
+    # only the teacher who completed an hours-only module has its certificate (nobody here)
+    Row("GET", "/modules/{module_id}/certificate", SIGNED, "303 404 404 404 404 404"),
     Row("GET", "/learning", SIGNED, "signed_in"),
     Row("GET", "/learning/goals", SIGNED, "signed_in"),
     W("POST", "/learning/goals", SIGNED, "signed_in", "learner_profiles"),
@@ -222,6 +224,9 @@ MATRIX: list[Row] = [
     W("POST", MODULE + "/items/{item_id}/move", T_ADMIN, "org_admin", "module_activities", ok=409),
     W("POST", MODULE + "/items/{item_id}/remove", T_ADMIN, "org_admin", "module_activities",
       ok=409),
+    W("POST", MODULE + "/prerequisites", T_ADMIN, "org_admin", "module_prerequisites", ok=422),
+    W("POST", MODULE + "/prerequisites/{family_id}/remove", T_ADMIN, "org_admin",
+      "module_prerequisites", ok=409),
     W("POST", MODULE + "/{action}", T_ADMIN, "org_admin", "modules"),
     Row("GET", MODULE + "/export", T_ADMIN, "org_admin"),
     Row("GET", "/orgs/{slug}/pathways", T_ADMIN, "org_admin"),
@@ -520,5 +525,5 @@ def test_authorization_matrix(env: Env) -> None:
         if look is not None and after != baselines[row.table or ""]:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1484
-    assert sum(1 for _, look in calls if look is not None) == 333
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1502
+    assert sum(1 for _, look in calls if look is not None) == 339

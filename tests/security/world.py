@@ -180,6 +180,7 @@ def _ids(
         "membership_id": str(users["other_teacher"].memberships[0].id),
         "token": "no-such-invitation-token",
         "module_id": str(module.id),
+        "family_id": str(module.family_id),
         "activity_id": str(activity.id),
         "section_id": str(section.id),
         "item_id": str(activity.id),

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.errors import Invalid
 from app.models import ActivityKind, Module, Standard
-from app.services.learning import authoring, module_io
+from app.services.learning import authoring, evidence_tasks, learner, module_io
 from app.services.learning.module_document import (
     MAX_DOCUMENT_BYTES,
     ModuleDoc,
@@ -112,6 +112,9 @@ def edit_page(
     if "format" in values and hasattr(values["format"], "value"):
         values["format"] = values["format"].value
     values.setdefault("tags", ", ".join(module.tags))
+    new_kind = chosen_kind(extra.pop("new_kind", None) or request.query_params.get("kind"))
+    required = learner.prerequisites_for(db, ctx.user, module)
+    taken = {p.family_id for p in required}
     return render(
         request,
         "learning/authoring/edit.html",
@@ -122,8 +125,22 @@ def edit_page(
         selected_standards={s.code for s in module.standards},
         standards=list(db.scalars(select(Standard).order_by(Standard.code))),
         kinds=list(ActivityKind),
+        new_kind=new_kind,
+        activity_values=extra.pop("activity_values", None) or {},
+        evidence_choices=evidence_tasks.choices(db, ctx.org.id),
+        prerequisites=required,
+        prerequisite_choices=[
+            m
+            for m in authoring.prerequisite_choices(db, ctx.user, module)
+            if m.family_id not in taken
+        ],
         **extra,
     )
+
+
+def chosen_kind(value: str | None) -> str | None:
+    """An activity kind chosen in the editor (None for nothing or anything unknown)."""
+    return value if value in {k.value for k in ActivityKind} else None
 
 
 @router.get("/orgs/{slug}/modules/{module_id}/edit", response_class=HTMLResponse)

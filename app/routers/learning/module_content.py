@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.models import ActivityKind
-from app.routers.learning.authoring import edit_page
-from app.services.learning import authoring, module_io
+from app.routers.learning.authoring import chosen_kind, edit_page
+from app.services.learning import authoring, evidence_tasks, module_io
 from app.services.learning.module_document import questions_from_text, questions_to_text
 from app.web import forms
 from app.web.access import Admin, Db, verify_csrf
@@ -105,12 +105,20 @@ def add_activity(
     fields = _activity_input(values)
     return forms.submit(
         lambda: authoring.add_activity(
-            ctx.user, module, form_uuid(section_id, "section_id", "Choose a section."), fields
+            db, ctx.user, module, form_uuid(section_id, "section_id", "Choose a section."), fields
         ),
         done=lambda _: redirect(
             request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity added."
         ),
-        page=partial(edit_page, request, db, ctx, module_id),
+        page=partial(
+            edit_page,
+            request,
+            db,
+            ctx,
+            module_id,
+            activity_values={**values, "section_id": section_id},
+            new_kind=values["kind"],
+        ),
         errors=forms.prefixed("activity_"),
     )
 
@@ -129,6 +137,9 @@ def _activity_page(
     values = extra.pop("values", None) or authoring.activity_fields(activity)
     if isinstance(values.get("questions"), list):
         values["questions"] = questions_to_text(values["questions"])
+    choices = evidence_tasks.choices(db, ctx.org.id)
+    stored = activity.evidence_target
+    kept = stored if stored and stored not in {str(d.family_id) for d in choices} else None
     return render(
         request,
         "learning/authoring/activity.html",
@@ -138,6 +149,11 @@ def _activity_page(
         activity=activity,
         values=values,
         kinds=list(ActivityKind),
+        kind=chosen_kind(request.query_params.get("kind"))
+        or chosen_kind(values.get("kind"))
+        or activity.kind.value,
+        evidence_choices=choices,
+        kept_target=kept,
         **extra,
     )
 
@@ -166,7 +182,9 @@ def save_activity(
     """Save an activity of a draft."""
     module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
     return forms.submit(
-        lambda: authoring.update_activity(ctx.user, module, activity_id, _activity_input(values)),
+        lambda: authoring.update_activity(
+            db, ctx.user, module, activity_id, _activity_input(values)
+        ),
         done=lambda _: redirect(
             request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Activity saved."
         ),
@@ -220,6 +238,49 @@ def remove_item(
         lambda: authoring.remove(ctx.user, module, item_id),
         done=lambda _: redirect(
             request, f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#content", "Removed."
+        ),
+        page=partial(edit_page, request, db, ctx, module_id),
+        errors=forms.whole_form,
+    )
+
+
+@router.post("/orgs/{slug}/modules/{module_id}/prerequisites", response_class=HTMLResponse)
+def add_prerequisite(
+    request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, prerequisite: Text = ""
+) -> Response:
+    """Require another module of the organization before enrolling in a draft."""
+    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
+    return forms.submit(
+        lambda: authoring.add_prerequisite(
+            db,
+            ctx.user,
+            module,
+            form_uuid(prerequisite, "prerequisite", "Choose one of this organization's modules."),
+        ),
+        done=lambda required: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#prerequisites",
+            f"“{required.title}” is now a prerequisite.",
+        ),
+        page=partial(edit_page, request, db, ctx, module_id),
+    )
+
+
+@router.post(
+    "/orgs/{slug}/modules/{module_id}/prerequisites/{family_id}/remove",
+    response_class=HTMLResponse,
+)
+def remove_prerequisite(
+    request: Request, db: Db, ctx: Admin, module_id: uuid.UUID, family_id: uuid.UUID
+) -> Response:
+    """Stop requiring a module before enrolling in a draft."""
+    module = authoring.get_for_author(db, ctx.user, ctx.org, module_id)
+    return forms.submit(
+        lambda: authoring.remove_prerequisite(ctx.user, module, family_id),
+        done=lambda _: redirect(
+            request,
+            f"/orgs/{ctx.org.slug}/modules/{module_id}/edit#prerequisites",
+            "Prerequisite removed.",
         ),
         page=partial(edit_page, request, db, ctx, module_id),
         errors=forms.whole_form,

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.kit.markdown import render_markdown
-from app.models import Activity, QuizAttempt
+from app.models import Activity, ActivityKind, QuizAttempt
 from app.services.communities import membership as communities
-from app.services.learning import catalog, enrollment, learner
+from app.services.learning import catalog, certificates, enrollment, evidence_tasks, learner
+from app.services.review import evidence as review_evidence
 from app.web import forms
 from app.web.access import AppSettings, CurrentUser, Db, verify_csrf
-from app.web.common import Text, TransactionalRoute, redirect, render
+from app.web.common import Text, TransactionalRoute, file_download, redirect, render
 
 router = APIRouter(route_class=TransactionalRoute, dependencies=[Depends(verify_csrf)])
 
@@ -88,6 +89,8 @@ def _module_page(
         module=view.module,
         preview=request.query_params.get("preview") == "1" and view.can_author,
         attached_communities=communities.attached_to(db, "module", str(view.module.family_id)),
+        prerequisites=learner.prerequisites_for(db, user, view.module),
+        certificate=certificates.available(db, view),
         **extra,
     )
 
@@ -140,8 +143,35 @@ def move_to_latest(request: Request, db: Db, user: CurrentUser, module_id: uuid.
     )
 
 
+#: Where a teacher stands with a micro-credential's evidence, as the evidence task says it.
+STANDING = {
+    None: "Not started",
+    "draft": "Draft (not submitted yet)",
+    "submitted": "Submitted, waiting for a coach's review",
+    "not_yet": "Not yet: a coach returned it with feedback",
+    "earned": "Earned",
+}
+
+
+def _evidence_task(
+    db: Db, user: CurrentUser, view: learner.Learner, activity: Activity
+) -> tuple[evidence_tasks.EvidenceTarget | None, str | None]:
+    """The micro-credential an evidence task leads to and where the teacher stands with it.
+
+    The standing comes from the review feature (its submissions); the learning routes may read
+    it (see the import contract in pyproject.toml), the learning services may not.
+    """
+    target = evidence_tasks.resolve(db, view.module, activity.evidence_target)
+    if target is None or not target.linked or target.definition is None:
+        return target, None
+    submission = review_evidence.current_for(db, user, target.definition)
+    return target, STANDING[submission.status.value if submission else None]
+
+
 def _activity_page(
     request: Request,
+    db: Db,
+    user: CurrentUser,
     view: learner.Learner,
     activity_id: uuid.UUID,
     status: int = 200,
@@ -151,6 +181,13 @@ def _activity_page(
     activities = view.module.activities
     index = activities.index(activity)
     progress = view.progress.get(activity.id)
+    attempts = view.attempts.get(activity.id, [])
+    target, standing = (
+        _evidence_task(db, user, view, activity)
+        if activity.kind == ActivityKind.EVIDENCE
+        else (None, None)
+    )
+    last = attempts[-1] if attempts else None
     return render(
         request,
         "learning/modules/activity.html",
@@ -162,7 +199,10 @@ def _activity_page(
         previous=activities[index - 1] if index > 0 else None,
         following=activities[index + 1] if index + 1 < len(activities) else None,
         response_text=progress.response_text if progress else "",
-        attempts=view.attempts.get(activity.id, []),
+        attempts=attempts,
+        missed=learner.missed_questions(activity, last) if last and not last.passed else [],
+        target=target,
+        standing=standing,
         **extra,
     )
 
@@ -173,7 +213,7 @@ def activity_page(
 ) -> Response:
     """One activity (remembered as where to continue)."""
     view = learner.learner_view(db, user, module_id)
-    return _activity_page(request, view, activity_id)
+    return _activity_page(request, db, user, view, activity_id)
 
 
 def _after(view: learner.Learner, activity_id: uuid.UUID) -> str:
@@ -197,7 +237,7 @@ def mark_done(
     return forms.submit(
         lambda: enrollment.mark_done(db, settings, view, activity_id),
         done=lambda activity: _went_on(request, view, module_id, activity),
-        page=partial(_activity_page, request, view, activity_id),
+        page=partial(_activity_page, request, db, user, view, activity_id),
         errors=forms.whole_form,
     )
 
@@ -237,7 +277,9 @@ def save_reflection(
             if autosave
             else redirect(request, _after(view, activity_id), "Your reflection is saved.")
         ),
-        page=forms.plain_text if autosave else partial(_activity_page, request, view, activity_id),
+        page=forms.plain_text
+        if autosave
+        else partial(_activity_page, request, db, user, view, activity_id),
     )
 
 
@@ -264,19 +306,25 @@ async def submit_quiz(
     return forms.submit(
         lambda: enrollment.submit_quiz(db, settings, view, activity_id, attempt_no, answers),
         done=lambda attempt: _scored(request, view, activity_id, attempt),
-        page=partial(_activity_page, request, view, activity_id),
+        page=partial(_activity_page, request, db, user, view, activity_id),
     )
 
 
 def _scored(
     request: Request, view: learner.Learner, activity_id: uuid.UUID, attempt: QuizAttempt
 ) -> Response:
-    if attempt.passed:
+    target = _after(view, activity_id)
+    if attempt.passed and target.endswith("#complete"):
+        message = f"You passed with {attempt.score}% and completed the module."
+    elif attempt.passed:
         message = f"You passed with {attempt.score}%. The answers are shown below."
     else:
         needed = view_pass_mark(view, activity_id)
-        message = f"You scored {attempt.score}%; you need {needed}%. Review and try again."
-    return redirect(request, _after(view, activity_id), message)
+        message = (
+            f"You scored {attempt.score}%; you need {needed}%. "
+            "The questions to look at again are listed below; then try again."
+        )
+    return redirect(request, target, message)
 
 
 def view_pass_mark(view: learner.Learner, activity_id: uuid.UUID) -> int:
@@ -304,3 +352,12 @@ def feedback(
         done=lambda _: redirect(request, "/learning", "Thank you for your feedback."),
         page=partial(_module_page, request, db, user, module_id),
     )
+
+
+@router.get("/modules/{module_id}/certificate")
+def certificate(db: Db, user: CurrentUser, module_id: uuid.UUID) -> Response:
+    """The signed-in teacher's certificate of completion (PDF) for an hours-only module she
+    completed; 404 for anyone else and for modules that earn a credential."""
+    cert = certificates.for_teacher(db, user, module_id)
+    name = f"laurel-certificate-{cert.completed_on.isoformat()}-{module_id}.pdf"
+    return file_download(certificates.to_pdf(cert), "application/pdf", name)

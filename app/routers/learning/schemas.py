@@ -167,5 +167,5 @@ class TranscriptRead(BaseModel):
             start=transcript.start,
             end=transcript.end,
             rows=[TranscriptRowRead(**vars(r)) for r in transcript.rows],
-            total_hours=transcript.total,
+            total_hours=transcript.module_hours,
         )

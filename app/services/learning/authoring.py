@@ -15,12 +15,13 @@ from app.kit import audit, once
 from app.models import (
     Activity,
     Module,
+    ModulePrerequisite,
     ModuleStatus,
     Organization,
     Section,
     User,
 )
-from app.services.learning import module_io
+from app.services.learning import evidence_tasks, module_io
 from app.services.learning.module_document import ActivityDoc, ModuleDoc
 
 
@@ -33,6 +34,7 @@ def get_for_author(db: Session, actor: User, org: Organization, module_id: uuid.
         .options(
             selectinload(Module.sections).selectinload(Section.activities),
             selectinload(Module.standards),
+            selectinload(Module.prerequisites),
         )
     )
     if module is None:
@@ -144,13 +146,16 @@ def _first_problem(exc: ValidationError) -> Invalid:
 
 
 def add_activity(
-    actor: User, module: Module, section_id: uuid.UUID, fields: dict[str, Any]
+    db: Session, actor: User, module: Module, section_id: uuid.UUID, fields: dict[str, Any]
 ) -> Activity:
-    """Append an activity to a section of a draft, validated like an imported one."""
+    """Append an activity to a section of a draft, validated like an imported one; an evidence
+    task names one of the organization's micro-credentials."""
     module_io.check_author(actor, module.organization_id)
     _require_draft(module)
     section = _section(module, section_id)
     doc = _validated(fields)
+    if doc.kind == "evidence":
+        doc.evidence_target = evidence_tasks.checked_target(db, module, doc.evidence_target, None)
     activity = module_io.activity_from_doc(doc, module, len(section.activities))
     section.activities.append(activity)
     return activity
@@ -162,13 +167,18 @@ def activity_fields(activity: Activity) -> dict[str, Any]:
 
 
 def update_activity(
-    actor: User, module: Module, activity_id: uuid.UUID, fields: dict[str, Any]
+    db: Session, actor: User, module: Module, activity_id: uuid.UUID, fields: dict[str, Any]
 ) -> Activity:
-    """Change an activity of a draft (validated like an imported one; its key is kept)."""
+    """Change an activity of a draft (validated like an imported one; its key is kept). An
+    evidence task names one of the organization's micro-credentials, or keeps its older text."""
     module_io.check_author(actor, module.organization_id)
     _require_draft(module)
     activity = module_io.find_activity(module, activity_id)
     doc = _validated(fields)
+    if doc.kind == "evidence":
+        doc.evidence_target = evidence_tasks.checked_target(
+            db, module, doc.evidence_target, activity.evidence_target
+        )
     fresh = module_io.activity_from_doc(doc, module, activity.position)
     for name in (
         "kind",
@@ -285,5 +295,82 @@ def new_version(db: Session, actor: User, module: Module) -> Module:
             clone.key = activity.key
             new_section.activities.append(clone)
         copy.sections.append(new_section)
+    copy.prerequisites = [
+        ModulePrerequisite(required_family_id=p.required_family_id) for p in module.prerequisites
+    ]
     db.flush()
     return copy
+
+
+def prerequisite_choices(db: Session, actor: User, module: Module) -> list[Module]:
+    """The organization's other modules (newest version of each) an author can require."""
+    return [
+        m
+        for m in list_for_author(db, actor, module.organization)
+        if m.family_id != module.family_id
+    ]
+
+
+def _requirements(db: Session, organization_id: uuid.UUID) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """Which module families each family requires, across its current and draft versions."""
+    graph: dict[uuid.UUID, set[uuid.UUID]] = {}
+    rows = db.execute(
+        select(Module.family_id, ModulePrerequisite.required_family_id)
+        .join(ModulePrerequisite, ModulePrerequisite.module_id == Module.id)
+        .where(
+            Module.organization_id == organization_id,
+            (Module.is_current.is_(True)) | (Module.status == ModuleStatus.DRAFT),
+        )
+    )
+    for family, required in rows:
+        graph.setdefault(family, set()).add(required)
+    return graph
+
+
+def _reaches(graph: dict[uuid.UUID, set[uuid.UUID]], start: uuid.UUID, goal: uuid.UUID) -> bool:
+    seen: set[uuid.UUID] = set()
+    todo = [start]
+    while todo:
+        family = todo.pop()
+        if family == goal:
+            return True
+        if family not in seen:
+            seen.add(family)
+            todo.extend(graph.get(family, ()))
+    return False
+
+
+def add_prerequisite(db: Session, actor: User, module: Module, family_id: uuid.UUID) -> Module:
+    """Require another module of the same organization before enrolling in a draft; never the
+    module itself, never twice, never a loop (A before B before A). Returns the required one."""
+    module_io.check_author(actor, module.organization_id)
+    _require_draft(module)
+    if family_id == module.family_id:
+        raise Invalid("A module cannot be its own prerequisite.", field="prerequisite")
+    required = next(
+        (m for m in prerequisite_choices(db, actor, module) if m.family_id == family_id), None
+    )
+    if required is None:
+        raise Invalid("Choose one of this organization's modules.", field="prerequisite")
+    if any(p.required_family_id == family_id for p in module.prerequisites):
+        raise Invalid(f"“{required.title}” is already a prerequisite.", field="prerequisite")
+    if _reaches(_requirements(db, module.organization_id), family_id, module.family_id):
+        raise Invalid(
+            f"“{required.title}” already requires this module (directly or through others), "
+            "so requiring it here would make a loop nobody can start.",
+            field="prerequisite",
+        )
+    module.prerequisites.append(ModulePrerequisite(required_family_id=family_id))
+    module.updated_at = utcnow()
+    return required
+
+
+def remove_prerequisite(actor: User, module: Module, family_id: uuid.UUID) -> None:
+    """Stop requiring a module before enrolling in a draft."""
+    module_io.check_author(actor, module.organization_id)
+    _require_draft(module)
+    row = next((p for p in module.prerequisites if p.required_family_id == family_id), None)
+    if row is None:
+        raise NotFound("This module does not require that one.")
+    module.prerequisites.remove(row)
+    module.updated_at = utcnow()

@@ -131,3 +131,66 @@ def learner_view(db: Session, user: User, module_id: uuid.UUID) -> Learner:
                 )
             )
     return view
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """A module to complete before enrolling: its title, the version to open, whether done."""
+
+    family_id: uuid.UUID
+    title: str
+    module: Module | None
+    done: bool
+
+
+def prerequisites_for(db: Session, user: User, module: Module) -> list[Prerequisite]:
+    """The module's prerequisites by title, each linked to its catalog version when there is
+    one, and whether the teacher completed it."""
+    families = [p.required_family_id for p in module.prerequisites]
+    if not families:
+        return []
+    versions: dict[uuid.UUID, Module] = {}
+    for row in db.scalars(
+        select(Module)
+        .where(Module.family_id.in_(families))
+        .order_by(Module.is_current, Module.version)
+    ):
+        versions[row.family_id] = row  # the current version wins, else the newest
+    done = set(
+        db.scalars(
+            select(Enrollment.family_id).where(
+                Enrollment.user_id == user.id,
+                Enrollment.family_id.in_(families),
+                Enrollment.status == EnrollmentStatus.COMPLETED,
+            )
+        )
+    )
+    result = []
+    for family in families:
+        version = versions.get(family)
+        offered = (
+            version is not None
+            and version.status == ModuleStatus.PUBLISHED
+            and version.is_current
+            and can_see_catalog_of(user, version.organization_id)
+        )
+        result.append(
+            Prerequisite(
+                family_id=family,
+                title=version.title if version else "A module that is no longer offered",
+                module=version if offered else None,
+                done=family in done,
+            )
+        )
+    return sorted(result, key=lambda p: p.title.lower())
+
+
+def missed_questions(activity: Activity, attempt: QuizAttempt) -> list[tuple[int, str]]:
+    """The questions (number, text) an attempt did not answer exactly right."""
+    missed = []
+    for number, question in enumerate(activity.questions, start=1):
+        chosen = set(attempt.answers.get(question["id"], []))
+        correct = {c["id"] for c in question["choices"] if c.get("correct")}
+        if chosen != correct:
+            missed.append((number, question["text"]))
+    return missed

@@ -12,8 +12,12 @@ from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.kit import audit
 from app.models import (
+    Award,
+    AwardRule,
+    DefinitionStatus,
     Enrollment,
     EnrollmentStatus,
+    MicroCredential,
     Module,
     ModuleStatus,
     Pathway,
@@ -40,6 +44,8 @@ class PathwayView:
     pathway: Pathway
     steps: list[StepView]
     completed_at: object | None
+    credential: MicroCredential | None = None  # the pathway's stacked (completion) credential
+    earned: Award | None = None  # the teacher's award of it, once issued to her
 
     @property
     def done_count(self) -> int:
@@ -111,6 +117,26 @@ def _views(db: Session, user: User, pathways: list[Pathway]) -> list[PathwayView
         c.pathway_id: c.completed_at
         for c in db.scalars(select(PathwayCompletion).where(PathwayCompletion.user_id == user.id))
     }
+    credentials = {
+        d.pathway_id: d
+        for d in db.scalars(
+            select(MicroCredential).where(
+                MicroCredential.pathway_id.in_([p.id for p in pathways]),
+                MicroCredential.award_rule == AwardRule.COMPLETION,
+                MicroCredential.status == DefinitionStatus.PUBLISHED,
+                MicroCredential.is_current.is_(True),
+            )
+        )
+    }
+    families = {d.family_id for d in credentials.values()}
+    awards = {
+        a.micro_credential.family_id: a
+        for a in db.scalars(
+            select(Award)
+            .join(MicroCredential, Award.micro_credential_id == MicroCredential.id)
+            .where(Award.user_id == user.id, MicroCredential.family_id.in_(families))
+        )
+    }
     return [
         PathwayView(
             pathway=p,
@@ -119,6 +145,8 @@ def _views(db: Session, user: User, pathways: list[Pathway]) -> list[PathwayView
                 for s in p.steps
             ],
             completed_at=done.get(p.id),
+            credential=credentials.get(p.id),
+            earned=awards.get(credentials[p.id].family_id) if p.id in credentials else None,
         )
         for p in pathways
     ]

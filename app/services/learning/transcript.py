@@ -1,10 +1,16 @@
-"""The teacher's dashboard lists and PD transcript (CSV and PDF) for licence renewal."""
+"""The teacher's dashboard lists and PD transcript (CSV and PDF) for licence renewal.
+
+The transcript lists completed modules and earned micro-credentials, each with its PD hours,
+and totals them per school year: July 1 to June 30 (the year most licence renewals and district
+PD records count in), named like "2025-26".
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from importlib.resources import files
@@ -16,7 +22,18 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.errors import Invalid
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
-from app.models import Enrollment, EnrollmentStatus, Module, User
+from app.models import (
+    Award,
+    AwardRule,
+    DefinitionStatus,
+    Enrollment,
+    EnrollmentStatus,
+    IssuedCredential,
+    MicroCredential,
+    MicroCredentialModule,
+    Module,
+    User,
+)
 
 NEWEST_ENROLLMENTS = Order(
     sort_key(Enrollment.updated_at, descending=True), sort_key(Enrollment.id, descending=True)
@@ -32,6 +49,43 @@ class TranscriptRow:
     version: int
     organization: str
     hours: Decimal
+    module_id: uuid.UUID | None = None
+    certificate: bool = False  # an hours-only module: a certificate of completion exists
+
+
+@dataclass(frozen=True)
+class CredentialRow:
+    """One earned micro-credential (not revoked)."""
+
+    earned_on: date
+    name: str
+    organization: str
+    hours: Decimal
+
+
+@dataclass(frozen=True)
+class PeriodTotal:
+    """PD hours of one school year (July to June)."""
+
+    label: str
+    module_hours: Decimal
+    credential_hours: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        """Module and credential hours together."""
+        return self.module_hours + self.credential_hours
+
+
+def school_year(day: date) -> str:
+    """The school year (July 1 to June 30) a day falls in, e.g. "2025-26"."""
+    first = day.year if day.month >= 7 else day.year - 1
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+def hours_text(hours: Decimal) -> str:
+    """Hours without trailing zeros: 1.5, 2, 0.25."""
+    return f"{hours.normalize():f}"
 
 
 @dataclass(frozen=True)
@@ -44,11 +98,38 @@ class Transcript:
     start: date | None
     end: date | None
     rows: list[TranscriptRow]
+    credentials: list[CredentialRow] = field(default_factory=list)
+
+    @property
+    def module_hours(self) -> Decimal:
+        """PD hours of the completed modules."""
+        return sum((r.hours for r in self.rows), Decimal("0"))
+
+    @property
+    def credential_hours(self) -> Decimal:
+        """PD hours of the earned micro-credentials."""
+        return sum((c.hours for c in self.credentials), Decimal("0"))
 
     @property
     def total(self) -> Decimal:
-        """Total PD hours."""
-        return sum((r.hours for r in self.rows), Decimal("0"))
+        """Total PD hours: modules and micro-credentials."""
+        return self.module_hours + self.credential_hours
+
+    @property
+    def periods(self) -> list[PeriodTotal]:
+        """Totals per school year (July to June), oldest first."""
+        modules: dict[str, Decimal] = {}
+        credentials: dict[str, Decimal] = {}
+        for row in self.rows:
+            year = school_year(row.completed_on)
+            modules[year] = modules.get(year, Decimal(0)) + row.hours
+        for credential in self.credentials:
+            year = school_year(credential.earned_on)
+            credentials[year] = credentials.get(year, Decimal(0)) + credential.hours
+        return [
+            PeriodTotal(year, modules.get(year, Decimal(0)), credentials.get(year, Decimal(0)))
+            for year in sorted(modules.keys() | credentials.keys())
+        ]
 
 
 def _enrollments(user: User) -> Select[Enrollment]:
@@ -100,6 +181,8 @@ def build(db: Session, user: User, start: date | None, end: date | None) -> Tran
         query = query.where(Enrollment.completed_at >= datetime.combine(start, time.min, UTC))
     if end:
         query = query.where(Enrollment.completed_at <= datetime.combine(end, time.max, UTC))
+    enrollments = list(db.scalars(query))
+    with_credential = credential_families(db, [e.family_id for e in enrollments])
     rows = [
         TranscriptRow(
             completed_on=e.completed_at.date() if e.completed_at else date.min,
@@ -107,8 +190,10 @@ def build(db: Session, user: User, start: date | None, end: date | None) -> Tran
             version=e.module.version,
             organization=e.module.organization.name,
             hours=e.pd_hours_awarded or Decimal("0"),
+            module_id=e.module_id,
+            certificate=bool(e.pd_hours_awarded) and e.family_id not in with_credential,
         )
-        for e in db.scalars(query)
+        for e in enrollments
     ]
     return Transcript(
         teacher=user.display_name,
@@ -117,25 +202,90 @@ def build(db: Session, user: User, start: date | None, end: date | None) -> Tran
         start=start,
         end=end,
         rows=rows,
+        credentials=earned_credentials(db, user, start, end),
     )
 
 
+def credential_families(db: Session, families: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those module families whose completion earns a credential (a published completion badge
+    lists them); the others are hours-only and get a certificate of completion."""
+    if not families:
+        return set()
+    return set(
+        db.scalars(
+            select(MicroCredentialModule.module_family_id)
+            .join(MicroCredential, MicroCredential.id == MicroCredentialModule.micro_credential_id)
+            .where(
+                MicroCredentialModule.module_family_id.in_(families),
+                MicroCredential.award_rule == AwardRule.COMPLETION,
+                MicroCredential.status == DefinitionStatus.PUBLISHED,
+            )
+        )
+    )
+
+
+def earned_credentials(
+    db: Session, user: User, start: date | None, end: date | None
+) -> list[CredentialRow]:
+    """The micro-credentials the teacher earned between two dates (inclusive), oldest first;
+    revoked ones are left out (their hours no longer count)."""
+    query = (
+        select(Award)
+        .outerjoin(IssuedCredential, Award.credential_id == IssuedCredential.id)
+        .join(MicroCredential, Award.micro_credential_id == MicroCredential.id)
+        .where(Award.user_id == user.id, IssuedCredential.revoked_at.is_(None))
+        .order_by(Award.awarded_at)
+    )
+    if start:
+        query = query.where(Award.awarded_at >= datetime.combine(start, time.min, UTC))
+    if end:
+        query = query.where(Award.awarded_at <= datetime.combine(end, time.max, UTC))
+    return [
+        CredentialRow(
+            earned_on=award.awarded_at.date(),
+            name=award.micro_credential.name,
+            organization=award.micro_credential.organization.name,
+            hours=award.micro_credential.pd_hours or Decimal("0"),
+        )
+        for award in db.scalars(query)
+    ]
+
+
 def to_csv(transcript: Transcript) -> str:
-    """The transcript as CSV with a header row and a total row."""
+    """The transcript as CSV: a header row, one row per module and per credential, a total per
+    school year (July to June) and a grand total."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["completed_on", "module", "version", "organization", "pd_hours"])
+    writer.writerow(["date", "kind", "title", "version", "organization", "pd_hours", "school_year"])
     for row in transcript.rows:
         writer.writerow(
             [
                 row.completed_on.isoformat(),
+                "module",
                 _cell(row.title),
                 row.version,
                 _cell(row.organization),
                 row.hours,
+                school_year(row.completed_on),
             ]
         )
-    writer.writerow(["", "Total", "", "", transcript.total])
+    for credential in transcript.credentials:
+        writer.writerow(
+            [
+                credential.earned_on.isoformat(),
+                "credential",
+                _cell(credential.name),
+                "",
+                _cell(credential.organization),
+                credential.hours,
+                school_year(credential.earned_on),
+            ]
+        )
+    for period in transcript.periods:
+        writer.writerow(
+            ["", "total", f"School year {period.label}", "", "", period.total, period.label]
+        )
+    writer.writerow(["", "total", "Total", "", "", transcript.total, ""])
     return out.getvalue()
 
 
@@ -167,6 +317,9 @@ def to_pdf(transcript: Transcript) -> bytes:
     ):
         pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
+    pdf.set_font("DejaVu", "B", 12)
+    pdf.cell(0, 8, "Completed modules", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=10)
     with pdf.table(
         col_widths=(24, 80, 14, 52, 20), text_align=("LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT")
     ) as table:
@@ -181,5 +334,48 @@ def to_pdf(transcript: Transcript) -> bytes:
                     str(row.hours),
                 ]
             )
-        table.row(["", "Total", "", "", str(transcript.total)])
+        table.row(["", "Module hours", "", "", str(transcript.module_hours)])
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "B", 12)
+    pdf.cell(0, 8, "Earned micro-credentials", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=10)
+    with pdf.table(
+        col_widths=(24, 94, 52, 20), text_align=("LEFT", "LEFT", "LEFT", "RIGHT")
+    ) as table:
+        table.row(["Earned", "Micro-credential", "Organization", "PD hours"])
+        for credential in transcript.credentials:
+            table.row(
+                [
+                    credential.earned_on.isoformat(),
+                    credential.name,
+                    credential.organization,
+                    str(credential.hours),
+                ]
+            )
+        table.row(["", "Credential hours", "", str(transcript.credential_hours)])
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "B", 12)
+    pdf.cell(0, 8, "PD hours per school year (July to June)", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=10)
+    with pdf.table(
+        col_widths=(46, 48, 48, 48), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")
+    ) as table:
+        table.row(["School year", "Modules", "Micro-credentials", "Total"])
+        for year in transcript.periods:
+            table.row(
+                [
+                    year.label,
+                    str(year.module_hours),
+                    str(year.credential_hours),
+                    str(year.total),
+                ]
+            )
+        table.row(
+            [
+                "Total",
+                str(transcript.module_hours),
+                str(transcript.credential_hours),
+                str(transcript.total),
+            ]
+        )
     return bytes(pdf.output())
