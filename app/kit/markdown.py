@@ -8,6 +8,7 @@ from typing import Literal
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -62,3 +63,32 @@ def render_markdown(source: str | None, profile: ProfileName) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
     )
+
+
+_TEXT_TOKENS = {"text", "code_inline", "code_block", "fence"}
+_BREAK_TOKENS = {"softbreak", "hardbreak"}
+
+
+def _words(tokens: list[Token]) -> list[str]:
+    out: list[str] = []
+    for token in tokens:
+        if token.children:
+            out.extend(_words(token.children))
+        elif token.type in _TEXT_TOKENS:
+            out.append(token.content)
+        elif token.type in _BREAK_TOKENS or token.block:
+            out.append(" ")
+    return out
+
+
+def plain_text(source: str | None, limit: int | None = None) -> str:
+    """The words of Markdown without its syntax (for excerpts and snippets shown as text):
+    markdown-it parses it, and only the text of its tokens is kept, whitespace collapsed.
+    With ``limit``, cut at a word boundary and end with "…"."""
+    words = " ".join("".join(_words(_markdown.parse(source or ""))).split())
+    if limit is None or len(words) <= limit:
+        return words
+    cut = words[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
