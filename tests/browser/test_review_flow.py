@@ -75,7 +75,8 @@ def feedback_beside_the_form(page) -> None:
         assert text.is_visible()
         assert feedback.evaluate("el => el.closest('details') === null")
         box, field = text.bounding_box(), reflection.bounding_box()
-        assert box is not None and field is not None
+        assert box is not None
+        assert field is not None
         if beside:
             assert box["x"] + box["width"] <= field["x"]  # to its left
             assert box["y"] < field["y"] + field["height"]

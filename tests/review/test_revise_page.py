@@ -14,9 +14,7 @@ from tests.support import WebClient
 FEEDBACK = "Show how you used the exit tickets next day."
 
 
-def test_feedback_is_shown_open_before_the_revise_form(
-    web: WebClient, web2: WebClient, db
-) -> None:
+def test_feedback_is_shown_open_before_the_revise_form(web: WebClient, web2: WebClient, db) -> None:
     w = make_world(db)
     web.sign_in(w.teacher.email)
     assert submit_evidence(web, w.definition).status_code == 303

@@ -52,7 +52,11 @@ def _directory(
     )
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get(
+    links.COMMUNITIES.under(router.prefix),
+    name=links.COMMUNITIES.name,
+    response_class=HTMLResponse,
+)
 def directory(request: Request, db: Db, org: Member) -> Response:
     """Every community of the organization, with the viewer's membership."""
     return _directory(request, db, org)
