@@ -64,6 +64,22 @@ def score(page, levels: dict[str, str], decision: str, feedback: str) -> None:
     page.get_by_role("button", name="Record decision").click()
 
 
+def home_shows_the_feedback(page, base: str) -> None:
+    """The teacher's home lists the returned evidence with the coach's words, on a desktop and
+    on a phone (no horizontal scroll), and passes axe."""
+    for size in ({"width": 1280, "height": 800}, PHONE):
+        page.set_viewport_size(size)
+        page.goto(base + "/")
+        waiting = page.get_by_role("region", name="Feedback waiting")
+        assert "Plan who speaks first" in waiting.inner_text()
+        assert waiting.get_by_role("link", name=NAME).is_visible()
+        for title in ("Continue where you left off", "PD hours this school year", "What is due"):
+            assert page.get_by_role("heading", name=title).is_visible(), title
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def feedback_beside_the_form(page) -> None:
     """While revising, the coach's feedback is open beside the form (desktop) or directly above
     it (phone): visible, outside any closed disclosure, and before the form."""
@@ -144,6 +160,7 @@ def test_evidence_not_yet_resubmit_earned_verify_share(page, live_server: LiveSe
 
     sign_in(page, base, *TEACHER)
     open_notifications(page, base, "Not yet")
+    home_shows_the_feedback(page, base)
     page.goto(evidence_url)
     assert "Plan who speaks first" in page.get_by_role("main").inner_text()
     assert_accessible(page)
