@@ -60,6 +60,7 @@ COMMUNITY = Link("community_page", "/orgs/{slug}/communities/{community}")
 COMMUNITY_THREAD = Link(
     "community_thread", "/orgs/{slug}/communities/{community}/threads/{thread_id}"
 )
+COMMUNITY_PERSON = Link("community_person", "/orgs/{slug}/communities/{community}/people/{user_id}")
 COMMUNITY_MODERATION = Link(
     "community_moderation", "/orgs/{slug}/communities/{community}/moderation"
 )
@@ -73,7 +74,7 @@ ALL: tuple[Link, ...] = (
     ORG_ADMIN, ADMIN_CHOOSER, ISSUER_ADMIN,
     MICROCREDENTIAL, MICROCREDENTIAL_IMAGE, CREDENTIAL, STATUS_LIST, WALLET, EVIDENCE,
     EVIDENCE_PUBLIC, REVIEW, COACHING, COMMUNITIES, COMMUNITY, COMMUNITY_THREAD,
-    COMMUNITY_MODERATION,
+    COMMUNITY_PERSON, COMMUNITY_MODERATION,
     DIGEST_UNSUBSCRIBE,
     DATA_EXPORTS,
 )  # fmt: skip

@@ -81,7 +81,7 @@ def _feedback(db: Session, returned: list[Submission]) -> dict[uuid.UUID, str]:
         )
         .order_by(EvidenceAttempt.number)
     ).tuples()
-    return dict(rows)  # the latest attempt wins
+    return dict(rows.all())  # the latest attempt wins
 
 
 def _waiting_for_review(db: Session, user: User) -> int | None:
