@@ -80,8 +80,8 @@ def _feedback(db: Session, returned: list[Submission]) -> dict[uuid.UUID, str]:
             Review.kind == ReviewKind.PRIMARY,
         )
         .order_by(EvidenceAttempt.number)
-    ).tuples()
-    return dict(rows.all())  # the latest attempt wins
+    ).all()
+    return {row[0]: row[1] for row in rows}  # the latest attempt wins
 
 
 def _waiting_for_review(db: Session, user: User) -> int | None:
