@@ -55,10 +55,12 @@ EVIDENCE_PUBLIC = Link("evidence_public", "/evidence/{submission_id}/public")
 REVIEW = Link("review_page", "/review/{submission_id}")
 # Coaching and communities
 COACHING = Link("coaching_page", "/coaching/{mentorship_id}")
+COMMUNITIES = Link("communities", "/orgs/{slug}/communities")
 COMMUNITY = Link("community_page", "/orgs/{slug}/communities/{community}")
 COMMUNITY_THREAD = Link(
     "community_thread", "/orgs/{slug}/communities/{community}/threads/{thread_id}"
 )
+COMMUNITY_PERSON = Link("community_person", "/orgs/{slug}/communities/{community}/people/{user_id}")
 COMMUNITY_MODERATION = Link(
     "community_moderation", "/orgs/{slug}/communities/{community}/moderation"
 )
@@ -71,7 +73,8 @@ ALL: tuple[Link, ...] = (
     VERIFY_EMAIL, PASSWORD_RESET, EMAIL_CHANGE_CONFIRM, INVITATION, ORG_PROFILE, SSO_CALLBACK,
     ORG_ADMIN, ADMIN_CHOOSER, ISSUER_ADMIN,
     MICROCREDENTIAL, MICROCREDENTIAL_IMAGE, CREDENTIAL, STATUS_LIST, WALLET, EVIDENCE,
-    EVIDENCE_PUBLIC, REVIEW, COACHING, COMMUNITY, COMMUNITY_THREAD, COMMUNITY_MODERATION,
+    EVIDENCE_PUBLIC, REVIEW, COACHING, COMMUNITIES, COMMUNITY, COMMUNITY_THREAD,
+    COMMUNITY_PERSON, COMMUNITY_MODERATION,
     DIGEST_UNSUBSCRIBE,
     DATA_EXPORTS,
 )  # fmt: skip

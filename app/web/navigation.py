@@ -18,6 +18,9 @@ class Navigation:
     organizations: bool = False
     admin: str | None = None
     """Where "Admin" leads: the organization's admin area, or the chooser for several."""
+    communities: str | None = None
+    """Where "Communities" leads: the organization's communities, or the dashboard's list of
+    organizations (each with its communities) for someone in several."""
 
 
 def _admin_link(user: User) -> str | None:
@@ -33,6 +36,15 @@ def _admin_link(user: User) -> str | None:
     return links.ORG_ADMIN.path_for(slug=slugs[0])
 
 
+def _communities_link(user: User) -> str | None:
+    slugs = [m.organization.slug for m in user.memberships]
+    if not slugs:
+        return None
+    if len(slugs) > 1:
+        return "/#orgs-title"
+    return links.COMMUNITIES.path_for(slug=slugs[0])
+
+
 def navigation_for(user: object) -> Navigation:
     """The navigation for this person (nothing extra when nobody is signed in)."""
     if not isinstance(user, User):
@@ -41,4 +53,5 @@ def navigation_for(user: object) -> Navigation:
         review=can_use_queue(user),
         organizations=can_manage_organizations(user),
         admin=_admin_link(user),
+        communities=_communities_link(user),
     )

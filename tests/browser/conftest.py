@@ -95,3 +95,14 @@ def assert_accessible(page: Any) -> None:
         for v in result["violations"]
     ]
     assert problems == [], f"{page.url}: " + "; ".join(problems)
+
+
+def open_menu(page: Any) -> None:
+    """Open the main navigation's disclosure that holds Account and Sign out: "More" on wide
+    screens, "Menu" on narrow ones (no script: a <details> element)."""
+    nav = page.get_by_role("navigation", name="Main")
+    for summary in (nav.locator(".nav-wide summary"), nav.locator(".nav-menu > summary")):
+        if summary.is_visible():
+            if summary.evaluate("el => !el.parentElement.open"):
+                summary.click()
+            return

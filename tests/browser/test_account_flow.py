@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.demo.district import seed_demo
 from app.models import Role, User
 from app.services.orgs import organizations
-from tests.browser.conftest import LiveServer, assert_accessible
+from tests.browser.conftest import LiveServer, assert_accessible, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +47,10 @@ def test_sign_up_verify_sign_in_and_out(page, live_server: LiveServer) -> None:
     assert "not part of an organization yet" in page.content()
     assert_accessible(page)
 
+    open_menu(page)
     page.get_by_role("link", name="Account").click()
     assert_accessible(page)
+    open_menu(page)
     page.get_by_role("button", name="Sign out", exact=True).click()
     page.get_by_role("navigation").get_by_role("link", name="Sign in").wait_for()
     page.goto(base + "/account")

@@ -222,3 +222,74 @@ def test_edit_history_gallery_and_unsubscribe_pages_pass_axe(
     assert "will no longer get" in anonymous.get_by_role("status").inner_text()
     assert_accessible(anonymous)
     anonymous.context.close()
+
+
+def _widest_navigation(live_server: LiveServer) -> str:
+    """A platform administrator who also coaches and administers Brook: every link the main
+    navigation can show."""
+    email = "ada@brook.example"
+    with live_server.sessions() as db:
+        if db.scalar(select(User).where(User.email == email)) is None:
+            org = organizations.get_by_slug(db, "brook")
+            user = User(
+                email=email,
+                display_name="Ada Administrator",
+                password_hash=cached_hash(PASSWORD),
+                email_verified_at=utcnow(),
+                is_platform_admin=True,
+            )
+            db.add(user)
+            db.flush()
+            organizations.add_member(db, org, user, Role.ADMIN)
+            db.commit()
+    return email
+
+
+def test_navigation_is_one_row_on_a_desktop_and_a_menu_on_a_phone(
+    browser, live_server: LiveServer, brook
+) -> None:
+    page = sign_in(browser, live_server.url, _widest_navigation(live_server))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    nav = page.get_by_role("navigation", name="Main")
+    shown = ("Dashboard", "Communities", "My credentials", "Review", "Admin", "Notifications")
+    for name in shown:
+        assert nav.get_by_role("link", name=name, exact=True).is_visible(), name
+    tops = nav.locator(".nav-wide > li").evaluate_all("items => items.map(i => i.offsetTop)")
+    assert len(tops) == 11  # the 10 links and "More"
+    assert len(set(tops)) == 1, tops
+    brand = page.get_by_role("link", name="Laurel").bounding_box()
+    first = nav.get_by_role("link", name="Dashboard").bounding_box()
+    assert brand is not None
+    assert first is not None
+    assert abs(brand["y"] + brand["height"] / 2 - (first["y"] + first["height"] / 2)) < 8
+    assert not nav.locator(".nav-menu > summary").is_visible()
+    more = nav.locator(".nav-wide summary")
+    more.focus()
+    page.keyboard.press("Enter")
+    assert nav.get_by_role("link", name="Account").is_visible()
+    assert nav.get_by_role("link", name="Organizations").is_visible()
+    assert_accessible(page)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    menu = nav.locator(".nav-menu > summary")
+    assert menu.is_visible()
+    assert not nav.get_by_role("link", name="Communities").is_visible()  # collapsed
+    assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+    assert_accessible(page)
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the brand
+    page.keyboard.press("Tab")
+    assert menu.evaluate("el => el === document.activeElement")
+    page.keyboard.press("Enter")
+    communities_link = nav.get_by_role("link", name="Communities")
+    assert communities_link.is_visible()
+    assert nav.get_by_role("button", name="Sign out").is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+    assert_accessible(page)
+    page.keyboard.press("Tab")
+    dashboard = nav.get_by_role("link", name="Dashboard")
+    assert dashboard.evaluate("el => el === document.activeElement")
+    communities_link.click()
+    page.get_by_role("heading", name=re.compile("Communities")).first.wait_for()
+    assert page.url.endswith("/orgs/brook/communities")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.demo.district import seed_demo
 from app.models import Organization, User
 from app.settings import Settings
-from tests.browser.conftest import LiveServer, assert_accessible
+from tests.browser.conftest import LiveServer, assert_accessible, open_menu
 from tests.credentials_support import issue_to
 
 pytestmark = pytest.mark.browser
@@ -33,6 +33,7 @@ def sign_in(page, base: str, email: str, password: str) -> None:
 
 
 def sign_out(page) -> None:
+    open_menu(page)
     page.get_by_role("button", name="Sign out", exact=True).click()
     page.get_by_role("navigation").get_by_role("link", name="Sign in").wait_for()
 

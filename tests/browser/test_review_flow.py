@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 NAME = "Classroom Discourse Routines"
 TEACHER = ("teacher@riverbend.example", "laurel-demo-teacher")
 COACH = ("coach@riverbend.example", "laurel-demo-coach")
+PHONE = {"width": 390, "height": 844}
 
 
 def prepare(live_server: LiveServer) -> None:
@@ -61,6 +62,45 @@ def score(page, levels: dict[str, str], decision: str, feedback: str) -> None:
     page.get_by_label("Overall feedback").fill(feedback)
     page.get_by_role("group", name="Decision").get_by_label(decision, exact=True).check()
     page.get_by_role("button", name="Record decision").click()
+
+
+def home_shows_the_feedback(page, base: str) -> None:
+    """The teacher's home lists the returned evidence with the coach's words, on a desktop and
+    on a phone (no horizontal scroll), and passes axe."""
+    for size in ({"width": 1280, "height": 800}, PHONE):
+        page.set_viewport_size(size)
+        page.goto(base + "/")
+        waiting = page.get_by_role("region", name="Feedback waiting")
+        assert "Plan who speaks first" in waiting.inner_text()
+        assert waiting.get_by_role("link", name=NAME).is_visible()
+        for title in ("Continue where you left off", "PD hours this school year", "What is due"):
+            assert page.get_by_role("heading", name=title).is_visible(), title
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def feedback_beside_the_form(page) -> None:
+    """While revising, the coach's feedback is open beside the form (desktop) or directly above
+    it (phone): visible, outside any closed disclosure, and before the form."""
+    feedback = page.get_by_role("complementary", name=re.compile("coach's feedback"))
+    text = page.get_by_text("Plan who speaks first", exact=False).first
+    reflection = page.get_by_role("textbox", name="Reflection", exact=True)
+    for size, beside in (({"width": 1280, "height": 800}, True), (PHONE, False)):
+        page.set_viewport_size(size)
+        assert text.is_visible()
+        assert feedback.evaluate("el => el.closest('details') === null")
+        box, field = text.bounding_box(), reflection.bounding_box()
+        assert box is not None
+        assert field is not None
+        if beside:
+            assert box["x"] + box["width"] <= field["x"]  # to its left
+            assert box["y"] < field["y"] + field["height"]
+        else:
+            assert box["y"] + box["height"] <= field["y"]  # directly above
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def coach_opens_the_submission(page, base: str) -> None:
@@ -120,10 +160,12 @@ def test_evidence_not_yet_resubmit_earned_verify_share(page, live_server: LiveSe
 
     sign_in(page, base, *TEACHER)
     open_notifications(page, base, "Not yet")
+    home_shows_the_feedback(page, base)
     page.goto(evidence_url)
     assert "Plan who speaks first" in page.get_by_role("main").inner_text()
     assert_accessible(page)
     page.get_by_role("button", name="Revise and resubmit").click()
+    feedback_beside_the_form(page)
     page.get_by_role("textbox", name="Reflection", exact=True).fill(
         "We tried turn-and-talk twice a week.\nStudents with sentence frames spoke first."
     )

@@ -25,6 +25,9 @@ def test_dashboard_shows_returned_evidence_and_the_queue(
     assert "1 submission waiting in your review queue" in web2.get("/").text
 
     page = web.get("/").text
-    assert f'href="/evidence/{first_id}">Formative Assessment</a> as <strong>Not yet' in page
+    assert (
+        f'href="/evidence/{first_id}">Formative Assessment</a>: a coach returned it as '
+        "<strong>Not yet</strong>. <q>Add samples.</q>"
+    ) in page
     assert "1 waiting for a coach, 0 drafts, 0 earned" in page
     assert "review queue" not in page  # teachers review nowhere

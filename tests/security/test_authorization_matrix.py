@@ -279,6 +279,7 @@ MATRIX: list[Row] = [
     W("POST", COMMUNITY + "/threads", T_MEMBER, "org_member_not_platform", "community_threads",
       ok=422),
     Row("GET", COMMUNITY + "/threads/{thread_id}", T_MEMBER, "org_member"),
+    Row("GET", COMMUNITY + "/people/{user_id}", T_MEMBER, "org_member"),
     W("POST", COMMUNITY + "/threads/{thread_id}/replies", T_MEMBER, "org_member_not_platform",
       "community_posts", ok=422),
     W("POST", COMMUNITY + "/threads/{thread_id}/{flag}", T_MEMBER, "303 403 303 303 403 303",
@@ -525,5 +526,5 @@ def test_authorization_matrix(env: Env) -> None:
         if look is not None and after != baselines[row.table or ""]:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1502
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1508
     assert sum(1 for _, look in calls if look is not None) == 339

@@ -198,6 +198,7 @@ def _ids(
             CommunityMember.user_id == users["other_teacher"].id,
         ),
         "thread_id": str(thread.id),
+        "user_id": str(users["other_teacher"].id),  # a member of {community}
         "flag": "pin",
         "post_id": str(post.id),
         "report_id": _id(db, PostReport.id, PostReport.community_id == community.id),

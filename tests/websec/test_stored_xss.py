@@ -48,8 +48,10 @@ CORPUS = [
     f'<a href="javascript:{RUN}">x</a>',
     f'<iframe srcdoc="<script>parent.{RUN.replace("window.", "")}</script>"></iframe>',
     f"{{{{7*7}}}} ${{7*7}} <style>@import 'x'</style><math><mtext><script>{RUN}</script>",
+    # a mention that becomes a link (the demo teacher reads the community), hostile around it
+    f'@priya-raman"><img src=x onerror="{RUN}"> [@priya-raman](javascript:{RUN})',
 ]
-PAYLOADS = CORPUS if FULL else [CORPUS[0], CORPUS[1], CORPUS[3]]
+PAYLOADS = CORPUS if FULL else [CORPUS[0], CORPUS[1], CORPUS[3], CORPUS[-1]]
 DOM_CHECK = """() => {
   const urls = ['href', 'src', 'action', 'formaction', 'xlink:href', 'poster', 'data'];
   return [...document.querySelectorAll('*')].flatMap(el => [...el.attributes]

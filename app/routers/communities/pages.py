@@ -52,7 +52,11 @@ def _directory(
     )
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get(
+    links.COMMUNITIES.under(router.prefix),
+    name=links.COMMUNITIES.name,
+    response_class=HTMLResponse,
+)
 def directory(request: Request, db: Db, org: Member) -> Response:
     """Every community of the organization, with the viewer's membership."""
     return _directory(request, db, org)
@@ -150,11 +154,12 @@ def show(
 def join(request: Request, db: Db, ctx: Community) -> Response:
     """Join an open community, or ask to join one by request."""
     member = communities.join(db, ctx)
-    message = (
-        "Your request was sent to the facilitators."
-        if member.status.value == "pending"
-        else f"Welcome to {ctx.community.name}. Please read the guidelines below."
-    )
+    if member.status.value == "pending":
+        message = "Your request was sent to the facilitators."
+    elif ctx.community.guidelines.strip():
+        message = f"Welcome to {ctx.community.name}. Please read the guidelines below."
+    else:
+        message = f"Welcome to {ctx.community.name}."
     return redirect(request, base_url(ctx), message)
 
 

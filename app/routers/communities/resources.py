@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from app.kit.markdown import render_markdown
 from app.routers.communities.common import Community, base_url
 from app.services.communities import attachments, exemplars, resources
 from app.services.communities.membership import CommunityAccess
@@ -40,6 +41,7 @@ def _library(
         community=ctx.community,
         resources=rows,
         voted=resources.my_votes(db, ctx, rows),
+        descriptions={r.id: render_markdown(r.description, "post") for r in rows},
         filters={"tag": tag, "grade_band": grade_band, "q": q},
         base=base_url(ctx),
         **extra,

@@ -105,6 +105,25 @@ def thread_page(
     return _thread_page(request, db, settings, ctx, thread_id, page)
 
 
+@router.get(
+    links.COMMUNITY_PERSON.under(router.prefix),
+    name=links.COMMUNITY_PERSON.name,
+    response_class=HTMLResponse,
+)
+def person_page(request: Request, db: Db, ctx: Community, user_id: uuid.UUID) -> Response:
+    """Someone a post mentions, as this community's readers see them (readers only)."""
+    found = threads.person(db, ctx, user_id)
+    return render(
+        request,
+        "communities/person.html",
+        ctx=ctx,
+        community=ctx.community,
+        person=found,
+        handle=threads.handle_for(found.user),
+        base=base_url(ctx),
+    )
+
+
 @router.post("/threads/{thread_id}/replies", response_class=HTMLResponse)
 def add_reply(
     request: Request,

@@ -12,11 +12,10 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit import audit, once
-from app.kit.markdown import render_markdown
 from app.models import Post, PostRevision, PostStatus, Reaction, Thread
 from app.services.communities.membership import CommunityAccess, require_moderator, require_read
 from app.services.communities.permissions import can_mark_helpful, is_own_post
-from app.services.communities.threads import check_body, index_post
+from app.services.communities.threads import check_body, index_post, render_post
 from app.settings import Settings
 
 REACTIONS = {"thanks": "Thanks", "agree": "Agree", "insightful": "Insightful"}
@@ -92,7 +91,7 @@ def edit(
         return post
     db.add(PostRevision(post_id=post.id, editor_id=ctx.user.id, body=post.body))
     post.body = body
-    post.body_html = render_markdown(body, "post")
+    post.body_html = render_post(db, ctx, body)
     post.edited_at = utcnow()
     index_post(db, post)
     return post

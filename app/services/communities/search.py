@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import column, table
 
 from app.kit import full_text, search_terms
+from app.kit.markdown import plain_text
 from app.models import Community, Organization, User
 from app.services.communities import membership as communities
 
 MAX_TERMS = 8
+EXCERPT_CHARS = 240
+EXCERPT_SOURCE = 1000  # Markdown read to make an excerpt of EXCERPT_CHARS plain characters
 FTS = table(
     "community_fts",
     *(column(name) for name in ("kind", "doc_id", "community_id", "thread_id", "label", "body")),
@@ -34,7 +37,7 @@ _HIT_COLUMNS = (  # a SearchHit's fields, in order
     FTS.c.community_id,
     FTS.c.thread_id,
     FTS.c.label,
-    func.substr(FTS.c.body, 1, 240),
+    func.substr(FTS.c.body, 1, EXCERPT_SOURCE),
 )
 
 
@@ -47,7 +50,7 @@ class SearchHit:
     community_id: str
     thread_id: str
     title: str
-    excerpt: str
+    excerpt: str  # plain text: the Markdown syntax is left out
 
     @property
     def doc_uuid(self) -> uuid.UUID:
@@ -168,4 +171,7 @@ def search(
         .order_by(match.best_first)
         .limit(limit)
     )
-    return [SearchHit(*row) for row in db.execute(statement).all()]
+    return [
+        SearchHit(*row[:-1], excerpt=plain_text(row[-1], EXCERPT_CHARS))
+        for row in db.execute(statement).all()
+    ]

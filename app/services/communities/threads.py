@@ -17,7 +17,7 @@ from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from app.kit import counters, links
 from app.kit.keyset import Order, PageRequest, Slice, sort_key
-from app.kit.markdown import render_markdown
+from app.kit.markdown import MENTION, render_markdown
 from app.kit.storage.uploads import Upload
 from app.models import (
     Community,
@@ -37,7 +37,6 @@ from app.services.notifications import delivery as notifications
 from app.settings import Settings
 
 T = TypeVar("T")
-MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9-]{0,60})", re.IGNORECASE)
 MAX_MENTIONS = 10
 THREAD_ORDER = Order(
     sort_key(Thread.pinned, descending=True),
@@ -209,7 +208,7 @@ def _add_post(
         author_id=ctx.user.id,
         is_opening=opening,
         body=body,
-        body_html=render_markdown(body, "post"),
+        body_html=render_post(db, ctx, body),
     )
     db.add(post)
     db.flush()
@@ -228,13 +227,32 @@ def thread_url(ctx: CommunityAccess, thread: Thread, post: Post | None = None) -
     return f"{url}?page=last#post-{post.id}" if post is not None else url
 
 
+def _mentioned(db: Session, ctx: CommunityAccess, body: str) -> list[User]:
+    """The people an @handle in ``body`` names, among those who can read the community."""
+    handles = {h.lower() for h in MENTION.findall(body)}
+    if not handles:
+        return []
+    return [u for u in _mentionable(db, ctx) if handle_for(u) in handles][:MAX_MENTIONS]
+
+
+def person_url(ctx: CommunityAccess, user: User) -> str:
+    """The person's page in this community."""
+    return links.COMMUNITY_PERSON.path_for(
+        slug=ctx.community.organization.slug, community=ctx.community.slug, user_id=user.id
+    )
+
+
+def render_post(db: Session, ctx: CommunityAccess, body: str) -> str:
+    """A post's sanitized HTML; an @handle of someone who can read the community (whose page
+    here every reader of the post may open) links to that page."""
+    mentions = {handle_for(u): person_url(ctx, u) for u in _mentioned(db, ctx, body)}
+    return render_markdown(body, "post", mentions=mentions)
+
+
 def _notify_mentions(
     db: Session, settings: Settings, ctx: CommunityAccess, thread: Thread, post: Post
 ) -> set[uuid.UUID]:
-    handles = {h.lower() for h in MENTION.findall(post.body)}
-    if not handles:
-        return set()
-    targets = [u for u in _mentionable(db, ctx) if handle_for(u) in handles][:MAX_MENTIONS]
+    targets = _mentioned(db, ctx, post.body)
     for user in targets:
         notifications.notify(
             db, settings, user, "mention",
@@ -244,8 +262,8 @@ def _notify_mentions(
     return {u.id for u in targets}
 
 
-def _mentionable(db: Session, ctx: CommunityAccess) -> list[User]:
-    """Who can be mentioned: anyone who can read the community (members; for open ones, the org)."""
+def _mentionable_query(ctx: CommunityAccess) -> Select[User]:
+    """SQL: the people who can read the community, active and not erased."""
     if ctx.community.join_policy == JoinPolicy.OPEN:
         query = (
             select(User)
@@ -261,7 +279,54 @@ def _mentionable(db: Session, ctx: CommunityAccess) -> list[User]:
                 CommunityMember.status != MemberStatus.PENDING,
             )
         )
-    return list(db.scalars(query.where(User.is_active.is_(True))))
+    return query.where(User.is_active.is_(True), User.deleted_at.is_(None))
+
+
+def _mentionable(db: Session, ctx: CommunityAccess) -> list[User]:
+    """Who can be mentioned: anyone who can read the community (members; for open ones, the org)."""
+    return list(db.scalars(_mentionable_query(ctx)))
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who can read the community, as its readers see them there."""
+
+    user: User
+    member: CommunityMember | None
+    threads: list[Thread]
+
+
+PERSON_THREADS = 5
+
+
+def person(db: Session, ctx: CommunityAccess, user_id: uuid.UUID) -> Person:
+    """The page of someone who can read this community (as their mention links to it), for a
+    viewer who reads it too; NotFound for anyone else, so the page reveals nobody outside."""
+    require_read(ctx)
+    user = db.scalar(_mentionable_query(ctx).where(User.id == user_id))
+    if user is None:
+        raise NotFound("There is no such person in this community.")
+    member = db.scalar(
+        select(CommunityMember).where(
+            CommunityMember.community_id == ctx.community.id, CommunityMember.user_id == user.id
+        )
+    )
+    threads = list(
+        db.scalars(
+            select(Thread)
+            .where(
+                Thread.community_id == ctx.community.id,
+                Thread.id.in_(
+                    select(Post.thread_id).where(
+                        Post.author_id == user.id, Post.status == PostStatus.VISIBLE
+                    )
+                ),
+            )
+            .order_by(Thread.last_activity_at.desc(), Thread.id)
+            .limit(PERSON_THREADS)
+        )
+    )
+    return Person(user, member, threads)
 
 
 def get_thread(db: Session, ctx: CommunityAccess, thread_id: uuid.UUID) -> Thread:

@@ -215,6 +215,7 @@ def issue_for_award(
         evidence=evidence or _evidence(settings, award, review),
         results=_results(settings, award, review),
         image_png=prepared.image_png,
+        announce=award.submission_id is None,  # the review decision announces its award
     )
     try:
         with db.begin_nested():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.errors import Forbidden, NotFound
 from app.kit import audit
@@ -97,6 +97,23 @@ def for_organization(db: Session, org: Organization, limit: int = 200) -> list[I
             select(IssuedCredential)
             .where(IssuedCredential.organization_id == org.id)
             .order_by(IssuedCredential.issued_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def recent(db: Session, user: User, limit: int = 3) -> list[IssuedCredential]:
+    """The user's newest credentials in force, with their issuers (one query)."""
+    return list(
+        db.scalars(
+            select(IssuedCredential)
+            .where(
+                IssuedCredential.recipient_user_id == user.id,
+                IssuedCredential.revoked_at.is_(None),
+                IssuedCredential.superseded_at.is_(None),
+            )
+            .options(joinedload(IssuedCredential.organization))
+            .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
             .limit(limit)
         )
     )

@@ -68,6 +68,9 @@ class IssueRequest:
     results: tuple[Result, ...] = ()
     supersedes: IssuedCredential | None = None
     image_png: bytes | None = None  # the achievement's artwork for baked images
+    announce: bool = True
+    """Whether the recipient is told "You earned …" here; an award decided on evidence is
+    announced once by the review decision (with the coach's feedback), not twice."""
 
 
 DAYS_PER_MONTH = 30.44
@@ -168,17 +171,32 @@ def issue_credential(db: Session, settings: Settings, request: IssueRequest) -> 
     )
     inserted = _insert_once(db, row, request)
     if inserted is row and request.recipient_user is not None:
-        notifications.notify(
-            db,
-            settings,
-            request.recipient_user,
-            "credential",
-            f"You earned {row.achievement_name}, issued by {org.name}",
-            links.WALLET.path,
-            body="It is in your wallet, private until you publish it.",
-        )
+        _announce(db, settings, request, row)
     faults.point(db, "credential.signed")
     return inserted
+
+
+def _announce(
+    db: Session, settings: Settings, request: IssueRequest, row: IssuedCredential
+) -> None:
+    """Tell the recipient once per credential: "You earned" for a new one (unless the caller
+    announces it), "renewed" or "re-issued" for one that replaces an earlier credential."""
+    assert request.recipient_user is not None
+    org = request.organization.name
+    if request.supersedes is None:
+        if not request.announce:
+            return
+        title = f"You earned {row.achievement_name}, issued by {org}"
+        body = "It is in your wallet, private until you publish it."
+    elif request.supersedes.recipient_email != row.recipient_email:
+        title = f"Your credential {row.achievement_name} was re-issued to {row.recipient_email}"
+        body = "The new copy is in your wallet; the earlier one is marked superseded."
+    else:
+        title = f"Your credential {row.achievement_name} was renewed by {org}"
+        body = "The renewed credential is in your wallet; the earlier one is marked superseded."
+    notifications.notify(
+        db, settings, request.recipient_user, "credential", title, links.WALLET.path, body=body
+    )
 
 
 def _by_key(db: Session, key: str) -> IssuedCredential | None:

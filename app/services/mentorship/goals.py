@@ -111,3 +111,22 @@ def parse_status(value: str) -> GoalStatus:
         return GoalStatus(value)
     except ValueError as exc:
         raise Invalid("Choose open, achieved or dropped.", field="status") from exc
+
+
+def due_for_teacher(db: Session, user: User, limit: int = 5) -> list[CoachingGoal]:
+    """Open goals with a due date in the teacher's current coaching, soonest first (one query;
+    each goal's ``mentorship_id`` leads to its coaching page)."""
+    return list(
+        db.scalars(
+            select(CoachingGoal)
+            .join(Mentorship, Mentorship.id == CoachingGoal.mentorship_id)
+            .where(
+                Mentorship.teacher_id == user.id,
+                Mentorship.ended_at.is_(None),
+                CoachingGoal.status == GoalStatus.OPEN,
+                CoachingGoal.due_on.is_not(None),
+            )
+            .order_by(CoachingGoal.due_on, CoachingGoal.title, CoachingGoal.id)
+            .limit(limit)
+        )
+    )

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Award, AwardStatus, Submission, SubmissionStatus, User
+from app.models import (
+    Award,
+    AwardStatus,
+    EvidenceAttempt,
+    Review,
+    ReviewKind,
+    Submission,
+    SubmissionStatus,
+    User,
+)
 from app.services.review import queue
 
 RETURNED_SHOWN = 5
@@ -21,6 +31,8 @@ class WorkSummary:
     returned: list[Submission]
     pending_awards: int
     to_review: int | None  # None: the person reviews nowhere
+    feedback: dict[uuid.UUID, str] = field(default_factory=dict)
+    """The coach's written feedback on each returned submission's latest attempt."""
 
     @property
     def has_evidence(self) -> bool:
@@ -29,7 +41,7 @@ class WorkSummary:
 
 
 def work_summary(db: Session, user: User) -> WorkSummary:
-    """The person's evidence and review figures, in four small queries."""
+    """The person's evidence and review figures, in five small queries."""
     counts = dict(
         db.execute(
             select(Submission.status, func.count())
@@ -41,7 +53,7 @@ def work_summary(db: Session, user: User) -> WorkSummary:
         db.scalars(
             select(Submission)
             .where(Submission.user_id == user.id, Submission.status == SubmissionStatus.NOT_YET)
-            .order_by(Submission.updated_at.desc())
+            .order_by(Submission.updated_at.desc(), Submission.id)
             .limit(RETURNED_SHOWN)
         )
     )
@@ -51,9 +63,25 @@ def work_summary(db: Session, user: User) -> WorkSummary:
     return WorkSummary(
         by_status={status: counts.get(status, 0) for status in SubmissionStatus},
         returned=returned,
+        feedback=_feedback(db, returned),
         pending_awards=pending or 0,
         to_review=_waiting_for_review(db, user),
     )
+
+
+def _feedback(db: Session, returned: list[Submission]) -> dict[uuid.UUID, str]:
+    if not returned:
+        return {}
+    rows = db.execute(
+        select(EvidenceAttempt.submission_id, Review.feedback)
+        .join(Review, Review.attempt_id == EvidenceAttempt.id)
+        .where(
+            EvidenceAttempt.submission_id.in_([s.id for s in returned]),
+            Review.kind == ReviewKind.PRIMARY,
+        )
+        .order_by(EvidenceAttempt.number)
+    ).all()
+    return {row[0]: row[1] for row in rows}  # the latest attempt wins
 
 
 def _waiting_for_review(db: Session, user: User) -> int | None:
