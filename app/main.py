@@ -56,6 +56,7 @@ from app.routers.review import pages as review
 from app.services.credentials.remote_documents import DocumentCache
 from app.services.credentials.verification import ClientSlots
 from app.settings import Settings, get_settings
+from app.web import api_docs
 from app.web.common import render
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="Laurel API",
         version="1",
         description="Professional learning and Open Badges 3.0 micro-credentials for educators.",
-        docs_url="/api/docs",
+        docs_url=None,  # app.web.api_docs serves it without a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)
+    api_docs.install(application, docs_url="/api/docs", openapi_url="/api/openapi.json")
     application.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
     return application
 
