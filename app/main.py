@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 import app.models  # noqa: F401 - registers every table
 from app.db import make_engine, make_session_factory
@@ -78,6 +79,10 @@ DATABASE_UNAVAILABLE = (
     "Laurel cannot reach its database just now, so nothing was saved. Please try again in a minute."
 )
 STORAGE_FULL = "Laurel has no room to store files just now, so nothing was saved. Please try later."
+#: Responses smaller than this go as they are: gzip's framing would eat most of the saving.
+COMPRESS_MIN_BYTES = 1024
+#: Media that is compressed already (images, fonts, archives, PDF, uploaded files) goes as it is.
+NOT_COMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf", "application/octet-stream")
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -119,6 +124,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         max_json_bytes=settings.max_json_bytes,
         max_upload_bytes=settings.max_upload_request_bytes,
         hsts=settings.secure_cookies,
+    )
+    application.add_middleware(
+        GZipMiddleware,
+        minimum_size=COMPRESS_MIN_BYTES,
+        compresslevel=6,
+        exclude_content_types=NOT_COMPRESSED,
     )
     _add_error_handlers(application)
     application.include_router(health.router)
