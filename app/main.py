@@ -59,6 +59,7 @@ from app.services.credentials.verification import ClientSlots
 from app.settings import Settings, get_settings
 from app.web import api_docs
 from app.web.common import render
+from badges.net import system_resolver
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.state.verify_slots = threading.BoundedSemaphore(settings.verify_max_concurrency)
     application.state.verify_clients = ClientSlots(settings.verify_max_concurrent_per_client)
     application.state.verify_fetcher = outbound.verification_fetcher(settings)
+    application.state.sso_resolver = system_resolver  # tests put a local one here
     application.add_middleware(
         SaturationGuard,
         limit=settings.max_concurrent_requests,
