@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer
+from app.demo.district import seed_demo
+from tests.browser.conftest import PHONE, LiveServer, assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -44,3 +45,43 @@ def test_api_docs_render_their_operations_under_the_sites_policy(
     assert violations == []
     assert [line for line in console if line.startswith(("error", "pageerror"))] == []
     assert outside == []
+
+
+PHONE_PAGES = {
+    "teacher": ["/", "/modules", "/wallet", "/account", "/notifications"],
+    "coach": ["/", "/modules", "/coaching", "/review"],
+    "admin": [
+        "/",
+        "/orgs/riverbend/admin",
+        "/orgs/riverbend/members",
+        "/orgs/riverbend/modules",
+        "/orgs/riverbend/credentials",
+        "/orgs/riverbend/settings/sso",
+    ],
+}
+
+
+def test_each_role_s_pages_fit_a_phone_and_pass_axe(browser: Any, live_server: LiveServer) -> None:
+    with live_server.sessions() as db:
+        seed_demo(db, live_server.settings)
+        db.commit()
+    checked = 0
+    for role, paths in PHONE_PAGES.items():
+        context = browser.new_context(bypass_csp=True, viewport=PHONE)  # lets axe be injected
+        page = context.new_page()
+        try:
+            page.goto(live_server.url + "/signin")
+            page.get_by_label("E-mail address").first.fill(f"{role}@riverbend.example")
+            page.get_by_label("Password").fill(f"laurel-demo-{role}")
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            page.wait_for_url(live_server.url + "/")
+            assert page.get_by_role("button", name="Sign out", exact=True).count() == 1
+            for path in paths:
+                response = page.goto(live_server.url + path)
+                assert response is not None
+                assert response.status == 200, (role, path, response.status)
+                assert_accessible(page)  # axe, then the phone check at 390 x 844
+                checked += 1
+        finally:
+            context.close()
+    assert checked == 15
