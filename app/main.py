@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 import app.models  # noqa: F401 - registers every table
 from app.db import make_engine, make_session_factory
@@ -56,7 +57,9 @@ from app.routers.review import pages as review
 from app.services.credentials.remote_documents import DocumentCache
 from app.services.credentials.verification import ClientSlots
 from app.settings import Settings, get_settings
+from app.web import api_docs
 from app.web.common import render
+from badges.net import system_resolver
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,10 @@ DATABASE_UNAVAILABLE = (
     "Laurel cannot reach its database just now, so nothing was saved. Please try again in a minute."
 )
 STORAGE_FULL = "Laurel has no room to store files just now, so nothing was saved. Please try later."
+#: Responses smaller than this go as they are: gzip's framing would eat most of the saving.
+COMPRESS_MIN_BYTES = 1024
+#: Media that is compressed already (images, fonts, archives, PDF, uploaded files) goes as it is.
+NOT_COMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf", "application/octet-stream")
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -96,7 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="Laurel API",
         version="1",
         description="Professional learning and Open Badges 3.0 micro-credentials for educators.",
-        docs_url="/api/docs",
+        docs_url=None,  # app.web.api_docs serves it without a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -107,6 +114,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.state.verify_slots = threading.BoundedSemaphore(settings.verify_max_concurrency)
     application.state.verify_clients = ClientSlots(settings.verify_max_concurrent_per_client)
     application.state.verify_fetcher = outbound.verification_fetcher(settings)
+    application.state.sso_resolver = system_resolver  # tests put a local one here
     application.add_middleware(
         SaturationGuard,
         limit=settings.max_concurrent_requests,
@@ -118,6 +126,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         max_json_bytes=settings.max_json_bytes,
         max_upload_bytes=settings.max_upload_request_bytes,
         hsts=settings.secure_cookies,
+    )
+    application.add_middleware(
+        GZipMiddleware,
+        minimum_size=COMPRESS_MIN_BYTES,
+        compresslevel=6,
+        exclude_content_types=NOT_COMPRESSED,
     )
     _add_error_handlers(application)
     application.include_router(health.router)
@@ -165,6 +179,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for page_router in pages:
         application.include_router(page_router, include_in_schema=False)
+    api_docs.install(application, docs_url="/api/docs", openapi_url="/api/openapi.json")
     application.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
     return application
 

@@ -145,7 +145,7 @@ def csrf_token(request: Request) -> str:
     if not cookie:
         cookie = csrf.new_cookie_value()
         setattr(request.state, NEW_CSRF, cookie)
-    return csrf.form_token(settings.secret, cookie)
+    return csrf.masked_form_token(settings.secret, cookie)
 
 
 def _flash_serializer(request: Request) -> URLSafeSerializer:

@@ -21,6 +21,19 @@ from tests.fake_oidc import ServerThread, free_port
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE = {"width": 390, "height": 844}
+#: The widest elements that stick out past the right edge, to name them when a page overflows.
+OVERFLOW_SCRIPT = """() => {
+  const width = window.innerWidth;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > width + 1)
+    .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= width + 1)
+    .slice(0, 5)
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+      + (e.className ? '.' + String(e.className).split(' ').join('.') : '')
+      + ` (${Math.round(e.getBoundingClientRect().right)} px)`);
+  return {scroll: document.documentElement.scrollWidth, width, wide};
+}"""
 
 
 @dataclass
@@ -95,6 +108,7 @@ def assert_accessible(page: Any) -> None:
         for v in result["violations"]
     ]
     assert problems == [], f"{page.url}: " + "; ".join(problems)
+    assert_fits_phone(page)
 
 
 def open_menu(page: Any) -> None:
@@ -106,3 +120,15 @@ def open_menu(page: Any) -> None:
             if summary.evaluate("el => !el.parentElement.open"):
                 summary.click()
             return
+
+
+def assert_fits_phone(page: Any) -> None:
+    """At 390 x 844 the page has no horizontal scroll (the desktop size is restored after)."""
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        found = page.evaluate(OVERFLOW_SCRIPT)
+    finally:
+        if desktop:
+            page.set_viewport_size(desktop)
+    assert found["scroll"] <= found["width"], f"{page.url} scrolls sideways on a phone: {found}"

@@ -177,6 +177,7 @@ MATRIX: list[Row] = [
     Row("GET", "/orgs/{slug}/admin", T_ADMIN, "org_admin"),
     Row("GET", "/administer", SIGNED, "signed_in"),
     W("POST", "/orgs/{slug}/settings/sso", T_ADMIN, "org_admin", "oidc_providers", ok=422),
+    W("POST", "/orgs/{slug}/settings/sso/test", T_ADMIN, "org_admin", "oidc_providers", ok=422),
     Row("GET", "/admin/organizations", PLATFORM, "platform_admin"),
     W("POST", "/admin/organizations", PLATFORM, "platform_admin", "organizations", ok=422),
     Row("GET", "/admin/organizations/{slug}/domains", PLATFORM, "platform_admin"),
@@ -526,5 +527,5 @@ def test_authorization_matrix(env: Env) -> None:
         if look is not None and after != baselines[row.table or ""]:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1508
-    assert sum(1 for _, look in calls if look is not None) == 339
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1514
+    assert sum(1 for _, look in calls if look is not None) == 342

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.middleware import CSP
+from app.web import api_docs
 from tests.route_table import app_routes
 from tests.websec.conftest import World, fill, sign_in_as
 
@@ -139,3 +141,22 @@ def test_error_responses_and_static_files_send_the_headers(
         "429 too many": 429,
     }
     assert problems == []
+
+
+def test_api_docs_load_only_local_assets_under_their_own_policy(https_client) -> None:
+    page = https_client.get("/api/docs")
+    assert page.status_code == 200
+    assert page.headers["content-security-policy"] == api_docs.CSP
+    assert header_problems(page, signed_in=False) == []  # its own strict policy, never framed
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert "<script>" not in page.text  # no inline script for the policy to allow
+    assert all(a.startswith("/") for a in assets), assets
+    types = {a: https_client.get(a).headers.get("content-type", "") for a in assets}
+    assert len(types) == 5
+    assert types == {
+        "/static/swagger-ui/swagger-ui.css": "text/css; charset=utf-8",
+        "/static/swagger-ui/favicon.png": "image/png",
+        "/api/openapi.json": "application/json",
+        "/static/swagger-ui/swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+        "/static/js/api-docs.js": "text/javascript; charset=utf-8",
+    }

@@ -249,6 +249,33 @@ def sso_settings(request: Request, db: Db, settings: AppSettings, ctx: Admin) ->
     return _sso_page(request, db, settings, ctx)
 
 
+@router.post("/orgs/{slug}/settings/sso/test", response_class=HTMLResponse)
+def check_sso_settings(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    ctx: Admin,
+    label: Text = "",
+    issuer_url: Text = "",
+    client_id: Text = "",
+    enabled: Text = "",
+) -> Response:
+    """Check the issuer as entered, before saving (admins): its discovery document is fetched
+    through the SSO fetcher and the findings shown beside the form; nothing is saved."""
+    values = {
+        "label": label,
+        "issuer_url": issuer_url,
+        "client_id": client_id,
+        "enabled": bool(enabled),
+    }
+    return forms.submit(
+        lambda: sso.check_connection(settings, issuer_url, resolver=request.app.state.sso_resolver),
+        done=lambda check: _sso_page(request, db, settings, ctx, values=values, check=check),
+        page=partial(_sso_page, request, db, settings, ctx),
+        values=values,
+    )
+
+
 @router.post("/orgs/{slug}/settings/sso", response_class=HTMLResponse)
 def save_sso_settings(
     request: Request,

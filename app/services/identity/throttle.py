@@ -25,20 +25,26 @@ from app.settings import Settings
 #: Set on the session when a write must be kept although the request ends in an error.
 PERSIST_ON_ERROR = "persist_on_error"
 PREFIX = "signin:"
+#: What a refused attempt is told, by which counter refused it. Only the account's wait is
+#: lifted by a password reset (lift_lockout), so only that message offers one.
+FOR_ACCOUNT = (
+    "Too many failed sign-in attempts for this account. Wait {wait} before trying again, or "
+    "reset your password (Forgot your password?): a reset lifts this wait at once."
+)
+FROM_ADDRESS = (
+    "Too many failed sign-in attempts from your network. Wait {wait} before trying again "
+    "(resetting a password does not shorten this wait)."
+)
 
 
 def begin_attempt(db: Session, email: str, ip: str) -> None:
     """Lock this attempt's counters until the transaction ends; TooManyRequests while waiting."""
     now = utcnow()
-    for key in _keys(email, ip):
+    for key, advice in zip(_keys(email, ip), (FROM_ADDRESS, FOR_ACCOUNT), strict=True):
         blocked_until = rate_limits.hold(db, key)
         if blocked_until is not None and blocked_until > now:
             wait = math.ceil((blocked_until - now).total_seconds())
-            raise TooManyRequests(
-                "Too many failed sign-in attempts. "
-                f"Wait {_duration(wait)} before trying again, or reset your password.",
-                retry_after=wait,
-            )
+            raise TooManyRequests(advice.format(wait=_duration(wait)), retry_after=wait)
 
 
 def record_failure(db: Session, settings: Settings, email: str, ip: str) -> None:

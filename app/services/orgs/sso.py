@@ -23,7 +23,7 @@ from app.kit.tokens import SecretBox, new_token
 from app.models import OidcProvider, Organization, User
 from app.services.orgs.sso_links import PendingLink, link_account
 from app.settings import Settings
-from badges.net import FetchError
+from badges.net import FetchError, Resolver, system_resolver
 
 with warnings.catch_warnings():  # Authlib prefers the httpx2 fork; we use httpx, as pinned.
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
@@ -115,6 +115,63 @@ def _get_json(settings: Settings, url: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Invalid("The sign-in provider answered with something other than a JSON object.")
     return data
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """What testing a provider's address found, in plain words; nothing is saved."""
+
+    issuer: str
+    findings: tuple[tuple[bool, str], ...]
+
+    @property
+    def ok(self) -> bool:
+        """Every finding is good: the provider can be saved and used as it is."""
+        return all(good for good, _ in self.findings)
+
+
+ENDPOINTS = (
+    ("authorization_endpoint", "where to send people to sign in (authorization endpoint)"),
+    ("token_endpoint", "where Laurel exchanges the sign-in code (token endpoint)"),
+    ("jwks_uri", "the provider's signing keys (jwks_uri)"),
+)
+
+
+def check_connection(
+    settings: Settings, issuer_url: str, *, resolver: Resolver = system_resolver
+) -> ConnectionCheck:
+    """Fetch the issuer's discovery document through the SSO fetcher and say whether it is
+    reachable and consistent (issuer matches, has the three endpoints). Saves nothing; the
+    caller checks who may ask (organization admins). Invalid for an address that is not one."""
+    issuer = _check_url(settings, issuer_url.strip().rstrip("/"), field="issuer_url")
+    address = f"{issuer}/.well-known/openid-configuration"
+    try:
+        meta = outbound.sso_fetcher(settings, resolver)(address)
+    except FetchError as exc:
+        return ConnectionCheck(issuer, ((False, f"Laurel could not reach {address}: {exc}."),))
+    if not isinstance(meta, dict):
+        return ConnectionCheck(
+            issuer,
+            ((False, f"{address} answered, but not with a discovery document (a JSON object)."),),
+        )
+    findings = [(True, f"Laurel reached the provider's discovery document at {address}.")]
+    named = meta.get("issuer")
+    if named == issuer:
+        findings.append((True, "The document names this same issuer."))
+    else:
+        findings.append(
+            (
+                False,
+                f"The document names a different issuer ({str(named)[:200]!r}); enter exactly "
+                "the issuer the provider names.",
+            )
+        )
+    for key, words in ENDPOINTS:
+        if isinstance(meta.get(key), str) and meta[key]:
+            findings.append((True, f"It lists {words}."))
+        else:
+            findings.append((False, f"It does not list {words}."))
+    return ConnectionCheck(issuer, tuple(findings))
 
 
 def _discover(settings: Settings, provider: OidcProvider) -> dict[str, Any]:
