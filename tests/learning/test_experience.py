@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.services.learning import pathways
 from app.services.learning.transcript import Transcript, TranscriptRow, school_year, to_csv
+from tests.identity.test_api_tokens import bearer, create_token
 from tests.learning_support import module_doc, published
 from tests.microcredentials.support import make_definition
 from tests.microcredentials.test_completion_badges import completion
@@ -433,6 +434,24 @@ def test_transcript_lists_earned_credentials_with_hours_and_totals(
     # a period that ends before the award leaves it out
     earlier = web.page("/learning/transcript?end=2000-01-01")
     assert "No micro-credentials earned in this period." in earlier
+
+    api = web.client.get(
+        "/api/v1/transcript", headers=bearer(create_token(web, ["learning:read"]))
+    ).json()
+    assert [c["name"] for c in api["credentials"]] == ["Formative Assessment in Practice"]
+    assert (api["module_hours"], api["credential_hours"], api["total_hours"]) == (
+        "1.50",
+        "3.00",
+        "4.50",
+    )
+    assert api["periods"] == [
+        {
+            "school_year": year,
+            "module_hours": "1.50",
+            "credential_hours": "3.00",
+            "total_hours": "4.50",
+        }
+    ]
 
 
 # 6. certificates of completion --------------------------------------------------------------

@@ -148,14 +148,36 @@ class TranscriptRowRead(BaseModel):
     hours: Decimal
 
 
+class TranscriptCredentialRead(BaseModel):
+    """An earned micro-credential on the transcript, with its PD hours."""
+
+    earned_on: date
+    name: str
+    organization: str
+    hours: Decimal
+
+
+class TranscriptPeriodRead(BaseModel):
+    """PD hours of one school year (July 1 to June 30), e.g. "2025-26"."""
+
+    school_year: str
+    module_hours: Decimal
+    credential_hours: Decimal
+    total_hours: Decimal
+
+
 class TranscriptRead(BaseModel):
-    """PD hours for a period."""
+    """PD hours for a period: completed modules, earned micro-credentials and their totals."""
 
     teacher: str
     organizations: list[str]
     start: date | None
     end: date | None
     rows: list[TranscriptRowRead]
+    credentials: list[TranscriptCredentialRead]
+    periods: list[TranscriptPeriodRead]
+    module_hours: Decimal
+    credential_hours: Decimal
     total_hours: Decimal
 
     @classmethod
@@ -166,6 +188,23 @@ class TranscriptRead(BaseModel):
             organizations=transcript.organizations,
             start=transcript.start,
             end=transcript.end,
-            rows=[TranscriptRowRead(**vars(r)) for r in transcript.rows],
-            total_hours=transcript.module_hours,
+            rows=[
+                TranscriptRowRead.model_validate(r, from_attributes=True) for r in transcript.rows
+            ],
+            credentials=[
+                TranscriptCredentialRead.model_validate(c, from_attributes=True)
+                for c in transcript.credentials
+            ],
+            periods=[
+                TranscriptPeriodRead(
+                    school_year=p.label,
+                    module_hours=p.module_hours,
+                    credential_hours=p.credential_hours,
+                    total_hours=p.total,
+                )
+                for p in transcript.periods
+            ],
+            module_hours=transcript.module_hours,
+            credential_hours=transcript.credential_hours,
+            total_hours=transcript.total,
         )
