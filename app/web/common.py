@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 import uuid
@@ -36,7 +35,6 @@ from app.web.navigation import Navigation, navigation_for
 log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=str(project_path("templates")))
-templates.env.filters["b64"] = lambda text: base64.b64encode(str(text).encode()).decode()
 templates.env.globals["human_date"] = plain_words.human_date  # "12 March 2028"
 FLASH_COOKIE = "laurel_flash"
 Text = Annotated[str, Form()]
