@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.demo.district import seed_demo
-from tests.browser.conftest import PHONE, LiveServer, assert_accessible
+from tests.browser.conftest import PHONE, LiveServer, assert_accessible, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +75,7 @@ def test_each_role_s_pages_fit_a_phone_and_pass_axe(browser: Any, live_server: L
             page.get_by_label("Password").fill(f"laurel-demo-{role}")
             page.get_by_role("button", name="Sign in", exact=True).click()
             page.wait_for_url(live_server.url + "/")
+            open_menu(page)  # on a phone every link sits behind "Menu"
             assert page.get_by_role("button", name="Sign out", exact=True).count() == 1
             for path in paths:
                 response = page.goto(live_server.url + path)

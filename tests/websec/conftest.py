@@ -53,6 +53,7 @@ def _params(db: Session) -> dict[str, str]:
         "activity_id": _first(db, m.Activity.id, m.Activity.module_id == uuid.UUID(module_id)),
         "section_id": _first(db, m.Section.id, m.Section.module_id == uuid.UUID(module_id)),
         "item_id": _first(db, m.Activity.id, m.Activity.module_id == uuid.UUID(module_id)),
+        "family_id": _first(db, m.Module.family_id),
         "action": "archive",
         "pathway_id": _first(db, m.Pathway.id),
         "definition_id": _first(db, m.MicroCredential.id),
@@ -67,6 +68,9 @@ def _params(db: Session) -> dict[str, str]:
         "resource_id": _first(db, m.Resource.id),
         "exemplar_id": _first(db, m.Exemplar.id),
         "member_id": _first(db, m.CommunityMember.id),
+        "user_id": _first(
+            db, m.CommunityMember.user_id, m.CommunityMember.community_id == community.id
+        ),
         "attachment_id": _first(db, m.Attachment.id),
         "mentorship_id": _first(db, m.Mentorship.id),
         "goal_id": _first(db, m.CoachingGoal.id),
