@@ -134,6 +134,7 @@ class Author:
             base_url=site.url,
             cookies={"laurel_session": self.session, csrf.CSRF_COOKIE: cookie},
             follow_redirects=False,
+            timeout=30,  # a loaded CI machine: a slow answer is not what this test is about
         )
 
     def post(self, path: str, data: dict[str, str]) -> str:
