@@ -84,7 +84,8 @@ class LanguageMiddleware:
                     headers["Vary"] = f"{vary}, Accept-Language, Cookie"
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            i18n.current.reset(token)
+        await self.app(scope, receive, send_wrapper)
+        # Reset only after a normal return: an unhandled error's page is rendered further out
+        # (Starlette's server-error handler) and should still be in the reader's language. Each
+        # request runs in its own task's copy of the context, so nothing leaks to the next one.
+        i18n.current.reset(token)

@@ -235,3 +235,18 @@ def test_dates_and_numbers_follow_the_language() -> None:
     assert spanish[0] is not None
     assert spanish[0].startswith(f"{day.day} de ")
     assert spanish[1] == "1.234,5"
+
+
+def test_an_unexpected_error_page_is_in_the_readers_language(app) -> None:
+    from fastapi.testclient import TestClient
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    app.add_api_route("/broken-for-test", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/broken-for-test", headers=SPANISH)
+    assert answer.status_code == 500
+    assert lang_of(answer.text) == "es"
+    assert text_of(answer.text, "//h1") == "Algo falló de nuestro lado"
+    assert "Ocurrió un error inesperado." in text_of(answer.text)
