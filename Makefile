@@ -70,7 +70,7 @@ lock:
 EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k gettext_noop
 messages: install-dev
 	$(BIN)/pybabel extract -F babel.cfg $(EXTRACT_KEYWORDS) --add-location=file --sort-by-file \
-		--project=Laurel --copyright-holder=Laurel -o app/locale/messages.pot .
+		--project=Laurel --version=0.1.0 --copyright-holder=Laurel -o app/locale/messages.pot .
 	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -D messages --no-wrap
 
 clean:

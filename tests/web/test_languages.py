@@ -250,3 +250,13 @@ def test_an_unexpected_error_page_is_in_the_readers_language(app) -> None:
     assert lang_of(answer.text) == "es"
     assert text_of(answer.text, "//h1") == "Algo falló de nuestro lado"
     assert "Ocurrió un error inesperado." in text_of(answer.text)
+
+
+def test_wallet_dates_follow_the_language(web: WebClient, held) -> None:
+    web.sign_in("grace@riverbend.org")
+    page = web.get("/wallet", headers=SPANISH)
+    assert page.status_code == 200
+    with i18n.using("es"):
+        issued, until = i18n.format_date(held.issued_at), i18n.format_date(held.valid_until)
+    expected = f"Emitida por Riverbend Unified el {issued}; válida hasta el {until}."
+    assert expected in text_of(page.text)

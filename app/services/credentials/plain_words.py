@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from app.kit.i18n import LazyText, LocalDate
-from app.kit.i18n import format_date as local_date
 from app.kit.i18n import lazy_gettext as _l
 from badges.verify import NOT_A_CREDENTIAL, UNREADABLE
 
@@ -139,12 +138,6 @@ class Explanation:
             "detail": self.detail,
             "statements": [s.to_json() for s in self.statements],
         }
-
-
-def human_date(value: Any) -> str | None:
-    """``2028-03-12T00:00:00Z`` as "12 March 2028" (the UTC date, in the reader's language);
-    None when not a date."""
-    return local_date(value)
 
 
 def explain(
