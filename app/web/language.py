@@ -72,9 +72,10 @@ class LanguageMiddleware:
             return
         code = request_language(self.secret, scope)
         token = i18n.current.set(code)
+        pages = not scope["path"].startswith("/api/")  # the JSON API keeps English texts
 
         async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and pages:
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("Content-Language", code)
                 vary = headers.get("Vary")

@@ -96,6 +96,7 @@ def test_the_verify_api_keeps_english_for_machines(web: WebClient, held) -> None
     )
     assert answer.status_code == 200
     assert answer.json()["explanation"]["headline"] == "Valid."
+    assert "content-language" not in answer.headers
 
 
 def test_public_credential_page_in_spanish_leaves_the_credential_as_issued(
