@@ -9,7 +9,7 @@ DEV_STAMP     := $(VENV)/.dev-$(HASH)
 
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test install install-dev lint typecheck check-imports pytest lock clean
+.PHONY: run test install install-dev lint typecheck check-imports pytest lock clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,14 @@ lock:
 	.lock-venv/bin/pip-compile $(PIP_COMPILE_ARGS) -o requirements.lock pyproject.toml
 	.lock-venv/bin/pip-compile $(PIP_COMPILE_ARGS) --extra dev -o requirements-dev.lock pyproject.toml
 	rm -rf .lock-venv
+
+# Interface text (docs/i18n.md): collect every marked message into app/locale/messages.pot and
+# merge it into each language's catalog. Catalogs are compiled when Laurel starts: no .mo files.
+EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k gettext_noop
+messages: install-dev
+	$(BIN)/pybabel extract -F babel.cfg $(EXTRACT_KEYWORDS) --add-location=file --sort-by-file \
+		--project=Laurel --version=0.1.0 --copyright-holder=Laurel -o app/locale/messages.pot .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -D messages --no-wrap
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

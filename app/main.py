@@ -20,10 +20,11 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 import app.models  # noqa: F401 - registers every table
 from app.db import make_engine, make_session_factory
 from app.errors import AppError
-from app.kit import outbound
+from app.kit import i18n, outbound
+from app.kit.i18n import lazy_gettext as _l
 from app.logging import loggable_path
 from app.middleware import BodyTooLarge, RequestContextMiddleware, SaturationGuard
-from app.routers import health, home
+from app.routers import health, home, language
 from app.routers.communities import api as community_api
 from app.routers.communities import exemplar_share, resources, threads
 from app.routers.communities import pages as communities
@@ -59,27 +60,30 @@ from app.services.credentials.verification import ClientSlots
 from app.settings import Settings, get_settings
 from app.web import api_docs
 from app.web.common import render
+from app.web.language import LanguageMiddleware
 from badges.net import system_resolver
 
 log = logging.getLogger(__name__)
 
 STATUS_TITLES = {
-    400: "That request could not be understood",
-    401: "Please sign in",
-    403: "You do not have access to this page",
-    404: "We could not find that page",
-    405: "That action is not allowed here",
-    409: "That clashes with something already there",
-    413: "That was too much to send",
-    422: "Something in the form needs fixing",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
-    503: "Laurel is busy",
+    400: _l("That request could not be understood"),
+    401: _l("Please sign in"),
+    403: _l("You do not have access to this page"),
+    404: _l("We could not find that page"),
+    405: _l("That action is not allowed here"),
+    409: _l("That clashes with something already there"),
+    413: _l("That was too much to send"),
+    422: _l("Something in the form needs fixing"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+    503: _l("Laurel is busy"),
 }
-DATABASE_UNAVAILABLE = (
+DATABASE_UNAVAILABLE = _l(
     "Laurel cannot reach its database just now, so nothing was saved. Please try again in a minute."
 )
-STORAGE_FULL = "Laurel has no room to store files just now, so nothing was saved. Please try later."
+STORAGE_FULL = _l(
+    "Laurel has no room to store files just now, so nothing was saved. Please try later."
+)
 #: Responses smaller than this go as they are: gzip's framing would eat most of the saving.
 COMPRESS_MIN_BYTES = 1024
 #: Media that is compressed already (images, fonts, archives, PDF, uploaded files) goes as it is.
@@ -115,6 +119,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     application.state.verify_clients = ClientSlots(settings.verify_max_concurrent_per_client)
     application.state.verify_fetcher = outbound.verification_fetcher(settings)
     application.state.sso_resolver = system_resolver  # tests put a local one here
+    i18n.load_all()
+    application.add_middleware(LanguageMiddleware, secret=settings.secret)
     application.add_middleware(
         SaturationGuard,
         limit=settings.max_concurrent_requests,
@@ -135,6 +141,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     _add_error_handlers(application)
     application.include_router(health.router)
+    application.include_router(language.router, include_in_schema=False)
     application.include_router(v1.router)
     application.include_router(verify.router)
     application.include_router(issuers.router, include_in_schema=False)
@@ -204,7 +211,7 @@ def _error_response(request: Request, status: int, code: str, detail: str) -> Re
     if status == 401:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/signin?next={target}", status_code=303)
-    title = STATUS_TITLES.get(status, "Something went wrong")
+    title = STATUS_TITLES.get(status, _l("Something went wrong"))
     viewer = getattr(request.state, "viewer", None)  # never the ORM user: it may be detached
     return render(
         request,
@@ -231,9 +238,11 @@ def _add_error_handlers(application: FastAPI) -> None:
         if isinstance(exc.__cause__, BodyTooLarge):
             status = 413
         detail = {
-            404: "There is nothing at this address. Check the link, or start from the home page.",
-            405: "This address does not accept that kind of request.",
-            413: "The request is larger than Laurel accepts.",
+            404: _l(
+                "There is nothing at this address. Check the link, or start from the home page."
+            ),
+            405: _l("This address does not accept that kind of request."),
+            413: _l("The request is larger than Laurel accepts."),
         }.get(status, str(exc.detail))
         return _error_response(request, status, ERROR_CODES.get(status, "error"), detail)
 
@@ -246,7 +255,10 @@ def _add_error_handlers(application: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"error": "invalid_request", "detail": problems}, status_code=422)
         return _error_response(
-            request, 400, "bad_request", f"The form was incomplete or malformed ({problems})."
+            request,
+            400,
+            "bad_request",
+            _l("The form was incomplete or malformed (%(problems)s).", problems=problems),
         )
 
     @application.exception_handler(DataError)
@@ -255,8 +267,10 @@ def _add_error_handlers(application: FastAPI) -> None:
             request,
             422,
             "invalid",
-            "Some of what you sent cannot be stored (for example a NUL character or a number "
-            "out of range). Remove it and try again.",
+            _l(
+                "Some of what you sent cannot be stored (for example a NUL character or a "
+                "number out of range). Remove it and try again."
+            ),
         )
 
     @application.exception_handler(OperationalError)
@@ -268,7 +282,7 @@ def _add_error_handlers(application: FastAPI) -> None:
         if "database is locked" not in str(exc):  # only SQLite's one-writer contention
             return await unexpected(request, exc)
         response = _error_response(
-            request, 503, "busy", "Laurel is busy with another change. Please try again."
+            request, 503, "busy", _l("Laurel is busy with another change. Please try again.")
         )
         response.headers["Retry-After"] = "1"
         return response
@@ -287,5 +301,5 @@ def _add_error_handlers(application: FastAPI) -> None:
             request,
             500,
             "internal_error",
-            "An unexpected error happened. It has been logged; please try again later.",
+            _l("An unexpected error happened. It has been logged; please try again later."),
         )

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import utcnow
-from app.kit import rate_limits
+from app.kit import i18n, rate_limits
 from app.kit.tokens import token_hash
 from app.models import OutboxMessage, OutboxStatus
 from app.settings import Settings, project_path
@@ -40,6 +40,12 @@ _emails = Environment(
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
+)
+# E-mails are written in the language current when they are queued (the request's, or the one a
+# caller chooses with ``i18n.using``), like pages.
+_emails.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.raw_gettext, i18n.raw_ngettext, newstyle=True
 )
 
 

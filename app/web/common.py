@@ -21,10 +21,10 @@ from starlette.datastructures import UploadFile
 
 from app.db import begin_writing
 from app.errors import Invalid
-from app.kit import mail, rate_limits
+from app.kit import i18n, mail, rate_limits
 from app.kit.storage.uploads import Upload
 from app.models import AccessToken, User
-from app.services.credentials import plain_words, verification
+from app.services.credentials import verification
 from app.services.identity import throttle, usage
 from app.services.identity.scopes import SCOPES
 from app.services.notifications import delivery as notifications
@@ -35,7 +35,17 @@ from app.web.navigation import Navigation, navigation_for
 log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=str(project_path("templates")))
-templates.env.globals["human_date"] = plain_words.human_date  # "12 March 2028"
+templates.env.add_extension("jinja2.ext.i18n")
+# {{ _("Hello %(name)s", name=x) }} and {{ ngettext("%(num)d file", "%(num)d files", n) }} in the
+# request's language; autoescaping still escapes the values put into the translated text.
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.raw_gettext, i18n.raw_ngettext, newstyle=True
+)
+templates.env.globals["locale"] = i18n.current_locale
+templates.env.globals["languages"] = i18n.NAMES
+templates.env.globals["human_date"] = i18n.format_date  # "12 March 2028", "12 de marzo de 2028"
+templates.env.filters["date"] = i18n.format_date
+templates.env.filters["decimal"] = i18n.format_decimal
 FLASH_COOKIE = "laurel_flash"
 Text = Annotated[str, Form()]
 NEW_CSRF = "new_csrf_cookie"

@@ -76,14 +76,16 @@ def message(request: Request, name: str) -> Page:
     """The page of template ``name`` saying only why (its ``message``), as for a broken link."""
 
     def page(status: int, /, *, errors: dict[str, str], **_: Any) -> Response:
-        return render(request, name, status, message=" ".join(errors.values()))
+        return render(request, name, status, message=" ".join(str(e) for e in errors.values()))
 
     return page
 
 
 def plain_text(status: int, /, *, errors: dict[str, str], **_: Any) -> Response:
     """Only the message, as plain text (for a script that saves a form in the background)."""
-    return Response(" ".join(errors.values()), status_code=status, media_type="text/plain")
+    return Response(
+        " ".join(str(e) for e in errors.values()), status_code=status, media_type="text/plain"
+    )
 
 
 def whole_form(exc: AppError) -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.kit.i18n import gettext as _
 from app.models import User
 from app.services.identity.sessions import start_session
 from app.services.orgs import sso_links
@@ -29,7 +30,8 @@ def sign_in_response(
     raw = start_session(
         db, settings, user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
     )
-    message = f"Welcome, {user.display_name}. {note}".strip()
+    welcome = _("Welcome, %(name)s.", name=user.display_name)
+    message = _("%(welcome)s %(note)s", welcome=welcome, note=note) if note else welcome
     response = redirect(request, safe_next(next_url), message)
     response.set_cookie(
         SESSION_COOKIE,

@@ -3,6 +3,7 @@ within the work limits the settings give."""
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -39,4 +40,4 @@ def test_the_verify_page_says_too_complex_not_that_the_signature_passed(
     assert page.status_code == 200
     assert "Too complex to verify." in page.text
     assert "The signature checks passed" not in page.text
-    assert "Within this service&#39;s limits" in page.text
+    assert "Within this service's limits" in html.unescape(page.text)

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
@@ -110,6 +111,7 @@ MATRIX: list[Row] = [
     Row("GET", "/status/{slug}/{sequence}", PUB, "public"),
     Row("GET", "/", PUB, "public"),
     Row("GET", "/verify", PUB, "public"),
+    Row("GET", "/language", PUB, "public", ok=303, params={"lang": "es", "next": "/verify"}),
     Row("POST", "/verify", PUB, "public", ok=422),
     Row("GET", "/micro-credentials/{definition_id}", PUB, "public"),
     Row("GET", "/micro-credentials/{definition_id}/image", PUB, "public"),
@@ -499,9 +501,8 @@ def _request(env: Env, row: Row, role: str) -> Call:
     token = None
     if role == "missing_scope":
         role, token = "admin", env.world.missing_scope[row.access[len("ApiToken(") : -1]]
-    return env.request(
-        role, row.method, fill(row.path, ids), api=row.api, token=token, body=body, files=files
-    )
+    path = fill(row.path, ids) + (f"?{urlencode(row.params)}" if row.params else "")
+    return env.request(role, row.method, path, api=row.api, token=token, body=body, files=files)
 
 
 def test_authorization_matrix(env: Env) -> None:
@@ -527,5 +528,5 @@ def test_authorization_matrix(env: Env) -> None:
         if look is not None and after != baselines[row.table or ""]:
             mismatches.append(f"{row.method} {row.path} as {role}: refused but wrote")
     assert mismatches == [], "\n".join(mismatches)
-    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1514
+    assert len(results) == sum(len(row.expected()) for row in MATRIX) == 1520
     assert sum(1 for _, look in calls if look is not None) == 342

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.errors import AppError
 from app.kit import links
+from app.kit.i18n import gettext as _
 from app.models import User
 from app.services.identity import accounts
 from app.services.identity.sessions import end_all_sessions, end_session
@@ -81,7 +82,9 @@ def verify_email(request: Request, db: Db, token: str = "") -> Response:
     return forms.submit(
         lambda: accounts.verify_email(db, token),
         done=lambda user: redirect(
-            request, "/signin", f"Thanks, {user.email} is confirmed. You can sign in now."
+            request,
+            "/signin",
+            _("Thanks, %(email)s is confirmed. You can sign in now.", email=user.email),
         ),
         page=forms.message(request, LINK_PROBLEM),
     )
@@ -156,10 +159,13 @@ def _confirm_link(
 ) -> str:
     org = pending.organization_name
     if not wanted:
-        return f"{org} single sign-on was not linked."
+        return _("%(organization)s single sign-on was not linked.", organization=org)
     if sso_links.confirm_pending_link(db, settings, pending, user):
-        return f"Your account is now linked to {org} single sign-on."
-    return f"{org} single sign-on was not linked: it is waiting for another account."
+        return _("Your account is now linked to %(organization)s single sign-on.", organization=org)
+    return _(
+        "%(organization)s single sign-on was not linked: it is waiting for another account.",
+        organization=org,
+    )
 
 
 @router.post("/signout", dependencies=[Depends(signed_in)])
@@ -168,7 +174,7 @@ def signout(request: Request, db: Db) -> Response:
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
         end_session(db, raw)
-    response = redirect(request, "/", "You are signed out.")
+    response = redirect(request, "/", _("You are signed out."))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -178,7 +184,7 @@ def signout_everywhere(request: Request, db: Db, user: MaybeUser) -> Response:
     """End every session of this account, on every device."""
     assert user is not None
     end_all_sessions(db, user.id)
-    response = redirect(request, "/", "You are signed out on every device.")
+    response = redirect(request, "/", _("You are signed out on every device."))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -225,6 +231,6 @@ def reset_submit(request: Request, db: Db, token: Text = "", password: Text = ""
     except AppError as exc:
         form = forms.template(request, "identity/auth/reset.html", token=token)
         return forms.refused(form if exc.field else forms.message(request, LINK_PROBLEM), exc, {})
-    response = redirect(request, "/signin", "Your password is changed. Sign in with it now.")
+    response = redirect(request, "/signin", _("Your password is changed. Sign in with it now."))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

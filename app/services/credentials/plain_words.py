@@ -3,6 +3,9 @@
 The checks stay as they are for machines (codes, tri-state ``passed``, technical messages);
 this is what an employer reads first, on ``/verify``, on a public credential page and in the
 API's ``explanation``. Dates are written as people write them ("12 March 2028", UTC).
+
+Every sentence is a lazily translated message (``app.kit.i18n``): a page shows it in the
+reader's language, while the API's JSON keeps the English text.
 """
 
 from __future__ import annotations
@@ -11,18 +14,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.kit.i18n import LazyText, LocalDate
+from app.kit.i18n import lazy_gettext as _l
 from badges.verify import NOT_A_CREDENTIAL, UNREADABLE
 
-EXPECTED = (
+EXPECTED = _l(
     "Paste an Open Badges 3.0 credential: JSON starting with { (the text of a .json "
     "credential file) or a compact JWS (the text of a .jwt file: three groups of letters and "
     "digits joined by dots), or upload the badge image (PNG or SVG) with the credential baked in."
 )
-NOT_OPEN_BADGES = (
+NOT_OPEN_BADGES = _l(
     'That is JSON, but not an Open Badges credential: its "type" must list '
     '"VerifiableCredential" and "OpenBadgeCredential" (or "AchievementCredential"). '
+    "Paste an Open Badges 3.0 credential: JSON starting with { (the text of a .json "
+    "credential file) or a compact JWS (the text of a .jwt file: three groups of letters and "
+    "digits joined by dots), or upload the badge image (PNG or SVG) with the credential baked in."
 )
-NOTHING = "There is nothing to verify. "
+NOTHING = _l(
+    "There is nothing to verify. "
+    "Paste an Open Badges 3.0 credential: JSON starting with { (the text of a .json "
+    "credential file) or a compact JWS (the text of a .jwt file: three groups of letters and "
+    "digits joined by dots), or upload the badge image (PNG or SVG) with the credential baked in."
+)
 
 # Outcomes, most serious first: the first that applies is the result's outcome.
 UNREADABLE_INPUT = UNREADABLE
@@ -40,41 +53,52 @@ UNCONFIRMED = "unconfirmed"
 VALID = "valid"
 UNUSABLE_INPUT = (UNREADABLE_INPUT, NOT_OB)
 
-HEADLINES = {
-    UNREADABLE_INPUT: ("Not a credential.", EXPECTED),
-    NOT_OB: ("Not an Open Badges credential.", NOT_OPEN_BADGES + EXPECTED),
+HEADLINES: dict[str, tuple[LazyText, LazyText]] = {
+    UNREADABLE_INPUT: (_l("Not a credential."), EXPECTED),
+    NOT_OB: (_l("Not an Open Badges credential."), NOT_OPEN_BADGES),
     TOO_COMPLEX: (
-        "Too complex to verify.",
-        "Checking this credential would take more work than this service allows, so it was "
-        "not verified. Do not rely on it; ask its issuer for another copy.",
+        _l("Too complex to verify."),
+        _l(
+            "Checking this credential would take more work than this service allows, so it "
+            "was not verified. Do not rely on it; ask its issuer for another copy."
+        ),
     ),
     ALTERED: (
-        "Not valid.",
-        "It was changed after it was issued, or its issuer did not sign it. Do not rely on it.",
+        _l("Not valid."),
+        _l("It was changed after it was issued, or its issuer did not sign it. Do not rely on it."),
     ),
     WRONG_ISSUER: (
-        "Not valid.",
-        "It was signed with a key that does not belong to the issuer it names. Do not rely on it.",
+        _l("Not valid."),
+        _l(
+            "It was signed with a key that does not belong to the issuer it names. Do not "
+            "rely on it."
+        ),
     ),
-    REVOKED: ("Revoked.", "Its issuer has withdrawn it. Do not rely on it."),
-    SUSPENDED: ("Suspended.", "Its issuer has suspended it for now. Do not rely on it."),
-    EXPIRED: ("Expired.", "It is genuine but no longer in force."),
-    NOT_YET_VALID: ("Not yet valid.", "It is genuine but not in force yet."),
+    REVOKED: (_l("Revoked."), _l("Its issuer has withdrawn it. Do not rely on it.")),
+    SUSPENDED: (_l("Suspended."), _l("Its issuer has suspended it for now. Do not rely on it.")),
+    EXPIRED: (_l("Expired."), _l("It is genuine but no longer in force.")),
+    NOT_YET_VALID: (_l("Not yet valid."), _l("It is genuine but not in force yet.")),
     SOMEONE_ELSE: (
-        "This credential was issued to someone else.",
-        "It is genuine, but it does not name the e-mail address you gave. Ask the candidate "
-        "which address it was issued to.",
+        _l("This credential was issued to someone else."),
+        _l(
+            "It is genuine, but it does not name the e-mail address you gave. Ask the "
+            "candidate which address it was issued to."
+        ),
     ),
-    INVALID: ("Not valid.", "Do not rely on this credential. The lines below say why."),
+    INVALID: (_l("Not valid."), _l("Do not rely on this credential. The lines below say why.")),
     UNCONFIRMED: (
-        "Could not be fully verified.",
-        "The signature checks passed, but part of the answer (such as whether it was revoked) "
-        "could not be confirmed right now. Treat it with care and try again later.",
+        _l("Could not be fully verified."),
+        _l(
+            "The signature checks passed, but part of the answer (such as whether it was "
+            "revoked) could not be confirmed right now. Treat it with care and try again later."
+        ),
     ),
     VALID: (
-        "Valid.",
-        "This credential is authentic, unchanged, issued by the named issuer, and currently "
-        "in force.",
+        _l("Valid."),
+        _l(
+            "This credential is authentic, unchanged, issued by the named issuer, and "
+            "currently in force."
+        ),
     ),
 }
 
@@ -88,7 +112,7 @@ class Statement:
     text: str
 
     def to_json(self) -> dict[str, Any]:
-        """JSON form."""
+        """JSON form (English)."""
         return {"code": self.code, "passed": self.passed, "text": self.text}
 
 
@@ -116,15 +140,6 @@ class Explanation:
         }
 
 
-def human_date(value: Any) -> str | None:
-    """``2028-03-12T00:00:00Z`` as "12 March 2028" (the UTC date); None when not a date."""
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return f"{when.day} {when:%B %Y}"
-
-
 def explain(
     checks: list[dict[str, Any]],
     summary: dict[str, Any],
@@ -139,9 +154,15 @@ def explain(
     outcome = _outcome(by_code)
     headline, detail = HEADLINES[outcome]
     if outcome == EXPIRED:
-        detail = f"It was valid until {_date(summary.get('valid_until'))}. {detail}"
+        detail = _l(
+            "It was valid until %(date)s. It is genuine but no longer in force.",
+            date=_date(summary.get("valid_until")),
+        )
     elif outcome == NOT_YET_VALID:
-        detail = f"It is valid from {_date(summary.get('valid_from'))}. {detail}"
+        detail = _l(
+            "It is valid from %(date)s. It is genuine but not in force yet.",
+            date=_date(summary.get("valid_from")),
+        )
     statements = [] if outcome in UNUSABLE_INPUT else _statements(by_code, summary, known_issuer)
     if not email_given:
         statements = [s for s in statements if s.code != "recipient"]
@@ -176,8 +197,12 @@ def _outcome(by_code: dict[str, dict[str, Any]]) -> str:
     return next((outcome for applies, outcome in ordered if applies), VALID)
 
 
-def _date(value: Any) -> str:
-    return human_date(value) or str(value)
+def _date(value: Any) -> object:
+    """A date shown in the reader's language when it is shown (the text as given otherwise)."""
+    try:
+        return LocalDate(datetime.fromisoformat(str(value).replace("Z", "+00:00")).date())
+    except ValueError:
+        return str(value)
 
 
 def _statements(
@@ -188,28 +213,28 @@ def _statements(
         _line(
             by_code,
             "proof",
-            "Unchanged since it was issued (the signature matches)",
-            "Changed or forged: the signature does not match",
-            "The signature could not be checked right now",
+            _l("Unchanged since it was issued (the signature matches)"),
+            _l("Changed or forged: the signature does not match"),
+            _l("The signature could not be checked right now"),
         ),
         _status_line(by_code.get("status")),
         _validity_line(by_code, summary),
         _line(
             by_code,
             "recipient",
-            "Issued to the e-mail address you gave",
-            "This credential was issued to someone else",
-            "Whether it was issued to that address could not be checked",
+            _l("Issued to the e-mail address you gave"),
+            _l("This credential was issued to someone else"),
+            _l("Whether it was issued to that address could not be checked"),
         ),
-        _line(by_code, "schema", None, "Not a well-formed Open Badges 3.0 credential", None),
-        _line(by_code, "claims", None, "Its token contradicts the credential inside it", None),
-        _line(by_code, "dates", None, "Its dates cannot be read", None),
+        _line(by_code, "schema", None, _l("Not a well-formed Open Badges 3.0 credential"), None),
+        _line(by_code, "claims", None, _l("Its token contradicts the credential inside it"), None),
+        _line(by_code, "dates", None, _l("Its dates cannot be read"), None),
         _line(
             by_code,
             "complexity",
             None,
             None,
-            "Too complex to verify within this service's limits",
+            _l("Too complex to verify within this service's limits"),
         ),
     ]
     return [line for line in lines if line is not None]
@@ -218,9 +243,9 @@ def _statements(
 def _line(
     by_code: dict[str, dict[str, Any]],
     code: str,
-    passed: str | None,
-    failed: str | None,
-    undecided: str | None,
+    passed: LazyText | None,
+    failed: LazyText | None,
+    undecided: LazyText | None,
 ) -> Statement | None:
     check = by_code.get(code)
     if check is None:
@@ -234,44 +259,75 @@ def _issuer_line(
 ) -> Statement | None:
     if check is None:
         return None
-    name = known_issuer or summary.get("issuer_name") or summary.get("issuer_id") or "its issuer"
+    name = known_issuer or summary.get("issuer_name") or summary.get("issuer_id")
+    if not name:
+        return _unnamed_issuer_line(check)
     if check["passed"] is True and known_issuer:
-        return Statement("issuer", True, f"Issued by {name} (identity verified)")
+        return Statement("issuer", True, _l("Issued by %(name)s (identity verified)", name=name))
     if check["passed"] is True:
         return Statement(
             "issuer",
             True,
-            f"Issued by {name} (signed with a key the issuer publishes; "
-            "not an organization on this Laurel)",
+            _l(
+                "Issued by %(name)s (signed with a key the issuer publishes; "
+                "not an organization on this Laurel)",
+                name=name,
+            ),
         )
     if check["passed"] is False:
-        return Statement("issuer", False, f"Not signed by {name}: the key belongs to someone else")
-    return Statement("issuer", None, f"Names {name} as its issuer, but this could not be confirmed")
+        return Statement(
+            "issuer",
+            False,
+            _l("Not signed by %(name)s: the key belongs to someone else", name=name),
+        )
+    return Statement(
+        "issuer",
+        None,
+        _l("Names %(name)s as its issuer, but this could not be confirmed", name=name),
+    )
+
+
+def _unnamed_issuer_line(check: dict[str, Any]) -> Statement:
+    if check["passed"] is True:
+        return Statement(
+            "issuer",
+            True,
+            _l(
+                "Issued by its issuer (signed with a key the issuer publishes; "
+                "not an organization on this Laurel)"
+            ),
+        )
+    if check["passed"] is False:
+        return Statement(
+            "issuer", False, _l("Not signed by its issuer: the key belongs to someone else")
+        )
+    return Statement("issuer", None, _l("It names an issuer, but this could not be confirmed"))
 
 
 def _status_line(check: dict[str, Any] | None) -> Statement | None:
     if check is None:
         return None
     if check["passed"] is True:
-        return Statement("status", True, "Not revoked")
+        return Statement("status", True, _l("Not revoked"))
     if check["passed"] is False:
-        withdrawn = "Suspended" if check.get("state") == "suspended" else "Revoked"
-        return Statement("status", False, f"{withdrawn} by its issuer")
-    return Statement("status", None, "Whether it was revoked could not be checked right now")
+        if check.get("state") == "suspended":
+            return Statement("status", False, _l("Suspended by its issuer"))
+        return Statement("status", False, _l("Revoked by its issuer"))
+    return Statement("status", None, _l("Whether it was revoked could not be checked right now"))
 
 
 def _validity_line(by_code: dict[str, dict[str, Any]], summary: dict[str, Any]) -> Statement | None:
     early, expiry = by_code.get("not-yet-valid"), by_code.get("expiry")
     if early is not None and early["passed"] is False:
         begins = _date(summary.get("valid_from"))
-        return Statement("not-yet-valid", False, f"Not valid before {begins}")
+        return Statement("not-yet-valid", False, _l("Not valid before %(date)s", date=begins))
     if expiry is None:
         return None
     until = summary.get("valid_until")
     if expiry["passed"] is False:
-        return Statement("expiry", False, f"Expired on {_date(until)}")
+        return Statement("expiry", False, _l("Expired on %(date)s", date=_date(until)))
     if expiry["passed"] is True:
-        text = f"Valid until {_date(until)}" if until else "Does not expire"
+        text = _l("Valid until %(date)s", date=_date(until)) if until else _l("Does not expire")
         return Statement("expiry", True, text)
     return None
 

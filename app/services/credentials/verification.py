@@ -131,7 +131,7 @@ def verify_credential(
     up within ``verify_slot_wait_seconds``); ``fetcher`` defaults to one built from settings.
     """
     if isinstance(data, str | bytes) and _blank(data):
-        raise Invalid(plain_words.NOTHING + plain_words.EXPECTED, field="credential")
+        raise Invalid(plain_words.NOTHING, field="credential")
     fetcher = fetcher or outbound.verification_fetcher(settings)
     documents = RemoteDocuments(db, settings, cache, fetcher)
     with _slot(settings, slots):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, Invalid, Unauthorized
 from app.kit import audit, links, mail
+from app.kit.i18n import lazy_gettext as _l
 from app.kit.tokens import new_token, token_hash
 from app.models import EmailToken, TokenPurpose, User
 from app.services.identity import passwords, throttle
@@ -20,19 +21,22 @@ from app.services.identity.sessions import end_all_sessions, end_other_sessions
 from app.settings import Settings
 
 MAX_NAME_LENGTH = 120
+USED_LINK = _l("This link has already been used. Ask for a new one if you still need it.")
 
 
 def normalize_email(raw: str, *, field: str = "email") -> str:
     """Check an e-mail address's syntax and return it lower-cased; Invalid if it is not one."""
     candidate = raw.strip()
     if not candidate:
-        raise Invalid("Enter your e-mail address.", field=field)
+        raise Invalid(_l("Enter your e-mail address."), field=field)
     if len(candidate) > 320:
-        raise Invalid("That e-mail address is too long.", field=field)
+        raise Invalid(_l("That e-mail address is too long."), field=field)
     try:
         checked = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise Invalid(f"That is not a valid e-mail address: {exc}", field=field) from exc
+        raise Invalid(
+            _l("That is not a valid e-mail address: %(reason)s", reason=exc), field=field
+        ) from exc
     return checked.normalized.lower()
 
 
@@ -40,9 +44,11 @@ def clean_display_name(raw: str) -> str:
     """A trimmed, non-empty display name of sensible length."""
     name = " ".join(raw.split())
     if not name:
-        raise Invalid("Enter your name.", field="display_name")
+        raise Invalid(_l("Enter your name."), field="display_name")
     if len(name) > MAX_NAME_LENGTH:
-        raise Invalid(f"Use at most {MAX_NAME_LENGTH} characters.", field="display_name")
+        raise Invalid(
+            _l("Use at most %(count)s characters.", count=MAX_NAME_LENGTH), field="display_name"
+        )
     return name
 
 
@@ -111,11 +117,11 @@ def _live_token(db: Session, raw: str, purpose: TokenPurpose) -> EmailToken:
         )
     )
     if found is None:
-        raise Invalid("This link is not valid. Check that you copied all of it, or ask again.")
+        raise Invalid(_l("This link is not valid. Check that you copied all of it, or ask again."))
     if found.used_at is not None:
-        raise Invalid("This link has already been used. Ask for a new one if you still need it.")
+        raise Invalid(USED_LINK)
     if found.expires_at <= utcnow():
-        raise Invalid("This link has expired. Ask for a new one.")
+        raise Invalid(_l("This link has expired. Ask for a new one."))
     return found
 
 
@@ -132,7 +138,7 @@ def _consume(db: Session, found: EmailToken) -> EmailToken:
         .execution_options(synchronize_session="fetch")
     ).rowcount  # type: ignore[attr-defined]
     if not used:
-        raise Invalid("This link has already been used. Ask for a new one if you still need it.")
+        raise Invalid(USED_LINK)
     return found
 
 
@@ -178,19 +184,22 @@ def authenticate(db: Session, settings: Settings, *, email: str, password: str, 
     """Check e-mail and password, with throttling; raise with a clear reason on failure."""
     address = email.strip().lower()
     if not address or not password:
-        raise Invalid("Enter your e-mail address and password.")
+        raise Invalid(_l("Enter your e-mail address and password."))
     throttle.begin_attempt(db, address, ip)
     user = find_by_email(db, address)
     stored_hash = user.password_hash if user is not None else None
     # Unknown accounts verify against a dummy hash: the same work, so timing reveals nothing.
     if not passwords.verify_password(stored_hash, password) or user is None:
         throttle.record_failure(db, settings, address, ip)
-        raise Unauthorized("That e-mail and password do not match an account.")
+        raise Unauthorized(_l("That e-mail and password do not match an account."))
     if not user.is_active:
-        raise Unauthorized("This account has been deactivated. Contact your administrator.")
+        raise Unauthorized(_l("This account has been deactivated. Contact your administrator."))
     if not user.is_verified:
         raise Unauthorized(
-            "Confirm your e-mail address first: open the link we sent you, or ask for a new one.",
+            _l(
+                "Confirm your e-mail address first: open the link we sent you, or ask for a "
+                "new one."
+            ),
             code="email_unverified",
         )
     throttle.clear_failures(db, address, ip)

@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from app.errors import Invalid
+from app.kit.i18n import lazy_gettext as _l
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -41,17 +42,19 @@ def check_password_rules(password: str, *, email: str = "") -> None:
     """Raise Invalid with a helpful message when a password is too weak."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
-            f"Use at least {MIN_PASSWORD_LENGTH} characters for your password.", field="password"
+            _l("Use at least %(count)s characters for your password.", count=MIN_PASSWORD_LENGTH),
+            field="password",
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise Invalid(
-            f"Use at most {MAX_PASSWORD_LENGTH} characters for your password.", field="password"
+            _l("Use at most %(count)s characters for your password.", count=MAX_PASSWORD_LENGTH),
+            field="password",
         )
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
-        raise Invalid("That password is too easy to guess; choose another.", field="password")
+        raise Invalid(_l("That password is too easy to guess; choose another."), field="password")
     if email and lowered == email.lower():
-        raise Invalid("Your password must not be your e-mail address.", field="password")
+        raise Invalid(_l("Your password must not be your e-mail address."), field="password")
 
 
 def hash_password(password: str) -> str:

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import TooManyRequests
 from app.kit import rate_limits
+from app.kit.i18n import LazyText, gettext_noop, lazy_ngettext
+from app.kit.i18n import lazy_gettext as _l
 from app.kit.tokens import token_hash
 from app.settings import Settings
 
@@ -27,12 +29,12 @@ PERSIST_ON_ERROR = "persist_on_error"
 PREFIX = "signin:"
 #: What a refused attempt is told, by which counter refused it. Only the account's wait is
 #: lifted by a password reset (lift_lockout), so only that message offers one.
-FOR_ACCOUNT = (
-    "Too many failed sign-in attempts for this account. Wait {wait} before trying again, or "
+FOR_ACCOUNT = gettext_noop(
+    "Too many failed sign-in attempts for this account. Wait %(wait)s before trying again, or "
     "reset your password (Forgot your password?): a reset lifts this wait at once."
 )
-FROM_ADDRESS = (
-    "Too many failed sign-in attempts from your network. Wait {wait} before trying again "
+FROM_ADDRESS = gettext_noop(
+    "Too many failed sign-in attempts from your network. Wait %(wait)s before trying again "
     "(resetting a password does not shorten this wait)."
 )
 
@@ -44,7 +46,7 @@ def begin_attempt(db: Session, email: str, ip: str) -> None:
         blocked_until = rate_limits.hold(db, key)
         if blocked_until is not None and blocked_until > now:
             wait = math.ceil((blocked_until - now).total_seconds())
-            raise TooManyRequests(advice.format(wait=_duration(wait)), retry_after=wait)
+            raise TooManyRequests(_l(advice, wait=_duration(wait)), retry_after=wait)
 
 
 def record_failure(db: Session, settings: Settings, email: str, ip: str) -> None:
@@ -97,7 +99,7 @@ def _backoff(settings: Settings, beyond_limit: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** min(beyond_limit, 32)))
 
 
-def _duration(seconds: int) -> str:
+def _duration(seconds: int) -> LazyText:
     if seconds < 120:
-        return f"{seconds} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return lazy_ngettext("%(num)s second", "%(num)s seconds", seconds)
+    return lazy_ngettext("%(num)s minute", "%(num)s minutes", math.ceil(seconds / 60))
