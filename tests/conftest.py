@@ -19,8 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
 from app.db import make_engine
+from app.services.identity import passwords
 from app.settings import Settings
 from tests.support import ConsoleInbox, WebClient
+
+# argon2id with minimal work in tests (docs/security.md, "Passwords in the test suite").
+passwords.use_test_cost()
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get(

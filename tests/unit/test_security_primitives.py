@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +17,12 @@ from app.services.identity.passwords import check_password_rules, hash_password,
 from app.services.orgs.permissions import can_manage_members, has_role
 from app.web import csrf
 
+CALL = re.compile(r"(?<!def )use_test_cost\(\)")
+
 
 def test_passwords_are_argon2id_and_verify() -> None:
     hashed = hash_password("correct horse battery")
-    assert hashed.startswith("$argon2id$")
+    assert hashed.startswith("$argon2id$v=19$m=1024,t=1,p=1$")  # the suite's cheap parameters
     assert verify_password(hashed, "correct horse battery")
     assert not verify_password(hashed, "correct horse batterY")
     assert not verify_password(None, "anything at all")
@@ -70,3 +76,21 @@ def test_role_ranks(role, minimum, allowed) -> None:
 def test_platform_admin_acts_as_admin_everywhere() -> None:
     user, org_id = _user(None, platform_admin=True)
     assert can_manage_members(user, org_id)
+
+
+def test_only_the_test_suite_lowers_the_password_hashing_cost() -> None:
+    """Outside the suite, hashes use argon2id's recommended parameters, and nothing in app/ calls
+    the switch."""
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    sources = list(app_dir.rglob("*.py"))
+    callers = [p for p in sources if CALL.search(p.read_text(encoding="utf-8"))]
+    assert len(sources) > 100
+    assert callers == []
+    script = (
+        "from app.services.identity.passwords import hash_password; "
+        "print(hash_password('a-long-pass'))"
+    )
+    hashed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
