@@ -299,6 +299,26 @@ def _cell(value: str) -> str:
 FONTS = Path(str(files("app"))) / "static" / "fonts"
 
 
+def _pdf_table(
+    pdf: FPDF,
+    title: str,
+    columns: list[tuple[int, str, str]],
+    rows: list[list[str]],
+    total: list[str],
+) -> None:
+    """A titled table: columns as (width, heading, LEFT or RIGHT), its rows, then a total row."""
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "B", 12)
+    pdf.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=10)
+    with pdf.table(
+        col_widths=tuple(width for width, _, _ in columns),
+        text_align=tuple(align for _, _, align in columns),
+    ) as table:
+        for cells in ([heading for _, heading, _ in columns], *rows, total):
+            table.row(cells)
+
+
 def to_pdf(transcript: Transcript) -> bytes:
     """The transcript as a one-table PDF document."""
     pdf = FPDF(format="Letter")
@@ -316,66 +336,55 @@ def to_pdf(transcript: Transcript) -> bytes:
         f"Period: {period}",
     ):
         pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(0, 8, "Completed modules", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", size=10)
-    with pdf.table(
-        col_widths=(24, 80, 14, 52, 20), text_align=("LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT")
-    ) as table:
-        table.row(["Completed", "Module", "Version", "Organization", "PD hours"])
-        for row in transcript.rows:
-            table.row(
-                [
-                    row.completed_on.isoformat(),
-                    row.title,
-                    str(row.version),
-                    row.organization,
-                    str(row.hours),
-                ]
-            )
-        table.row(["", "Module hours", "", "", str(transcript.module_hours)])
-    pdf.ln(4)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(0, 8, "Earned micro-credentials", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", size=10)
-    with pdf.table(
-        col_widths=(24, 94, 52, 20), text_align=("LEFT", "LEFT", "LEFT", "RIGHT")
-    ) as table:
-        table.row(["Earned", "Micro-credential", "Organization", "PD hours"])
-        for credential in transcript.credentials:
-            table.row(
-                [
-                    credential.earned_on.isoformat(),
-                    credential.name,
-                    credential.organization,
-                    str(credential.hours),
-                ]
-            )
-        table.row(["", "Credential hours", "", str(transcript.credential_hours)])
-    pdf.ln(4)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(0, 8, "PD hours per school year (July to June)", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", size=10)
-    with pdf.table(
-        col_widths=(46, 48, 48, 48), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")
-    ) as table:
-        table.row(["School year", "Modules", "Micro-credentials", "Total"])
-        for year in transcript.periods:
-            table.row(
-                [
-                    year.label,
-                    str(year.module_hours),
-                    str(year.credential_hours),
-                    str(year.total),
-                ]
-            )
-        table.row(
-            [
-                "Total",
-                str(transcript.module_hours),
-                str(transcript.credential_hours),
-                str(transcript.total),
-            ]
-        )
+    _pdf_table(
+        pdf,
+        "Completed modules",
+        [
+            (24, "Completed", "LEFT"),
+            (80, "Module", "LEFT"),
+            (14, "Version", "RIGHT"),
+            (52, "Organization", "LEFT"),
+            (20, "PD hours", "RIGHT"),
+        ],
+        [
+            [r.completed_on.isoformat(), r.title, str(r.version), r.organization, str(r.hours)]
+            for r in transcript.rows
+        ],
+        ["", "Module hours", "", "", str(transcript.module_hours)],
+    )
+    _pdf_table(
+        pdf,
+        "Earned micro-credentials",
+        [
+            (24, "Earned", "LEFT"),
+            (94, "Micro-credential", "LEFT"),
+            (52, "Organization", "LEFT"),
+            (20, "PD hours", "RIGHT"),
+        ],
+        [
+            [c.earned_on.isoformat(), c.name, c.organization, str(c.hours)]
+            for c in transcript.credentials
+        ],
+        ["", "Credential hours", "", str(transcript.credential_hours)],
+    )
+    _pdf_table(
+        pdf,
+        "PD hours per school year (July to June)",
+        [
+            (46, "School year", "LEFT"),
+            (48, "Modules", "RIGHT"),
+            (48, "Micro-credentials", "RIGHT"),
+            (48, "Total", "RIGHT"),
+        ],
+        [
+            [y.label, str(y.module_hours), str(y.credential_hours), str(y.total)]
+            for y in transcript.periods
+        ],
+        [
+            "Total",
+            str(transcript.module_hours),
+            str(transcript.credential_hours),
+            str(transcript.total),
+        ],
+    )
     return bytes(pdf.output())
