@@ -97,6 +97,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 def assert_accessible(page: Any) -> None:
     """Run axe-core on the page and fail with a readable list of WCAG 2.1 A/AA violations."""
+    page.wait_for_load_state("load")  # a click's navigation may still be replacing the document
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
